@@ -1,0 +1,1 @@
+//! conformance (being built; see ARCHITECTURE.md).

@@ -1,0 +1,1 @@
+//! keepalived-conf (being built; see ARCHITECTURE.md).

@@ -1,0 +1,1 @@
+//! lvs (being built; see ARCHITECTURE.md).
