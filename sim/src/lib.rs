@@ -17,3 +17,15 @@ pub mod net;
 pub mod rng;
 pub mod scenario;
 pub mod time;
+pub mod expect;
+pub mod report;
+#[path = "router_host_interim.rs"]
+pub mod router_host;
+pub mod runner;
+pub mod timeline;
+pub mod world;
+
+/// The `CaptureConforms` check this build provides, if any.
+pub fn conformance_check() -> Option<runner::ConformanceCheck> {
+    None
+}

@@ -346,6 +346,25 @@ impl Stack {
         out.push(req.frame(BROADCAST, self.mac));
     }
 
+    /// Sends a raw IPv4 packet built outside smoltcp (a unicast VRRP advert) to on-link `next_hop`, resolving
+    /// its MAC by ARP first when the cache has none, as the kernel would.
+    pub fn send_ip(&mut self, now: Instant, next_hop: Ipv4Addr, packet: Vec<u8>, out: &mut Vec<Vec<u8>>) {
+        if self.arp.contains_key(&next_hop) {
+            self.emit_ip(next_hop, packet, out);
+            return;
+        }
+        let fresh = !self.pending.contains_key(&next_hop);
+        let p = self.pending.entry(next_hop).or_insert(Pending { packets: vec![], next_request: now, tries: 0 });
+        if p.packets.len() < ARP_QUEUE {
+            p.packets.push(packet);
+        }
+        if fresh {
+            p.tries = 1;
+            p.next_request = now + ARP_RETRANS;
+            self.send_arp_request(next_hop, out);
+        }
+    }
+
     /// Runs smoltcp and the ARP timers at `now`, pushing frames to send onto `out`.
     pub fn poll(&mut self, now: Instant, out: &mut Vec<Vec<u8>>) {
         let _ = self.iface.poll(to_smoltcp(now), &mut self.dev, &mut self.sockets);
