@@ -19,7 +19,7 @@ pub mod scenario;
 pub mod time;
 pub mod expect;
 pub mod report;
-#[path = "router_host_interim.rs"]
+
 pub mod router_host;
 pub mod runner;
 pub mod timeline;

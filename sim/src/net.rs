@@ -115,6 +115,10 @@ pub struct Port {
     pub options: LinkOptions,
     rng_out: SimRng,
     rng_in: SimRng,
+    /// Latest delivery time handed out per direction: a wire is a FIFO, so jitter never reorders frames
+    /// (only `reorder` and `duplicate` do).
+    last_out: Instant,
+    last_in: Instant,
 }
 
 /// Classifies a frame for the filters that look inside it.
@@ -164,19 +168,22 @@ impl Port {
             options,
             rng_out: SimRng::split(seed, Stream::LinkEgress, index as u32),
             rng_in: SimRng::split(seed, Stream::LinkIngress, index as u32),
+            last_out: Instant::ZERO,
+            last_in: Instant::ZERO,
         }
     }
 
-    /// Decides the fate of one frame crossing this link in `dir`.
-    pub fn transit(&mut self, dir: Dir, kind: FrameKind) -> Deliveries {
+    /// Decides the fate of one frame entering this link in `dir` at `now`: the delays after which its
+    /// copies come out (none if it is lost).
+    pub fn transit(&mut self, now: Instant, dir: Dir, kind: FrameKind) -> Deliveries {
         let o = &self.options;
         let mut out = Deliveries::default();
         if !o.up {
             return out;
         }
-        let (rng, one_way) = match dir {
-            Dir::Out => (&mut self.rng_out, o.loss_out),
-            Dir::In => (&mut self.rng_in, o.loss_in),
+        let (rng, one_way, last) = match dir {
+            Dir::Out => (&mut self.rng_out, o.loss_out, &mut self.last_out),
+            Dir::In => (&mut self.rng_in, o.loss_in, &mut self.last_in),
         };
         if dir == Dir::In && o.block_vrrp && kind.vrrp {
             return out;
@@ -191,7 +198,12 @@ impl Port {
         for _ in 0..copies {
             let mut d = o.latency + Duration::from_nanos(rng.upto(o.jitter.as_nanos()));
             if rng.chance(o.reorder) {
+                // Held back past later frames: deliberately outside the FIFO rule.
                 d = d + o.reorder_delay;
+            } else {
+                let at = (now + d).max(*last);
+                *last = at;
+                d = at - now;
             }
             out.push(d);
         }
@@ -319,16 +331,16 @@ mod tests {
     fn link_down_loss_and_vrrp_firewall() {
         let mut p = Port::new(0, 0, 0, LinkOptions::default(), 1);
         let vrrp = FrameKind { group_dst: true, vrrp: true, garp: false };
-        assert_eq!(p.transit(Dir::In, vrrp).as_slice(), &[Duration::from_micros(50)]);
+        assert_eq!(p.transit(Instant::ZERO, Dir::In, vrrp).as_slice(), &[Duration::from_micros(50)]);
         p.options.block_vrrp = true;
-        assert!(p.transit(Dir::In, vrrp).as_slice().is_empty());
-        assert_eq!(p.transit(Dir::Out, vrrp).as_slice().len(), 1, "the firewall only drops incoming");
+        assert!(p.transit(Instant::ZERO, Dir::In, vrrp).as_slice().is_empty());
+        assert_eq!(p.transit(Instant::ZERO, Dir::Out, vrrp).as_slice().len(), 1, "the firewall only drops incoming");
         p.options.up = false;
-        assert!(p.transit(Dir::Out, vrrp).as_slice().is_empty());
+        assert!(p.transit(Instant::ZERO, Dir::Out, vrrp).as_slice().is_empty());
         p.options = LinkOptions { loss_in: 1.0, ..LinkOptions::default() };
-        assert!(p.transit(Dir::In, vrrp).as_slice().is_empty());
-        assert_eq!(p.transit(Dir::Out, vrrp).as_slice().len(), 1, "one-way loss");
+        assert!(p.transit(Instant::ZERO, Dir::In, vrrp).as_slice().is_empty());
+        assert_eq!(p.transit(Instant::ZERO, Dir::Out, vrrp).as_slice().len(), 1, "one-way loss");
         p.options = LinkOptions { duplicate: 1.0, ..LinkOptions::default() };
-        assert_eq!(p.transit(Dir::Out, vrrp).as_slice().len(), 2);
+        assert_eq!(p.transit(Instant::ZERO, Dir::Out, vrrp).as_slice().len(), 2);
     }
 }

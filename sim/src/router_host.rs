@@ -16,7 +16,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
-use vrrp::router::{Event as REvent, Mode, Reason, Router, RouterConfig, State, TrackConfig, Transmit};
+use vrrp::router::{Event as REvent, Mode, Reason, Router, RouterConfig, State, TrackConfig, TrackInput, Transmit};
 use vrrp::wire::{Auth, Version};
 
 /// What the router host may touch while it runs: its stack, the frames to send, the timeline.
@@ -65,6 +65,8 @@ struct Notify {
 struct Instance {
     name: String,
     config: RouterConfig,
+    /// keepalived `garp_lower_prio_repeat` / `garp_lower_prio_delay` (0 = off).
+    lower_prio_garp: (u32, Duration),
     router: Router,
     state: VrrpState,
     notify: Notify,
@@ -94,6 +96,8 @@ pub struct RouterHost {
     initial_files: BTreeMap<String, i64>,
     /// Script results waiting for the script's next run: (when, name, ok).
     pending_scripts: Vec<(Instant, String, bool)>,
+    /// Second lower-priority GARP bursts due: (when, instance index).
+    pending_garps: Vec<(Instant, usize)>,
     started_at: Instant,
     running: bool,
 }
@@ -174,11 +178,7 @@ pub fn router_config(
     if let Some(a) = &inst.authentication {
         if let (Some(keepalived_conf::model::AuthType::Pass), Some(p)) = (a.auth_type, &a.auth_pass) {
             if c.version == Version::V2 {
-                let mut key = [0u8; 8];
-                for (d, s) in key.iter_mut().zip(p.bytes()) {
-                    *d = s;
-                }
-                c.auth = Auth::Simple(key);
+                c.auth = Auth::simple_text(p);
             }
         }
     }
@@ -244,7 +244,8 @@ pub fn router_config(
 }
 
 fn load_config(loaded: &Loaded, spec: &RouterSpec) -> Result<KaConfig, ScenarioError> {
-    let opts = keepalived_conf::ParseOptions::default();
+    // The simulated host's files are not the machine's: script existence is judged by the router host.
+    let opts = keepalived_conf::ParseOptions { check_scripts: false, ..keepalived_conf::ParseOptions::default() };
     let (parsed, origin) = match &spec.config {
         ConfigSource::File(f) => {
             let p = loaded.resolve(f);
@@ -294,6 +295,7 @@ impl RouterHost {
             files: BTreeMap::new(),
             initial_files: spec.track_files.clone(),
             pending_scripts: vec![],
+            pending_garps: vec![],
             started_at: Instant::ZERO,
             running: false,
         };
@@ -311,8 +313,18 @@ impl RouterHost {
         for inst in &self.ka.vrrp_instances {
             let config = router_config(&self.ka, inst, self.mode, self.ip, &self.overrides)?;
             let script = |s: &Option<keepalived_conf::model::Script>| s.as_ref().map(|s| s.command.clone());
+            let lower_prio_garp = if self.mode == Mode::Keepalived {
+                // keepalived defaults both to the master's garp settings (vrrp_complete_init).
+                (
+                    inst.garp_lower_prio_repeat.unwrap_or(config.garp_master_repeat),
+                    inst.garp_lower_prio_delay.map(to_vrrp_duration).unwrap_or(config.garp_master_delay),
+                )
+            } else {
+                (0, Duration::ZERO)
+            };
             self.instances.push(Instance {
                 name: inst.name.clone(),
+                lower_prio_garp,
                 router: Router::new(config.clone()),
                 config,
                 state: VrrpState::Down,
@@ -360,6 +372,7 @@ impl RouterHost {
         self.running = true;
         self.started_at = now;
         self.pending_scripts.clear();
+        self.pending_garps.clear();
         if self.instances.iter().any(|i| i.state != VrrpState::Down) {
             // Restart after a crash: a fresh process with fresh routers.
             let _ = self.instantiate();
@@ -378,14 +391,14 @@ impl RouterHost {
         for inst in &mut self.instances {
             for name in &inst.scripts {
                 match self.scripts.get(name) {
-                    Some(st) if st.disabled.is_none() => inst.router.set_track(&format!("script:{name}"), st.ok),
+                    Some(st) if st.disabled.is_none() => inst.router.set_track(now, &format!("script:{name}"), up(st.ok)),
                     // A disabled script never changes the priority: it counts as up.
-                    _ => inst.router.set_track(&format!("script:{name}"), true),
+                    _ => inst.router.set_track(now, &format!("script:{name}"), TrackInput::Up),
                 }
             }
             for name in &inst.files {
                 let v = self.files.get(name).copied().unwrap_or(0);
-                inst.router.set_track_value(&format!("file:{name}"), v);
+                inst.router.set_track(now, &format!("file:{name}"), TrackInput::Value(v));
             }
             inst.router.start(now);
         }
@@ -405,12 +418,33 @@ impl RouterHost {
         if adv.dst_ip.is_ipv4() && !adv.dst_ip.is_multicast() && adv.dst_ip != IpAddr::V4(self.ip) {
             return;
         }
-        for inst in &mut self.instances {
-            if inst.config.vrid == adv.repr.vrid {
-                inst.router.handle_advert(now, &adv);
+        let mut garp_now = vec![];
+        for (k, inst) in self.instances.iter_mut().enumerate() {
+            if inst.config.vrid != adv.repr.vrid {
+                continue;
+            }
+            let was_master = inst.router.state() == State::Master;
+            let accepted = inst.router.stats().adverts_received;
+            inst.router.handle_frame(now, &adv);
+            let lower = adv.repr.priority != 0 && adv.repr.priority < inst.router.priority();
+            if was_master && inst.router.state() == State::Master && inst.router.stats().adverts_received > accepted && lower {
+                // keepalived vrrp_state_master_rx: a master hearing a lower priority "refreshes remote ARP
+                // caches" with garp_lower_prio_repeat gratuitous ARPs, and again after garp_lower_prio_delay.
+                // This is what moves clients back after a split brain heals. (Not in vrrp::Router yet.)
+                let (rep, delay) = inst.lower_prio_garp;
+                garp_now.push(k);
+                if rep > 0 && delay > Duration::ZERO && !self.pending_garps.iter().any(|p| p.1 == k) {
+                    self.pending_garps.push((now + delay, k));
+                }
             }
         }
+        // keepalived sends its advert first, then the gratuitous ARPs.
         self.drain(now, io);
+        for k in garp_now {
+            if let Some(inst) = self.instances.get(k) {
+                send_garps(inst, inst.lower_prio_garp.0, self.mac, io);
+            }
+        }
     }
 
     /// Fires due timers and script changes, then applies what the routers want.
@@ -422,9 +456,23 @@ impl RouterHost {
         while i < self.pending_scripts.len() {
             if self.pending_scripts[i].0 <= now {
                 let (_, name, ok) = self.pending_scripts.remove(i);
-                self.apply_script(&name, ok);
+                self.apply_script(now, &name, ok);
             } else {
                 i += 1;
+            }
+        }
+        let mut j = 0;
+        while j < self.pending_garps.len() {
+            if self.pending_garps[j].0 <= now {
+                let (_, k) = self.pending_garps.remove(j);
+                if let Some(inst) = self.instances.get_mut(k) {
+                    if inst.router.state() == State::Master {
+                        let rep = inst.lower_prio_garp.0;
+                        send_garps(inst, rep, self.mac, io);
+                    }
+                }
+            } else {
+                j += 1;
             }
         }
         for inst in &mut self.instances {
@@ -441,7 +489,7 @@ impl RouterHost {
             return None;
         }
         let r = self.instances.iter_mut().filter_map(|i| i.router.poll_timeout()).min();
-        let s = self.pending_scripts.iter().map(|p| p.0).min();
+        let s = self.pending_scripts.iter().map(|p| p.0).chain(self.pending_garps.iter().map(|p| p.0)).min();
         match (r, s) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -514,7 +562,7 @@ impl RouterHost {
         }
     }
 
-    fn apply_script(&mut self, name: &str, ok: bool) {
+    fn apply_script(&mut self, now: Instant, name: &str, ok: bool) {
         let Some(st) = self.scripts.get_mut(name) else { return };
         st.ok = ok;
         if st.disabled.is_some() {
@@ -522,7 +570,7 @@ impl RouterHost {
         }
         for inst in &mut self.instances {
             if inst.scripts.iter().any(|s| s == name) {
-                inst.router.set_track(&format!("script:{name}"), ok);
+                inst.router.set_track(now, &format!("script:{name}"), up(ok));
             }
         }
     }
@@ -567,7 +615,7 @@ impl RouterHost {
             return;
         }
         for inst in &mut self.instances {
-            inst.router.set_interface(now, up);
+            inst.router.set_interface_up(now, up);
         }
         self.drain(now, io);
     }
@@ -613,7 +661,7 @@ impl RouterHost {
         }
         for inst in &mut self.instances {
             if inst.files.iter().any(|f| f == name) {
-                inst.router.set_track_value(&format!("file:{name}"), value);
+                inst.router.set_track(now, &format!("file:{name}"), TrackInput::Value(value));
             }
         }
         self.drain(now, io);
@@ -646,12 +694,31 @@ impl RouterHost {
                 inst.router = Router::new(c);
                 for name in &inst.scripts {
                     let ok = self.scripts.get(name).is_none_or(|s| s.disabled.is_some() || s.ok);
-                    inst.router.set_track(&format!("script:{name}"), ok);
+                    inst.router.set_track(now, &format!("script:{name}"), up(ok));
                 }
                 inst.router.start(now);
             }
         }
         self.drain(now, io);
+    }
+}
+
+fn send_garps(inst: &Instance, repeat: u32, mac: Mac, io: &mut RouterIo<'_>) {
+    let src = inst.router.src_mac().resolve(mac);
+    for _ in 0..repeat {
+        for a in &inst.config.virtual_addresses {
+            if let IpAddr::V4(v4) = a {
+                io.out.push(vrrp::frame::gratuitous_arp(src, *v4, None));
+            }
+        }
+    }
+}
+
+fn up(ok: bool) -> TrackInput {
+    if ok {
+        TrackInput::Up
+    } else {
+        TrackInput::Down
     }
 }
 

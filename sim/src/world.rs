@@ -296,7 +296,7 @@ impl World {
         }
         for &p in &outs {
             if let Some(link) = self.ports.get_mut(p) {
-                for d in link.transit(Dir::In, kind).as_slice() {
+                for d in link.transit(now, Dir::In, kind).as_slice() {
                     self.queue.schedule(now + *d, Ev::ToNode { port: p, frame: frame.clone() });
                 }
             }
@@ -310,7 +310,7 @@ impl World {
             let kind = FrameKind::of(&f);
             let frame: Frame = f.into();
             if let Some(link) = self.ports.get_mut(port) {
-                for d in link.transit(Dir::Out, kind).as_slice() {
+                for d in link.transit(now, Dir::Out, kind).as_slice() {
                     self.queue.schedule(now + *d, Ev::ToSwitch { port, frame: frame.clone() });
                 }
             }

@@ -58,7 +58,12 @@ pub struct Client {
     next_port: u16,
     next_id: u64,
     inflight: Vec<InFlight>,
+    /// Finished connections still closing (FIN handshake), with the time after which they are aborted.
+    closing: Vec<(SocketHandle, Instant)>,
 }
+
+/// How long a finished connection may take to close before it is aborted.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
 const EPHEMERAL_BASE: u16 = 49152;
 
@@ -82,6 +87,7 @@ impl Client {
             next_port: 0,
             next_id: 0,
             inflight: vec![],
+            closing: vec![],
         }
     }
 
@@ -91,19 +97,41 @@ impl Client {
         for f in &self.inflight {
             t = t.min(f.started + self.timeout);
         }
+        for (_, deadline) in &self.closing {
+            t = t.min(*deadline);
+        }
         t
     }
 
     /// Advances requests; opens a new one when due. Finished requests are pushed onto `done`.
     /// The caller polls the stack afterwards so the TCP segments leave.
     pub fn poll(&mut self, now: Instant, stack: &mut Stack, done: &mut Vec<RequestResult>) {
+        self.closing.retain_mut(|(h, deadline)| {
+            let sock = stack.sockets.get_mut::<tcp::Socket>(*h);
+            if matches!(sock.state(), tcp::State::Closed | tcp::State::TimeWait) {
+                stack.sockets.remove(*h);
+                return false;
+            }
+            if now >= *deadline {
+                // Sends one RST at the next stack poll; the socket is dropped once closed.
+                sock.abort();
+                *deadline = now + CLOSE_GRACE;
+            }
+            true
+        });
         let mut i = 0;
         while i < self.inflight.len() {
             let finished = self.progress(now, stack, i);
             if let Some(outcome) = finished {
                 let f = self.inflight.remove(i);
-                stack.sockets.get_mut::<tcp::Socket>(f.handle).abort();
-                stack.sockets.remove(f.handle);
+                let sock = stack.sockets.get_mut::<tcp::Socket>(f.handle);
+                // Like an HTTP client: close (FIN) after a complete answer, abort (RST) a timed-out attempt.
+                if outcome == Outcome::Timeout {
+                    sock.abort();
+                } else {
+                    sock.close();
+                }
+                self.closing.push((f.handle, now + CLOSE_GRACE));
                 done.push(RequestResult { id: f.id, started: f.started, finished: now, outcome });
             } else {
                 i += 1;
@@ -201,7 +229,7 @@ pub struct HttpServer {
 }
 
 /// Concurrent connections a responder accepts.
-const SERVER_BACKLOG: usize = 8;
+const SERVER_BACKLOG: usize = 16;
 
 impl HttpServer {
     /// A responder for `port` on every address of `stack`.

@@ -424,3 +424,95 @@ impl Stack {
         self.iface.context()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OLD: Mac = [2, 0, 0, 0, 0, 0x11];
+    const NEW: Mac = [2, 0, 0, 0, 0, 0x12];
+    const ME: Mac = [2, 0, 0, 0, 0, 0x50];
+    const VIP: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 100);
+
+    fn client() -> Stack {
+        Stack::new(ME, Ipv4Addr::new(192, 0, 2, 50), 24, 1, Instant::ZERO)
+    }
+
+    #[test]
+    fn linux_neigh_updates_existing_entry_from_gratuitous_arp() {
+        let mut s = client();
+        s.arp_insert(VIP, OLD);
+        let mut out = vec![];
+        s.receive(Instant::ZERO, &vrrp::frame::gratuitous_arp(NEW, VIP, None), &mut out);
+        assert_eq!(s.arp_lookup(VIP), Some(NEW));
+        assert!(out.is_empty(), "a gratuitous ARP is not answered");
+    }
+
+    #[test]
+    fn linux_neigh_does_not_create_entry_from_gratuitous_arp() {
+        // arp_accept=0: an unknown sender learned from GARP would be a cache-poisoning vector.
+        let mut s = client();
+        let mut out = vec![];
+        s.receive(Instant::ZERO, &vrrp::frame::gratuitous_arp(NEW, VIP, None), &mut out);
+        assert_eq!(s.arp_lookup(VIP), None);
+    }
+
+    #[test]
+    fn master_answers_arp_for_vip_with_chosen_mac_and_receives_on_it() {
+        let vmac = vrrp::frame::virtual_mac(vrrp::wire::Family::V4, 51);
+        let mut r = Stack::new(OLD, Ipv4Addr::new(192, 0, 2, 11), 24, 1, Instant::ZERO);
+        r.add_address(VIP, vmac);
+        r.add_mac(vmac);
+        let req = Arp { op: 1, sha: ME, spa: Ipv4Addr::new(192, 0, 2, 50), tha: [0; 6], tpa: VIP };
+        let mut out = vec![];
+        r.receive(Instant::ZERO, &req.frame(BROADCAST, ME), &mut out);
+        assert_eq!(out.len(), 1);
+        let reply = Arp::parse(&out[0][14..]).unwrap();
+        assert_eq!((reply.op, reply.sha, reply.spa, reply.tpa), (2, vmac, VIP, Ipv4Addr::new(192, 0, 2, 50)));
+        assert_eq!(&out[0][6..12], &vmac);
+        assert!(r.accepts_mac(&vmac));
+        r.remove_address(VIP);
+        r.remove_mac(vmac);
+        out.clear();
+        r.receive(Instant::ZERO, &req.frame(BROADCAST, ME), &mut out);
+        assert!(out.is_empty(), "a backup does not answer for the VIP");
+        assert!(!r.accepts_mac(&vmac));
+    }
+
+    #[test]
+    fn arp_ignore_loopback_vip_is_never_answered() {
+        let mut rs = Stack::new(NEW, Ipv4Addr::new(192, 0, 2, 21), 24, 1, Instant::ZERO);
+        rs.add_loopback(VIP);
+        let req = Arp { op: 1, sha: ME, spa: Ipv4Addr::new(192, 0, 2, 50), tha: [0; 6], tpa: VIP };
+        let mut out = vec![];
+        rs.receive(Instant::ZERO, &req.frame(BROADCAST, ME), &mut out);
+        assert!(out.is_empty());
+        assert!(!rs.holds(VIP));
+    }
+
+    #[test]
+    fn unresolved_packets_wait_for_arp_and_retry_then_give_up() {
+        let mut s = client();
+        let mut out = vec![];
+        let dst = Ipv4Addr::new(192, 0, 2, 11);
+        s.send_ip(Instant::ZERO, dst, vec![0x45, 0, 0, 20, 0, 0, 0, 0, 64, 112, 0, 0, 192, 0, 2, 50, 192, 0, 2, 11], &mut out);
+        assert_eq!(out.len(), 1, "one ARP request");
+        assert_eq!(s.poll_at(Instant::ZERO), Some(Instant::ZERO + ARP_RETRANS));
+        out.clear();
+        // The reply releases the queued packet.
+        let reply = Arp { op: 2, sha: OLD, spa: dst, tha: ME, tpa: s.ip };
+        s.receive(Instant::ZERO, &reply.frame(ME, OLD), &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(&out[0][0..6], &OLD);
+        assert_eq!(&out[0][12..14], &[0x08, 0x00]);
+        // Nobody answers for .99: three requests, one second apart, then the packet is dropped.
+        out.clear();
+        let gone = Ipv4Addr::new(192, 0, 2, 99);
+        s.send_ip(Instant::ZERO, gone, vec![0x45; 20], &mut out);
+        for k in 1..=3 {
+            s.poll(Instant::ZERO + Duration::from_secs(k), &mut out);
+        }
+        assert_eq!(out.len(), 3);
+        assert_eq!(s.poll_at(Instant::ZERO + Duration::from_secs(3)), None);
+    }
+}
