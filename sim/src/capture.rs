@@ -6,7 +6,9 @@
 
 use crate::time::Instant;
 use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
-use pcap_file::pcapng::blocks::interface_description::{InterfaceDescriptionBlock, InterfaceDescriptionOption};
+use pcap_file::pcapng::blocks::interface_description::{
+    InterfaceDescriptionBlock, InterfaceDescriptionOption,
+};
 use pcap_file::pcapng::blocks::section_header::SectionHeaderBlock;
 use pcap_file::pcapng::PcapNgWriter;
 use pcap_file::{DataLink, Endianness};
@@ -34,8 +36,8 @@ impl Capture {
             section_length: -1,
             options: vec![],
         };
-        let mut writer =
-            PcapNgWriter::with_section_header(Vec::new(), section).map_err(|e| CaptureError(e.to_string()))?;
+        let mut writer = PcapNgWriter::with_section_header(Vec::new(), section)
+            .map_err(|e| CaptureError(e.to_string()))?;
         for name in segments {
             let idb = InterfaceDescriptionBlock {
                 linktype: DataLink::ETHERNET,
@@ -46,9 +48,15 @@ impl Capture {
                     InterfaceDescriptionOption::IfTsResol(9),
                 ],
             };
-            writer.write_pcapng_block(idb).map_err(|e| CaptureError(e.to_string()))?;
+            writer
+                .write_pcapng_block(idb)
+                .map_err(|e| CaptureError(e.to_string()))?;
         }
-        Ok(Capture { writer, frames: 0, error: None })
+        Ok(Capture {
+            writer,
+            frames: 0,
+            error: None,
+        })
     }
 
     /// Records `frame` seen on segment `segment` at `at`.
@@ -93,7 +101,11 @@ mod tests {
     #[test]
     fn frames_round_trip_with_interface_and_nanosecond_time() {
         let mut c = Capture::new(&["lan".into(), "wan".into()]).unwrap();
-        c.record(1, Instant::ZERO + Duration::from_nanos(1_234_567_891), &[0xff; 60]);
+        c.record(
+            1,
+            Instant::ZERO + Duration::from_nanos(1_234_567_891),
+            &[0xff; 60],
+        );
         c.record(0, Instant::ZERO + Duration::from_secs(2), &[0x01; 42]);
         assert_eq!(c.frames(), 2);
         let bytes = c.into_bytes().unwrap();

@@ -48,7 +48,11 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     /// An empty queue at time zero.
     pub fn new() -> Self {
-        EventQueue { heap: BinaryHeap::new(), next_seq: 0, now: Instant::ZERO }
+        EventQueue {
+            heap: BinaryHeap::new(),
+            next_seq: 0,
+            now: Instant::ZERO,
+        }
     }
 
     /// The time of the event popped last.
@@ -111,7 +115,11 @@ pub struct LivelockGuard {
 impl LivelockGuard {
     /// A guard allowing at most `limit` events at one instant.
     pub fn new(limit: u64) -> Self {
-        LivelockGuard { limit, at: Instant::ZERO, count: 0 }
+        LivelockGuard {
+            limit,
+            at: Instant::ZERO,
+            count: 0,
+        }
     }
 
     /// Call once per event, with its time.
@@ -122,7 +130,10 @@ impl LivelockGuard {
         }
         self.count += 1;
         if self.count > self.limit {
-            return Err(Livelock { at_ns: at.as_nanos(), events: self.count });
+            return Err(Livelock {
+                at_ns: at.as_nanos(),
+                events: self.count,
+            });
         }
         Ok(())
     }
@@ -161,7 +172,13 @@ mod tests {
         assert!(g.step(t0).is_ok());
         assert!(g.step(t0).is_ok());
         assert!(g.step(t0).is_ok());
-        assert_eq!(g.step(t0), Err(Livelock { at_ns: 0, events: 4 }));
+        assert_eq!(
+            g.step(t0),
+            Err(Livelock {
+                at_ns: 0,
+                events: 4
+            })
+        );
         assert!(g.step(t0 + Duration::from_nanos(1)).is_ok());
     }
 }

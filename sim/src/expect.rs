@@ -28,14 +28,24 @@ pub struct MasterSteps {
 impl MasterSteps {
     /// Masters at `t`.
     pub fn at(&self, t: Instant) -> BTreeSet<String> {
-        self.steps.iter().take_while(|(s, _)| *s <= t).last().map(|(_, m)| m.clone()).unwrap_or_default()
+        self.steps
+            .iter()
+            .take_while(|(s, _)| *s <= t)
+            .last()
+            .map(|(_, m)| m.clone())
+            .unwrap_or_default()
     }
 
     /// Steps as (from, to, masters), the last one ending at `end`.
     pub fn spans(&self, end: Instant) -> Vec<(Instant, Instant, &BTreeSet<String>)> {
         let mut v = vec![];
         for (i, (from, m)) in self.steps.iter().enumerate() {
-            let to = self.steps.get(i + 1).map(|(t, _)| *t).unwrap_or(end).max(*from);
+            let to = self
+                .steps
+                .get(i + 1)
+                .map(|(t, _)| *t)
+                .unwrap_or(end)
+                .max(*from);
             if to > *from || i + 1 == self.steps.len() {
                 v.push((*from, to, m));
             }
@@ -49,7 +59,9 @@ pub fn masters(timeline: &Timeline) -> BTreeMap<u8, MasterSteps> {
     let mut cur: BTreeMap<u8, BTreeSet<String>> = BTreeMap::new();
     let mut out: BTreeMap<u8, MasterSteps> = BTreeMap::new();
     for e in &timeline.entries {
-        let Event::State { vrid, to, from, .. } = &e.event else { continue };
+        let Event::State { vrid, to, from, .. } = &e.event else {
+            continue;
+        };
         let Some(node) = &e.node else { continue };
         let set = cur.entry(*vrid).or_default();
         let changed = if *to == VrrpState::Master {
@@ -84,9 +96,16 @@ fn names(s: &BTreeSet<String>) -> String {
 fn pick_vrid(all: &BTreeMap<u8, MasterSteps>, vrid: Option<u8>) -> Result<u8, String> {
     match vrid {
         Some(v) => Ok(v),
-        None if all.len() == 1 => all.keys().next().copied().ok_or_else(|| "no VRID seen".into()),
+        None if all.len() == 1 => all
+            .keys()
+            .next()
+            .copied()
+            .ok_or_else(|| "no VRID seen".into()),
         None if all.is_empty() => Err("no VRRP instance ever changed state".into()),
-        None => Err(format!("several VRIDs ({:?}): name one with `vrid:`", all.keys().collect::<Vec<_>>())),
+        None => Err(format!(
+            "several VRIDs ({:?}): name one with `vrid:`",
+            all.keys().collect::<Vec<_>>()
+        )),
     }
 }
 
@@ -105,7 +124,9 @@ fn outside(from: Instant, to: Instant, windows: &[Window]) -> Option<Instant> {
         if t >= to {
             return None;
         }
-        let cover = windows.iter().find(|w| Instant::ZERO + w.0 <= t && t < Instant::ZERO + w.1);
+        let cover = windows
+            .iter()
+            .find(|w| Instant::ZERO + w.0 <= t && t < Instant::ZERO + w.1);
         match cover {
             Some(w) => t = Instant::ZERO + w.1,
             None => return Some(t),
@@ -116,18 +137,37 @@ fn outside(from: Instant, to: Instant, windows: &[Window]) -> Option<Instant> {
 /// Evaluates every expectation except `CaptureConforms` (which needs the capture; see the runner).
 pub fn evaluate(expect: &[Expectation], timeline: &Timeline, end: Instant) -> Vec<Option<Verdict>> {
     let all = masters(timeline);
-    expect.iter().map(|e| evaluate_one(e, &all, timeline, end)).collect()
+    expect
+        .iter()
+        .map(|e| evaluate_one(e, &all, timeline, end))
+        .collect()
 }
 
-fn evaluate_one(e: &Expectation, all: &BTreeMap<u8, MasterSteps>, timeline: &Timeline, end: Instant) -> Option<Verdict> {
-    let fail = |expectation: String, measured: String| Verdict { expectation, passed: false, measured };
+fn evaluate_one(
+    e: &Expectation,
+    all: &BTreeMap<u8, MasterSteps>,
+    timeline: &Timeline,
+    end: Instant,
+) -> Option<Verdict> {
+    let fail = |expectation: String, measured: String| Verdict {
+        expectation,
+        passed: false,
+        measured,
+    };
     Some(match e {
         Expectation::SingleMaster { vrid, except } => {
-            let ex: Vec<String> = except.iter().map(|w| format!("[{}, {})", format_duration(w.0), format_duration(w.1))).collect();
+            let ex: Vec<String> = except
+                .iter()
+                .map(|w| format!("[{}, {})", format_duration(w.0), format_duration(w.1)))
+                .collect();
             let desc = format!(
                 "at most one master per VRID{}{}",
                 vrid.map(|v| format!(" (vrid {v})")).unwrap_or_default(),
-                if ex.is_empty() { String::new() } else { format!(" outside {}", ex.join(", ")) }
+                if ex.is_empty() {
+                    String::new()
+                } else {
+                    format!(" outside {}", ex.join(", "))
+                }
             );
             let mut worst: Option<(u8, Instant, Instant, String)> = None;
             let mut max_masters = 0;
@@ -149,8 +189,19 @@ fn evaluate_one(e: &Expectation, all: &BTreeMap<u8, MasterSteps>, timeline: &Tim
                 }
             }
             match worst {
-                None => Verdict { expectation: desc, passed: true, measured: format!("max {max_masters} master(s) outside the windows") },
-                Some((v, t, to, who)) => fail(desc, format!("vrid {v}: {who} were all master from {} to {}", secs(t), secs(to))),
+                None => Verdict {
+                    expectation: desc,
+                    passed: true,
+                    measured: format!("max {max_masters} master(s) outside the windows"),
+                },
+                Some((v, t, to, who)) => fail(
+                    desc,
+                    format!(
+                        "vrid {v}: {who} were all master from {} to {}",
+                        secs(t),
+                        secs(to)
+                    ),
+                ),
             }
         }
         Expectation::MasterIs { node, at, vrid } => {
@@ -160,11 +211,20 @@ fn evaluate_one(e: &Expectation, all: &BTreeMap<u8, MasterSteps>, timeline: &Tim
                 Err(m) => fail(desc, m),
                 Ok(v) => {
                     let m = all.get(&v).map(|s| s.at(t)).unwrap_or_default();
-                    Verdict { expectation: format!("{desc} (vrid {v})"), passed: m.contains(node), measured: format!("master(s) at {}: {}", secs(t), names(&m)) }
+                    Verdict {
+                        expectation: format!("{desc} (vrid {v})"),
+                        passed: m.contains(node),
+                        measured: format!("master(s) at {}: {}", secs(t), names(&m)),
+                    }
                 }
             }
         }
-        Expectation::FailoverWithin { after, within, vrid, to } => {
+        Expectation::FailoverWithin {
+            after,
+            within,
+            vrid,
+            to,
+        } => {
             let t0 = Instant::ZERO + *after;
             let desc = format!(
                 "failover within {} after {}{}",
@@ -179,17 +239,35 @@ fn evaluate_one(e: &Expectation, all: &BTreeMap<u8, MasterSteps>, timeline: &Tim
             let steps = all.get(&v).cloned().unwrap_or_default();
             let old = steps.at(t0);
             let hit = steps.steps.iter().find(|(t, m)| {
-                *t >= t0 && m.iter().any(|n| !old.contains(n) && to.as_ref().is_none_or(|x| x == n))
+                *t >= t0
+                    && m.iter()
+                        .any(|n| !old.contains(n) && to.as_ref().is_none_or(|x| x == n))
             });
             match hit {
-                None => fail(desc, format!("vrid {v}: no new master after {} (master was {})", secs(t0), names(&old))),
+                None => fail(
+                    desc,
+                    format!(
+                        "vrid {v}: no new master after {} (master was {})",
+                        secs(t0),
+                        names(&old)
+                    ),
+                ),
                 Some((t, m)) => {
                     let d = *t - t0;
-                    Verdict { expectation: desc, passed: d <= *within, measured: format!("vrid {v}: {} master after {}", names(m), ms(d)) }
+                    Verdict {
+                        expectation: desc,
+                        passed: d <= *within,
+                        measured: format!("vrid {v}: {} master after {}", names(m), ms(d)),
+                    }
                 }
             }
         }
-        Expectation::ConvergeWithin { after, within, vrid, master } => {
+        Expectation::ConvergeWithin {
+            after,
+            within,
+            vrid,
+            master,
+        } => {
             let t0 = Instant::ZERO + *after;
             let desc = format!(
                 "single master{} within {} after {}",
@@ -216,10 +294,17 @@ fn evaluate_one(e: &Expectation, all: &BTreeMap<u8, MasterSteps>, timeline: &Tim
                 }
             }
             match since {
-                None => fail(desc, format!("vrid {v}: never a stable single master after {}", secs(t0))),
+                None => fail(
+                    desc,
+                    format!("vrid {v}: never a stable single master after {}", secs(t0)),
+                ),
                 Some((t, who)) => {
                     let d = t - t0;
-                    Verdict { expectation: desc, passed: d <= *within, measured: format!("vrid {v}: {who} sole master after {}", ms(d)) }
+                    Verdict {
+                        expectation: desc,
+                        passed: d <= *within,
+                        measured: format!("vrid {v}: {who} sole master after {}", ms(d)),
+                    }
                 }
             }
         }
@@ -229,21 +314,33 @@ fn evaluate_one(e: &Expectation, all: &BTreeMap<u8, MasterSteps>, timeline: &Tim
                 .iter()
                 .filter(|e| match &e.event {
                     Event::State { vrid: v, to, .. } => {
-                        *to == VrrpState::Master && vrid.is_none_or(|x| x == *v) && node.as_ref().is_none_or(|x| e.node.as_ref() == Some(x))
+                        *to == VrrpState::Master
+                            && vrid.is_none_or(|x| x == *v)
+                            && node.as_ref().is_none_or(|x| e.node.as_ref() == Some(x))
                     }
                     _ => false,
                 })
                 .count();
             let desc = format!(
                 "at most {max} transitions to MASTER{}{}",
-                node.as_ref().map(|n| format!(" by {n}")).unwrap_or_default(),
+                node.as_ref()
+                    .map(|n| format!(" by {n}"))
+                    .unwrap_or_default(),
                 vrid.map(|v| format!(" (vrid {v})")).unwrap_or_default()
             );
-            Verdict { expectation: desc, passed: n as u32 <= *max, measured: format!("{n} transitions to MASTER") }
+            Verdict {
+                expectation: desc,
+                passed: n as u32 <= *max,
+                measured: format!("{n} transitions to MASTER"),
+            }
         }
         Expectation::SplitBrain { vrid, from, to } => {
             let (a, b) = (Instant::ZERO + *from, Instant::ZERO + *to);
-            let desc = format!("split brain during [{}, {}]", format_duration(*from), format_duration(*to));
+            let desc = format!(
+                "split brain during [{}, {}]",
+                format_duration(*from),
+                format_duration(*to)
+            );
             let v = match pick_vrid(all, *vrid) {
                 Ok(v) => v,
                 Err(m) => return Some(fail(desc, m)),
@@ -265,22 +362,49 @@ fn evaluate_one(e: &Expectation, all: &BTreeMap<u8, MasterSteps>, timeline: &Tim
                 .map(|(f, t, m)| format!("{} from {} to {}", names(m), secs(*f), secs(*t)))
                 .collect();
             let measured = match gap {
-                None => format!("vrid {v}: {}", if sb.is_empty() { "no split brain".into() } else { sb.join("; ") }),
+                None => format!(
+                    "vrid {v}: {}",
+                    if sb.is_empty() {
+                        "no split brain".into()
+                    } else {
+                        sb.join("; ")
+                    }
+                ),
                 Some((t, who)) => format!("vrid {v}: only {who} master at {}", secs(t)),
             };
-            Verdict { expectation: format!("{desc} (vrid {v})"), passed: held, measured }
+            Verdict {
+                expectation: format!("{desc} (vrid {v})"),
+                passed: held,
+                measured,
+            }
         }
-        Expectation::VipReachable { client, min_ratio, max_outage } => {
+        Expectation::VipReachable {
+            client,
+            min_ratio,
+            max_outage,
+        } => {
             let desc = format!(
                 "VIP reachable{}: success ratio >= {min_ratio}, longest outage <= {}",
-                client.as_ref().map(|c| format!(" from {c}")).unwrap_or_default(),
+                client
+                    .as_ref()
+                    .map(|c| format!(" from {c}"))
+                    .unwrap_or_default(),
                 format_duration(*max_outage)
             );
             let mut per_client: BTreeMap<&str, Vec<(f64, bool)>> = BTreeMap::new();
             for e in &timeline.entries {
-                if let (Event::Request { started, outcome, .. }, Some(n)) = (&e.event, &e.node) {
+                if let (
+                    Event::Request {
+                        started, outcome, ..
+                    },
+                    Some(n),
+                ) = (&e.event, &e.node)
+                {
                     if client.as_ref().is_none_or(|c| c == n) {
-                        per_client.entry(n).or_default().push((*started, matches!(outcome, Outcome::Ok { .. })));
+                        per_client
+                            .entry(n)
+                            .or_default()
+                            .push((*started, matches!(outcome, Outcome::Ok { .. })));
                     }
                 }
             }
@@ -318,8 +442,19 @@ fn evaluate_one(e: &Expectation, all: &BTreeMap<u8, MasterSteps>, timeline: &Tim
             }
             let outage = Duration::from_nanos((longest * 1e9).round() as u64);
             let passed = ratio >= *min_ratio && outage <= *max_outage;
-            let at = if longest > 0.0 { format!(" from {longest_at:.6}s") } else { String::new() };
-            Verdict { expectation: desc, passed, measured: format!("{ok}/{total} ok (ratio {ratio:.4}), longest outage {}{at}", ms(outage)) }
+            let at = if longest > 0.0 {
+                format!(" from {longest_at:.6}s")
+            } else {
+                String::new()
+            };
+            Verdict {
+                expectation: desc,
+                passed,
+                measured: format!(
+                    "{ok}/{total} ok (ratio {ratio:.4}), longest outage {}{at}",
+                    ms(outage)
+                ),
+            }
         }
         Expectation::CaptureConforms { .. } => return None,
     })

@@ -12,13 +12,13 @@
 
 pub mod capture;
 pub mod engine;
+pub mod expect;
 pub mod host;
 pub mod net;
+pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod time;
-pub mod expect;
-pub mod report;
 
 pub mod router_host;
 pub mod runner;

@@ -61,7 +61,9 @@ fn main() -> ExitCode {
 
 fn run_scenarios(cli: Cli) -> ExitCode {
     if cli.scenarios.is_empty() {
-        return bad_input("no scenario file given (usage: sim SCENARIO.ron... [--seed N | --seeds A..B])");
+        return bad_input(
+            "no scenario file given (usage: sim SCENARIO.ron... [--seed N | --seeds A..B])",
+        );
     }
     let range = match &cli.seeds {
         Some(t) => match parse_range(t) {
@@ -99,7 +101,14 @@ fn run_scenarios(cli: Cli) -> ExitCode {
             None => jobs.push((i, cli.seed.unwrap_or(l.scenario.seed), base)),
         }
     }
-    let threads = cli.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
+    let threads = cli
+        .jobs
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+        .max(1);
     let results = run_parallel(&loaded, &jobs, threads);
     let mut code = 0u8;
     let mut json = vec![];
@@ -124,13 +133,20 @@ fn run_scenarios(cli: Cli) -> ExitCode {
                     code = 1;
                 }
                 if !r.report.passed {
-                    eprintln!("FAILED: {} seed {}; reproduce: {}", r.report.scenario, r.report.seed, r.report.reproduce);
+                    eprintln!(
+                        "FAILED: {} seed {}; reproduce: {}",
+                        r.report.scenario, r.report.seed, r.report.reproduce
+                    );
                 }
             }
         }
     }
     if cli.format == "json" {
-        let v = if json.len() == 1 { json.pop().unwrap_or_default() } else { serde_json::Value::Array(json) };
+        let v = if json.len() == 1 {
+            json.pop().unwrap_or_default()
+        } else {
+            serde_json::Value::Array(json)
+        };
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     }
     ExitCode::from(code)
@@ -149,7 +165,9 @@ fn run_parallel(
         for _ in 0..threads.min(jobs.len()) {
             s.spawn(|| loop {
                 let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some((i, seed, _)) = jobs.get(k) else { break };
+                let Some((i, seed, _)) = jobs.get(k) else {
+                    break;
+                };
                 let Some(l) = loaded.get(*i) else { break };
                 let r = runner::run(l, *seed, sim::conformance_check());
                 if let Some(slot) = slots.get(k) {
@@ -164,7 +182,12 @@ fn run_parallel(
         .into_iter()
         .map(|m| {
             m.into_inner().ok().flatten().unwrap_or_else(|| {
-                Err(scenario::ScenarioError { file: PathBuf::new(), line: 0, col: 0, message: "run did not complete".into() })
+                Err(scenario::ScenarioError {
+                    file: PathBuf::new(),
+                    line: 0,
+                    col: 0,
+                    message: "run did not complete".into(),
+                })
             })
         })
         .collect()

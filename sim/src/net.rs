@@ -138,23 +138,45 @@ impl FrameKind {
         let group_dst = frame.first().is_some_and(|b| b & 1 == 1);
         let ethertype = match (frame.get(12), frame.get(13)) {
             (Some(&a), Some(&b)) => u16::from_be_bytes([a, b]),
-            _ => return FrameKind { group_dst, vrrp: false, garp: false },
+            _ => {
+                return FrameKind {
+                    group_dst,
+                    vrrp: false,
+                    garp: false,
+                }
+            }
         };
         let payload = frame.get(14..).unwrap_or(&[]);
         match ethertype {
-            0x0800 => FrameKind { group_dst, vrrp: payload.get(9) == Some(&112), garp: false },
+            0x0800 => FrameKind {
+                group_dst,
+                vrrp: payload.get(9) == Some(&112),
+                garp: false,
+            },
             0x86dd => {
                 let next = payload.get(6).copied();
                 // ICMPv6 type 136 (NA) to a multicast destination is an unsolicited NA.
                 let garp = next == Some(58) && payload.get(40) == Some(&136) && group_dst;
-                FrameKind { group_dst, vrrp: next == Some(112), garp }
+                FrameKind {
+                    group_dst,
+                    vrrp: next == Some(112),
+                    garp,
+                }
             }
             0x0806 => {
                 let spa = payload.get(14..18);
                 let tpa = payload.get(24..28);
-                FrameKind { group_dst, vrrp: false, garp: spa.is_some() && spa == tpa }
+                FrameKind {
+                    group_dst,
+                    vrrp: false,
+                    garp: spa.is_some() && spa == tpa,
+                }
             }
-            _ => FrameKind { group_dst, vrrp: false, garp: false },
+            _ => FrameKind {
+                group_dst,
+                vrrp: false,
+                garp: false,
+            },
         }
     }
 }
@@ -236,7 +258,13 @@ pub struct Segment {
 impl Segment {
     /// An empty segment.
     pub fn new(name: String, options: SegmentOptions) -> Segment {
-        Segment { name, options, ports: vec![], groups: BTreeMap::new(), mac_table: BTreeMap::new() }
+        Segment {
+            name,
+            options,
+            ports: vec![],
+            groups: BTreeMap::new(),
+            mac_table: BTreeMap::new(),
+        }
     }
 
     fn group(&self, port: usize) -> u32 {
@@ -246,7 +274,9 @@ impl Segment {
     /// Learns the source MAC of `frame` arriving on `from`, and lists the ports it must leave on.
     pub fn forward(&mut self, from: usize, frame: &[u8], kind: FrameKind, out: &mut Vec<usize>) {
         out.clear();
-        let (Some(dst), Some(src)) = (frame.get(0..6), frame.get(6..12)) else { return };
+        let (Some(dst), Some(src)) = (frame.get(0..6), frame.get(6..12)) else {
+            return;
+        };
         let mut src_mac = [0u8; 6];
         src_mac.copy_from_slice(src);
         if src_mac[0] & 1 == 0 {
@@ -312,7 +342,12 @@ mod tests {
 
     #[test]
     fn partition_and_multicast_drop() {
-        let mut s = Segment::new("lan".into(), SegmentOptions { drop_multicast: true });
+        let mut s = Segment::new(
+            "lan".into(),
+            SegmentOptions {
+                drop_multicast: true,
+            },
+        );
         s.ports = vec![0, 1, 2];
         s.groups.insert(0, 1);
         let a = [2, 0, 0, 0, 0, 0xa];
@@ -330,17 +365,47 @@ mod tests {
     #[test]
     fn link_down_loss_and_vrrp_firewall() {
         let mut p = Port::new(0, 0, 0, LinkOptions::default(), 1);
-        let vrrp = FrameKind { group_dst: true, vrrp: true, garp: false };
-        assert_eq!(p.transit(Instant::ZERO, Dir::In, vrrp).as_slice(), &[Duration::from_micros(50)]);
+        let vrrp = FrameKind {
+            group_dst: true,
+            vrrp: true,
+            garp: false,
+        };
+        assert_eq!(
+            p.transit(Instant::ZERO, Dir::In, vrrp).as_slice(),
+            &[Duration::from_micros(50)]
+        );
         p.options.block_vrrp = true;
-        assert!(p.transit(Instant::ZERO, Dir::In, vrrp).as_slice().is_empty());
-        assert_eq!(p.transit(Instant::ZERO, Dir::Out, vrrp).as_slice().len(), 1, "the firewall only drops incoming");
+        assert!(p
+            .transit(Instant::ZERO, Dir::In, vrrp)
+            .as_slice()
+            .is_empty());
+        assert_eq!(
+            p.transit(Instant::ZERO, Dir::Out, vrrp).as_slice().len(),
+            1,
+            "the firewall only drops incoming"
+        );
         p.options.up = false;
-        assert!(p.transit(Instant::ZERO, Dir::Out, vrrp).as_slice().is_empty());
-        p.options = LinkOptions { loss_in: 1.0, ..LinkOptions::default() };
-        assert!(p.transit(Instant::ZERO, Dir::In, vrrp).as_slice().is_empty());
-        assert_eq!(p.transit(Instant::ZERO, Dir::Out, vrrp).as_slice().len(), 1, "one-way loss");
-        p.options = LinkOptions { duplicate: 1.0, ..LinkOptions::default() };
+        assert!(p
+            .transit(Instant::ZERO, Dir::Out, vrrp)
+            .as_slice()
+            .is_empty());
+        p.options = LinkOptions {
+            loss_in: 1.0,
+            ..LinkOptions::default()
+        };
+        assert!(p
+            .transit(Instant::ZERO, Dir::In, vrrp)
+            .as_slice()
+            .is_empty());
+        assert_eq!(
+            p.transit(Instant::ZERO, Dir::Out, vrrp).as_slice().len(),
+            1,
+            "one-way loss"
+        );
+        p.options = LinkOptions {
+            duplicate: 1.0,
+            ..LinkOptions::default()
+        };
         assert_eq!(p.transit(Instant::ZERO, Dir::Out, vrrp).as_slice().len(), 2);
     }
 }

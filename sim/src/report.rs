@@ -87,7 +87,11 @@ impl Report {
         if !self.clients.is_empty() {
             let _ = writeln!(s, "clients:");
             for (n, c) in &self.clients {
-                let served: Vec<String> = c.served_by.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                let served: Vec<String> = c
+                    .served_by
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
                 let _ = writeln!(
                     s,
                     "  {n}: {} requests, {} ok, {} timeouts, {} resets (served by {})",
@@ -101,7 +105,13 @@ impl Report {
         }
         let _ = writeln!(s, "expectations:");
         for v in &self.expectations {
-            let _ = writeln!(s, "  {}  {} -- measured: {}", if v.passed { "PASS" } else { "FAIL" }, v.expectation, v.measured);
+            let _ = writeln!(
+                s,
+                "  {}  {} -- measured: {}",
+                if v.passed { "PASS" } else { "FAIL" },
+                v.expectation,
+                v.measured
+            );
         }
         if let Some(l) = &self.livelock {
             let _ = writeln!(s, "  FAIL  {l}");
@@ -115,7 +125,11 @@ impl Report {
             self.duration_s
         );
         if !self.passed {
-            let _ = writeln!(s, "FAILED with seed {}; reproduce: {}", self.seed, self.reproduce);
+            let _ = writeln!(
+                s,
+                "FAILED with seed {}; reproduce: {}",
+                self.seed, self.reproduce
+            );
         }
         s
     }
@@ -123,11 +137,25 @@ impl Report {
     /// report.md.
     pub fn render_markdown(&self) -> String {
         let mut s = String::new();
-        let _ = writeln!(s, "# {} — {}\n", self.scenario, if self.passed { "PASS" } else { "FAIL" });
+        let _ = writeln!(
+            s,
+            "# {} — {}\n",
+            self.scenario,
+            if self.passed { "PASS" } else { "FAIL" }
+        );
         let _ = writeln!(s, "- file: `{}`\n- seed: {}\n- simulated: {:.3} s\n- events: {}\n- frames captured: {}\n- reproduce: `{}`\n", self.file, self.seed, self.duration_s, self.stats.events, self.stats.frames, self.reproduce);
-        let _ = writeln!(s, "## Expectations\n\n| result | expectation | measured |\n|---|---|---|");
+        let _ = writeln!(
+            s,
+            "## Expectations\n\n| result | expectation | measured |\n|---|---|---|"
+        );
         for v in &self.expectations {
-            let _ = writeln!(s, "| {} | {} | {} |", if v.passed { "PASS" } else { "FAIL" }, md(&v.expectation), md(&v.measured));
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} |",
+                if v.passed { "PASS" } else { "FAIL" },
+                md(&v.expectation),
+                md(&v.measured)
+            );
         }
         if let Some(l) = &self.livelock {
             let _ = writeln!(s, "| FAIL | no livelock | {} |", md(l));
@@ -139,7 +167,11 @@ impl Report {
         if !self.clients.is_empty() {
             let _ = writeln!(s, "\n## Clients\n\n| client | requests | ok | timeouts | resets |\n|---|---|---|---|---|");
             for (n, c) in &self.clients {
-                let _ = writeln!(s, "| {n} | {} | {} | {} | {} |", c.requests, c.ok, c.timeouts, c.resets);
+                let _ = writeln!(
+                    s,
+                    "| {n} | {} | {} | {} | {} |",
+                    c.requests, c.ok, c.timeouts, c.resets
+                );
             }
         }
         s
@@ -148,17 +180,32 @@ impl Report {
     /// junit.xml: one test suite, one test case per expectation.
     pub fn render_junit(&self) -> String {
         let mut s = String::new();
-        let failures = self.expectations.iter().filter(|v| !v.passed).count() + usize::from(self.livelock.is_some());
+        let failures = self.expectations.iter().filter(|v| !v.passed).count()
+            + usize::from(self.livelock.is_some());
         let tests = self.expectations.len() + usize::from(self.livelock.is_some());
         let _ = writeln!(s, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
         let _ = writeln!(s, "<testsuites tests=\"{tests}\" failures=\"{failures}\">");
-        let _ = writeln!(s, "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\">", xml(&format!("{} seed {}", self.scenario, self.seed)));
+        let _ = writeln!(
+            s,
+            "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\">",
+            xml(&format!("{} seed {}", self.scenario, self.seed))
+        );
         for v in &self.expectations {
-            let _ = write!(s, "    <testcase classname=\"{}\" name=\"{}\"", xml(&self.scenario), xml(&v.expectation));
+            let _ = write!(
+                s,
+                "    <testcase classname=\"{}\" name=\"{}\"",
+                xml(&self.scenario),
+                xml(&v.expectation)
+            );
             if v.passed {
                 let _ = writeln!(s, "/>");
             } else {
-                let _ = writeln!(s, ">\n      <failure message=\"{}\">reproduce: {}</failure>\n    </testcase>", xml(&v.measured), xml(&self.reproduce));
+                let _ = writeln!(
+                    s,
+                    ">\n      <failure message=\"{}\">reproduce: {}</failure>\n    </testcase>",
+                    xml(&v.measured),
+                    xml(&self.reproduce)
+                );
             }
         }
         if let Some(l) = &self.livelock {
@@ -174,5 +221,8 @@ fn md(t: &str) -> String {
 }
 
 fn xml(t: &str) -> String {
-    t.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    t.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }

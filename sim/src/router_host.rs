@@ -8,7 +8,9 @@
 
 use crate::host::stack::Stack;
 use crate::net::Mac;
-use crate::scenario::{ConfigSource, InitialState as SpecState, Loaded, ModeName, Overrides, RouterSpec, ScenarioError};
+use crate::scenario::{
+    ConfigSource, InitialState as SpecState, Loaded, ModeName, Overrides, RouterSpec, ScenarioError,
+};
 use crate::time::{Duration, Instant};
 use crate::timeline::{Event as TEvent, Timeline, VrrpState};
 use keepalived_conf::model::{Config as KaConfig, VrrpInstance};
@@ -16,7 +18,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
-use vrrp::router::{Event as REvent, Mode, Reason, Router, RouterConfig, State, TrackConfig, TrackInput, Transmit};
+use vrrp::router::{
+    Event as REvent, Mode, Reason, Router, RouterConfig, State, TrackConfig, TrackInput, Transmit,
+};
 use vrrp::wire::{Auth, Version};
 
 /// What the router host may touch while it runs: its stack, the frames to send, the timeline.
@@ -130,7 +134,9 @@ fn cause(r: Reason) -> &'static str {
         Reason::OwnerStartup => "startup as address owner (priority 255)",
         Reason::MasterDownTimer => "no advert for Master_Down_Interval",
         Reason::HigherPriority => "heard a higher-priority advert",
-        Reason::EqualPriorityHigherAddress => "heard an equal-priority advert from a higher address",
+        Reason::EqualPriorityHigherAddress => {
+            "heard an equal-priority advert from a higher address"
+        }
         Reason::Shutdown => "shutdown",
         Reason::InterfaceDown => "interface down",
         Reason::InterfaceUp => "interface up",
@@ -155,9 +161,14 @@ pub fn router_config(
     overrides: &Overrides,
 ) -> Result<RouterConfig, String> {
     let applies = overrides.instance.as_ref().is_none_or(|n| n == &inst.name);
-    let vrid = inst.virtual_router_id.ok_or_else(|| format!("vrrp_instance {} has no virtual_router_id", inst.name))?;
+    let vrid = inst
+        .virtual_router_id
+        .ok_or_else(|| format!("vrrp_instance {} has no virtual_router_id", inst.name))?;
     let vips: Vec<IpAddr> = inst.virtual_ipaddress.iter().map(|v| v.addr).collect();
-    let src = inst.unicast_src_ip.or(inst.mcast_src_ip).unwrap_or(IpAddr::V4(primary));
+    let src = inst
+        .unicast_src_ip
+        .or(inst.mcast_src_ip)
+        .unwrap_or(IpAddr::V4(primary));
     let mut c = RouterConfig::new(mode, vrid, src, vips);
     let g = &ka.global_defs;
     c.version = match inst.effective_version(g) {
@@ -176,7 +187,8 @@ pub fn router_config(
     }
     c.accept_mode = inst.effective_accept(g);
     if let Some(a) = &inst.authentication {
-        if let (Some(keepalived_conf::model::AuthType::Pass), Some(p)) = (a.auth_type, &a.auth_pass) {
+        if let (Some(keepalived_conf::model::AuthType::Pass), Some(p)) = (a.auth_type, &a.auth_pass)
+        {
             if c.version == Version::V2 {
                 c.auth = Auth::simple_text(p);
             }
@@ -193,13 +205,19 @@ pub fn router_config(
     if let Some(d) = inst.garp_master_refresh.or(g.vrrp_garp_master_refresh) {
         c.garp_master_refresh = to_vrrp_duration(d);
     }
-    if let Some(r) = inst.garp_master_refresh_repeat.or(g.vrrp_garp_master_refresh_repeat) {
+    if let Some(r) = inst
+        .garp_master_refresh_repeat
+        .or(g.vrrp_garp_master_refresh_repeat)
+    {
         c.garp_master_refresh_repeat = r;
     }
     if let Some(v) = inst.lower_prio_no_advert.or(g.vrrp_lower_prio_no_advert) {
         c.lower_prio_no_advert = v;
     }
-    if let Some(v) = inst.higher_prio_send_advert.or(g.vrrp_higher_prio_send_advert) {
+    if let Some(v) = inst
+        .higher_prio_send_advert
+        .or(g.vrrp_higher_prio_send_advert)
+    {
         c.higher_prio_send_advert = v;
     }
     if let Some(v) = inst.skip_check_adv_addr {
@@ -214,13 +232,21 @@ pub fn router_config(
         let script = ka.vrrp_scripts.iter().find(|s| s.name == t.name);
         let weight = t.weight.or(script.and_then(|s| s.weight)).unwrap_or(0);
         let reverse = t.reverse || script.is_some_and(|s| s.weight_reverse);
-        c.tracks.push(TrackConfig { id: format!("script:{}", t.name), weight, reverse });
+        c.tracks.push(TrackConfig {
+            id: format!("script:{}", t.name),
+            weight,
+            reverse,
+        });
     }
     for t in &inst.track_file {
         let file = ka.vrrp_track_files.iter().find(|s| s.name == t.name);
         let weight = t.weight.or(file.and_then(|s| s.weight)).unwrap_or(1);
         let reverse = t.reverse || file.is_some_and(|s| s.weight_reverse);
-        c.tracks.push(TrackConfig { id: format!("file:{}", t.name), weight, reverse });
+        c.tracks.push(TrackConfig {
+            id: format!("file:{}", t.name),
+            weight,
+            reverse,
+        });
     }
     if applies {
         if let Some(s) = overrides.state {
@@ -233,7 +259,8 @@ pub fn router_config(
             c.priority = p;
         }
         if let Some(a) = &overrides.advert_int {
-            let d = crate::time::parse_duration(a).or_else(|_| crate::time::parse_duration(&format!("{a}s")));
+            let d = crate::time::parse_duration(a)
+                .or_else(|_| crate::time::parse_duration(&format!("{a}s")));
             c.adver_int = d.map_err(|e| e.to_string())?;
         }
         if let Some(p) = overrides.preempt {
@@ -245,25 +272,48 @@ pub fn router_config(
 
 fn load_config(loaded: &Loaded, spec: &RouterSpec) -> Result<KaConfig, ScenarioError> {
     // The simulated host's files are not the machine's: script existence is judged by the router host.
-    let opts = keepalived_conf::ParseOptions { check_scripts: false, ..keepalived_conf::ParseOptions::default() };
+    let opts = keepalived_conf::ParseOptions {
+        check_scripts: false,
+        ..keepalived_conf::ParseOptions::default()
+    };
     let (parsed, origin) = match &spec.config {
         ConfigSource::File(f) => {
             let p = loaded.resolve(f);
             (keepalived_conf::parse_file(&p, &opts), f.clone())
         }
         ConfigSource::Inline(text) => {
-            let p = loaded.path.with_extension(format!("{}.keepalived.conf", spec.name));
-            (keepalived_conf::parse_str(text, &p, &opts), spec.name.clone())
+            let p = loaded
+                .path
+                .with_extension(format!("{}.keepalived.conf", spec.name));
+            (
+                keepalived_conf::parse_str(text, &p, &opts),
+                spec.name.clone(),
+            )
         }
     };
     let errors: Vec<String> = parsed
         .diagnostics
         .iter()
         .filter(|d| d.severity == keepalived_conf::Severity::Error)
-        .map(|d| format!("{}:{}:{}: {}", d.span.file.display(), d.span.line, d.span.col, d.message))
+        .map(|d| {
+            format!(
+                "{}:{}:{}: {}",
+                d.span.file.display(),
+                d.span.line,
+                d.span.col,
+                d.message
+            )
+        })
         .collect();
     if !errors.is_empty() {
-        return Err(loaded.error_at(&origin, format!("router {:?}: keepalived.conf has errors:\n  {}", spec.name, errors.join("\n  "))));
+        return Err(loaded.error_at(
+            &origin,
+            format!(
+                "router {:?}: keepalived.conf has errors:\n  {}",
+                spec.name,
+                errors.join("\n  ")
+            ),
+        ));
     }
     Ok(parsed.config)
 }
@@ -280,7 +330,13 @@ impl RouterHost {
     ) -> Result<RouterHost, ScenarioError> {
         let ka = load_config(loaded, spec)?;
         if ka.vrrp_instances.is_empty() {
-            return Err(loaded.error_at(&spec.name, format!("router {:?}: its keepalived.conf has no vrrp_instance", spec.name)));
+            return Err(loaded.error_at(
+                &spec.name,
+                format!(
+                    "router {:?}: its keepalived.conf has no vrrp_instance",
+                    spec.name
+                ),
+            ));
         }
         let mode = mode_of(spec.mode);
         let mut host = RouterHost {
@@ -301,10 +357,17 @@ impl RouterHost {
         };
         for name in spec.track_scripts.keys() {
             if !host.ka.vrrp_scripts.iter().any(|s| &s.name == name) {
-                return Err(loaded.error_at(name, format!("router {:?}: no vrrp_script {name:?} in its config", spec.name)));
+                return Err(loaded.error_at(
+                    name,
+                    format!(
+                        "router {:?}: no vrrp_script {name:?} in its config",
+                        spec.name
+                    ),
+                ));
             }
         }
-        host.instantiate().map_err(|m| loaded.error_at(&spec.name, format!("router {:?}: {m}", spec.name)))?;
+        host.instantiate()
+            .map_err(|m| loaded.error_at(&spec.name, format!("router {:?}: {m}", spec.name)))?;
         Ok(host)
     }
 
@@ -312,12 +375,16 @@ impl RouterHost {
         self.instances.clear();
         for inst in &self.ka.vrrp_instances {
             let config = router_config(&self.ka, inst, self.mode, self.ip, &self.overrides)?;
-            let script = |s: &Option<keepalived_conf::model::Script>| s.as_ref().map(|s| s.command.clone());
+            let script =
+                |s: &Option<keepalived_conf::model::Script>| s.as_ref().map(|s| s.command.clone());
             let lower_prio_garp = if self.mode == Mode::Keepalived {
                 // keepalived defaults both to the master's garp settings (vrrp_complete_init).
                 (
-                    inst.garp_lower_prio_repeat.unwrap_or(config.garp_master_repeat),
-                    inst.garp_lower_prio_delay.map(to_vrrp_duration).unwrap_or(config.garp_master_delay),
+                    inst.garp_lower_prio_repeat
+                        .unwrap_or(config.garp_master_repeat),
+                    inst.garp_lower_prio_delay
+                        .map(to_vrrp_duration)
+                        .unwrap_or(config.garp_master_delay),
                 )
             } else {
                 (0, Duration::ZERO)
@@ -382,23 +449,42 @@ impl RouterHost {
         for s in &self.ka.vrrp_scripts {
             let disabled = s.keepalived_disables(program_exists);
             if let Some(why) = &disabled {
-                io.timeline.push(now, Some(io.node), TEvent::Note { text: format!("keepalived: {why}; its weight never applies") });
+                io.timeline.push(
+                    now,
+                    Some(io.node),
+                    TEvent::Note {
+                        text: format!("keepalived: {why}; its weight never applies"),
+                    },
+                );
             }
             let ok = self.initial_scripts.get(&s.name).copied().unwrap_or(true);
-            self.scripts.insert(s.name.clone(), ScriptState { ok, disabled, interval: to_vrrp_duration(s.effective_interval()) });
+            self.scripts.insert(
+                s.name.clone(),
+                ScriptState {
+                    ok,
+                    disabled,
+                    interval: to_vrrp_duration(s.effective_interval()),
+                },
+            );
         }
         self.files = self.initial_files.clone();
         for inst in &mut self.instances {
             for name in &inst.scripts {
                 match self.scripts.get(name) {
-                    Some(st) if st.disabled.is_none() => inst.router.set_track(now, &format!("script:{name}"), up(st.ok)),
+                    Some(st) if st.disabled.is_none() => {
+                        inst.router
+                            .set_track(now, &format!("script:{name}"), up(st.ok))
+                    }
                     // A disabled script never changes the priority: it counts as up.
-                    _ => inst.router.set_track(now, &format!("script:{name}"), TrackInput::Up),
+                    _ => inst
+                        .router
+                        .set_track(now, &format!("script:{name}"), TrackInput::Up),
                 }
             }
             for name in &inst.files {
                 let v = self.files.get(name).copied().unwrap_or(0);
-                inst.router.set_track(now, &format!("file:{name}"), TrackInput::Value(v));
+                inst.router
+                    .set_track(now, &format!("file:{name}"), TrackInput::Value(v));
             }
             inst.router.start(now);
         }
@@ -414,7 +500,9 @@ impl RouterHost {
         if !io.stack.accepts_mac(dst) {
             return;
         }
-        let Ok(adv) = vrrp::frame::parse(frame) else { return };
+        let Ok(adv) = vrrp::frame::parse(frame) else {
+            return;
+        };
         if adv.dst_ip.is_ipv4() && !adv.dst_ip.is_multicast() && adv.dst_ip != IpAddr::V4(self.ip) {
             return;
         }
@@ -427,13 +515,18 @@ impl RouterHost {
             let accepted = inst.router.stats().adverts_received;
             inst.router.handle_frame(now, &adv);
             let lower = adv.repr.priority != 0 && adv.repr.priority < inst.router.priority();
-            if was_master && inst.router.state() == State::Master && inst.router.stats().adverts_received > accepted && lower {
+            if was_master
+                && inst.router.state() == State::Master
+                && inst.router.stats().adverts_received > accepted
+                && lower
+            {
                 // keepalived vrrp_state_master_rx: a master hearing a lower priority "refreshes remote ARP
                 // caches" with garp_lower_prio_repeat gratuitous ARPs, and again after garp_lower_prio_delay.
                 // This is what moves clients back after a split brain heals. (Not in vrrp::Router yet.)
                 let (rep, delay) = inst.lower_prio_garp;
                 garp_now.push(k);
-                if rep > 0 && delay > Duration::ZERO && !self.pending_garps.iter().any(|p| p.1 == k) {
+                if rep > 0 && delay > Duration::ZERO && !self.pending_garps.iter().any(|p| p.1 == k)
+                {
                     self.pending_garps.push((now + delay, k));
                 }
             }
@@ -488,8 +581,17 @@ impl RouterHost {
         if !self.running {
             return None;
         }
-        let r = self.instances.iter_mut().filter_map(|i| i.router.poll_timeout()).min();
-        let s = self.pending_scripts.iter().map(|p| p.0).chain(self.pending_garps.iter().map(|p| p.0)).min();
+        let r = self
+            .instances
+            .iter_mut()
+            .filter_map(|i| i.router.poll_timeout())
+            .min();
+        let s = self
+            .pending_scripts
+            .iter()
+            .map(|p| p.0)
+            .chain(self.pending_garps.iter().map(|p| p.0))
+            .min();
         match (r, s) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -503,17 +605,31 @@ impl RouterHost {
                 match ev {
                     REvent::StateChanged { from, to, reason } => {
                         let (f, t) = (vrrp_state(from), vrrp_state(to));
-                        let from_state = if inst.state == VrrpState::Down { VrrpState::Down.max(f) } else { inst.state };
+                        let from_state = if inst.state == VrrpState::Down {
+                            VrrpState::Down.max(f)
+                        } else {
+                            inst.state
+                        };
                         io.timeline.push(
                             now,
                             Some(io.node),
-                            TEvent::State { instance: inst.name.clone(), vrid: inst.config.vrid, from: from_state, to: t, cause: cause(reason).to_string() },
+                            TEvent::State {
+                                instance: inst.name.clone(),
+                                vrid: inst.config.vrid,
+                                from: from_state,
+                                to: t,
+                                cause: cause(reason).to_string(),
+                            },
                         );
                         inst.state = t;
                         record_notify(now, io, &inst.name, &inst.notify, t);
                     }
                     REvent::AddAddresses(addrs) => {
-                        let mac = if inst.config.use_vmac { vmac_of(&inst.config) } else { self.mac };
+                        let mac = if inst.config.use_vmac {
+                            vmac_of(&inst.config)
+                        } else {
+                            self.mac
+                        };
                         if inst.config.use_vmac {
                             io.stack.add_mac(mac);
                         }
@@ -563,14 +679,17 @@ impl RouterHost {
     }
 
     fn apply_script(&mut self, now: Instant, name: &str, ok: bool) {
-        let Some(st) = self.scripts.get_mut(name) else { return };
+        let Some(st) = self.scripts.get_mut(name) else {
+            return;
+        };
         st.ok = ok;
         if st.disabled.is_some() {
             return;
         }
         for inst in &mut self.instances {
             if inst.scripts.iter().any(|s| s == name) {
-                inst.router.set_track(now, &format!("script:{name}"), up(ok));
+                inst.router
+                    .set_track(now, &format!("script:{name}"), up(ok));
             }
         }
     }
@@ -587,7 +706,17 @@ impl RouterHost {
         self.running = false;
         for inst in &mut self.instances {
             if inst.state != VrrpState::Down {
-                io.timeline.push(now, Some(io.node), TEvent::State { instance: inst.name.clone(), vrid: inst.config.vrid, from: inst.state, to: VrrpState::Down, cause: "keepalived stopped".into() });
+                io.timeline.push(
+                    now,
+                    Some(io.node),
+                    TEvent::State {
+                        instance: inst.name.clone(),
+                        vrid: inst.config.vrid,
+                        from: inst.state,
+                        to: VrrpState::Down,
+                        cause: "keepalived stopped".into(),
+                    },
+                );
                 record_notify(now, io, &inst.name, &inst.notify, VrrpState::Down);
                 inst.state = VrrpState::Down;
             }
@@ -599,7 +728,17 @@ impl RouterHost {
         self.running = false;
         for inst in &mut self.instances {
             if inst.state != VrrpState::Down {
-                timeline.push(now, Some(node), TEvent::State { instance: inst.name.clone(), vrid: inst.config.vrid, from: inst.state, to: VrrpState::Down, cause: "node crashed".into() });
+                timeline.push(
+                    now,
+                    Some(node),
+                    TEvent::State {
+                        instance: inst.name.clone(),
+                        vrid: inst.config.vrid,
+                        from: inst.state,
+                        to: VrrpState::Down,
+                        cause: "node crashed".into(),
+                    },
+                );
             }
         }
         // The routers keep their pre-crash state objects until restart rebuilds them; mark them down now.
@@ -621,7 +760,13 @@ impl RouterHost {
     }
 
     /// Priority change.
-    pub fn set_priority(&mut self, now: Instant, instance: Option<&str>, priority: u8, io: &mut RouterIo<'_>) {
+    pub fn set_priority(
+        &mut self,
+        now: Instant,
+        instance: Option<&str>,
+        priority: u8,
+        io: &mut RouterIo<'_>,
+    ) {
         for inst in &mut self.instances {
             if instance.is_none_or(|n| n == inst.name) {
                 inst.config.priority = priority;
@@ -636,7 +781,9 @@ impl RouterHost {
     /// A vrrp_script's result changes; it takes effect at the script's next run.
     pub fn set_script(&mut self, now: Instant, name: &str, ok: bool, io: &mut RouterIo<'_>) {
         self.initial_scripts.insert(name.to_string(), ok);
-        let Some(st) = self.scripts.get(name).cloned() else { return };
+        let Some(st) = self.scripts.get(name).cloned() else {
+            return;
+        };
         if let Some(why) = &st.disabled {
             io.timeline.push(now, Some(io.node), TEvent::Note { text: format!("track script {name} is disabled by keepalived ({why}): its result is ignored") });
             return;
@@ -661,7 +808,8 @@ impl RouterHost {
         }
         for inst in &mut self.instances {
             if inst.files.iter().any(|f| f == name) {
-                inst.router.set_track(now, &format!("file:{name}"), TrackInput::Value(value));
+                inst.router
+                    .set_track(now, &format!("file:{name}"), TrackInput::Value(value));
             }
         }
         self.drain(now, io);
@@ -693,8 +841,12 @@ impl RouterHost {
                 inst.config = c.clone();
                 inst.router = Router::new(c);
                 for name in &inst.scripts {
-                    let ok = self.scripts.get(name).is_none_or(|s| s.disabled.is_some() || s.ok);
-                    inst.router.set_track(now, &format!("script:{name}"), up(ok));
+                    let ok = self
+                        .scripts
+                        .get(name)
+                        .is_none_or(|s| s.disabled.is_some() || s.ok);
+                    inst.router
+                        .set_track(now, &format!("script:{name}"), up(ok));
                 }
                 inst.router.start(now);
             }
@@ -732,9 +884,25 @@ fn record_notify(now: Instant, io: &mut RouterIo<'_>, instance: &str, n: &Notify
     };
     // keepalived runs the state's own script, then the generic `notify` with "INSTANCE name STATE prio".
     if let Some(s) = specific {
-        io.timeline.push(now, Some(io.node), TEvent::Notify { instance: instance.into(), state: state.into(), script: Some(s.clone()) });
+        io.timeline.push(
+            now,
+            Some(io.node),
+            TEvent::Notify {
+                instance: instance.into(),
+                state: state.into(),
+                script: Some(s.clone()),
+            },
+        );
     }
     if let Some(s) = &n.any {
-        io.timeline.push(now, Some(io.node), TEvent::Notify { instance: instance.into(), state: state.into(), script: Some(format!("{s} INSTANCE {instance} {state}")) });
+        io.timeline.push(
+            now,
+            Some(io.node),
+            TEvent::Notify {
+                instance: instance.into(),
+                state: state.into(),
+                script: Some(format!("{s} INSTANCE {instance} {state}")),
+            },
+        );
     }
 }

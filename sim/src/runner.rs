@@ -24,7 +24,10 @@ pub struct RunResult {
 /// The scenario's output name: its path below `scenarios/` without `.ron` (e.g. `field/split_brain_firewall`),
 /// or the file stem when it is not under a `scenarios` directory.
 pub fn output_name(path: &Path) -> String {
-    let comps: Vec<String> = path.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let comps: Vec<String> = path
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
     let stem = |s: &str| s.strip_suffix(".ron").unwrap_or(s).to_string();
     if let Some(pos) = comps.iter().rposition(|c| c == "scenarios") {
         let rest = &comps[pos + 1..];
@@ -36,7 +39,9 @@ pub fn output_name(path: &Path) -> String {
             return v.join("/");
         }
     }
-    path.file_name().map(|f| stem(&f.to_string_lossy())).unwrap_or_else(|| "scenario".into())
+    path.file_name()
+        .map(|f| stem(&f.to_string_lossy()))
+        .unwrap_or_else(|| "scenario".into())
 }
 
 /// The command line that reproduces one run.
@@ -49,23 +54,32 @@ pub fn reproduce_command(path: &Path, seed: u64) -> String {
 pub type ConformanceCheck = fn(&[u8], &str, &[String]) -> Verdict;
 
 /// Runs `loaded` with `seed` entirely in memory.
-pub fn run(loaded: &Loaded, seed: u64, conformance: Option<ConformanceCheck>) -> Result<RunResult, ScenarioError> {
+pub fn run(
+    loaded: &Loaded,
+    seed: u64,
+    conformance: Option<ConformanceCheck>,
+) -> Result<RunResult, ScenarioError> {
     let world = World::build(loaded, seed)?;
     let out: RunOutput = world.run();
     let end = Instant::ZERO + out.duration;
     let expectations = &loaded.scenario.expect;
     let mut verdicts = vec![];
-    for (e, v) in expectations.iter().zip(expect::evaluate(expectations, &out.timeline, end)) {
+    for (e, v) in expectations
+        .iter()
+        .zip(expect::evaluate(expectations, &out.timeline, end))
+    {
         match (v, e) {
             (Some(v), _) => verdicts.push(v),
-            (None, Expectation::CaptureConforms { profile, expected }) => verdicts.push(match conformance {
-                Some(check) => check(&out.capture, profile, expected),
-                None => Verdict {
-                    expectation: format!("capture conforms under profile {profile}"),
-                    passed: false,
-                    measured: "no conformance checker available in this build".into(),
-                },
-            }),
+            (None, Expectation::CaptureConforms { profile, expected }) => {
+                verdicts.push(match conformance {
+                    Some(check) => check(&out.capture, profile, expected),
+                    None => Verdict {
+                        expectation: format!("capture conforms under profile {profile}"),
+                        passed: false,
+                        measured: "no conformance checker available in this build".into(),
+                    },
+                })
+            }
             (None, _) => {}
         }
     }
@@ -84,7 +98,11 @@ pub fn run(loaded: &Loaded, seed: u64, conformance: Option<ConformanceCheck>) ->
         expectations: verdicts,
         reproduce: reproduce_command(&loaded.path, seed),
     };
-    Ok(RunResult { report, timeline: out.timeline, capture: out.capture })
+    Ok(RunResult {
+        report,
+        timeline: out.timeline,
+        capture: out.capture,
+    })
 }
 
 /// Writes capture.pcapng, timeline.json, report.json, report.md and junit.xml into `dir`.
@@ -107,7 +125,8 @@ pub fn write_outputs(dir: &Path, r: &RunResult) -> std::io::Result<Vec<PathBuf>>
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Vec<u8> {
-    let mut b = serde_json::to_vec_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}").into_bytes());
+    let mut b = serde_json::to_vec_pretty(v)
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}").into_bytes());
     b.push(b'\n');
     b
 }

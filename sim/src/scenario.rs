@@ -545,7 +545,14 @@ impl fmt::Display for ScenarioError {
         if self.line == 0 {
             write!(f, "{}: {}", self.file.display(), self.message)
         } else {
-            write!(f, "{}:{}:{}: {}", self.file.display(), self.line, self.col, self.message)
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file.display(),
+                self.line,
+                self.col,
+                self.message
+            )
         }
     }
 }
@@ -564,10 +571,12 @@ pub struct Loaded {
 impl Loaded {
     /// The scenario's name: its `name` field, or the file stem.
     pub fn name(&self) -> String {
-        self.scenario
-            .name
-            .clone()
-            .unwrap_or_else(|| self.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default())
+        self.scenario.name.clone().unwrap_or_else(|| {
+            self.path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
     }
 
     /// A located error about the first occurrence of `needle` (quoted) in the file, or the file start.
@@ -577,7 +586,12 @@ impl Loaded {
             Some(off) => line_col(&self.text, off),
             None => (1, 1),
         };
-        ScenarioError { file: self.path.clone(), line, col, message }
+        ScenarioError {
+            file: self.path.clone(),
+            line,
+            col,
+            message,
+        }
     }
 
     /// Resolves a config path relative to the scenario file.
@@ -590,21 +604,32 @@ impl Loaded {
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, col)
 }
 
 /// Parses scenario text; `path` is used for error locations and relative config paths.
 pub fn parse_str(path: &Path, text: &str) -> Result<Loaded, ScenarioError> {
-    let options = ron::Options::default()
-        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES);
+    let options = ron::Options::default().with_default_extension(
+        ron::extensions::Extensions::IMPLICIT_SOME
+            | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES,
+    );
     let scenario: Scenario = options.from_str(text).map_err(|e| ScenarioError {
         file: path.to_path_buf(),
         line: e.span.start.line.max(1),
         col: e.span.start.col.max(1),
         message: e.code.to_string(),
     })?;
-    let loaded = Loaded { path: path.to_path_buf(), text: text.to_string(), scenario };
+    let loaded = Loaded {
+        path: path.to_path_buf(),
+        text: text.to_string(),
+        scenario,
+    };
     validate(&loaded)?;
     Ok(loaded)
 }
@@ -659,10 +684,20 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
             return Err(l.error_at(n.name(), format!("node {:?} defined twice", n.name())));
         }
         if !segs.contains_key(n.segment()) {
-            return Err(l.error_at(n.segment(), format!("node {:?}: unknown segment {:?}", n.name(), n.segment())));
+            return Err(l.error_at(
+                n.segment(),
+                format!("node {:?}: unknown segment {:?}", n.name(), n.segment()),
+            ));
         }
         if parse_cidr(n.ip()).is_none() {
-            return Err(l.error_at(n.ip(), format!("node {:?}: invalid address {:?} (write \"192.0.2.11/24\")", n.name(), n.ip())));
+            return Err(l.error_at(
+                n.ip(),
+                format!(
+                    "node {:?}: invalid address {:?} (write \"192.0.2.11/24\")",
+                    n.name(),
+                    n.ip()
+                ),
+            ));
         }
         if let Some(mac) = n.mac() {
             if parse_mac(mac).is_none() {
@@ -671,12 +706,21 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
         }
         match n {
             NodeSpec::Client(c) if parse_target(&c.target).is_none() => {
-                return Err(l.error_at(&c.target, format!("client {:?}: invalid target {:?} (write \"192.0.2.100:80\")", c.name, c.target)));
+                return Err(l.error_at(
+                    &c.target,
+                    format!(
+                        "client {:?}: invalid target {:?} (write \"192.0.2.100:80\")",
+                        c.name, c.target
+                    ),
+                ));
             }
             NodeSpec::Host(h) => {
                 for a in &h.loopback {
                     if a.parse::<Ipv4Addr>().is_err() {
-                        return Err(l.error_at(a, format!("host {:?}: invalid loopback address {a:?}", h.name)));
+                        return Err(l.error_at(
+                            a,
+                            format!("host {:?}: invalid loopback address {a:?}", h.name),
+                        ));
                     }
                 }
             }
@@ -684,7 +728,10 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
                 if let ConfigSource::File(f) = &r.config {
                     let p = l.resolve(f);
                     if !p.is_file() {
-                        return Err(l.error_at(f, format!("router {:?}: config file {} not found", r.name, p.display())));
+                        return Err(l.error_at(
+                            f,
+                            format!("router {:?}: config file {} not found", r.name, p.display()),
+                        ));
                     }
                 }
             }
@@ -707,7 +754,13 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
     };
     for f in &s.faults {
         if f.at > s.duration {
-            return Err(l.error_at("", format!("fault at {} is after the end of the run", crate::time::format_duration(f.at))));
+            return Err(l.error_at(
+                "",
+                format!(
+                    "fault at {} is after the end of the run",
+                    crate::time::format_duration(f.at)
+                ),
+            ));
         }
         match &f.fault {
             Fault::SetLink { node: n, link } => {
@@ -751,9 +804,16 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
     for e in &s.expect {
         match e {
             Expectation::MasterIs { node: n, .. } => node(n)?,
-            Expectation::FailoverWithin { to: Some(n), .. } | Expectation::ConvergeWithin { master: Some(n), .. } => node(n)?,
+            Expectation::FailoverWithin { to: Some(n), .. }
+            | Expectation::ConvergeWithin {
+                master: Some(n), ..
+            } => node(n)?,
             Expectation::MaxTransitions { node: Some(n), .. } => node(n)?,
-            Expectation::VipReachable { client: Some(n), min_ratio, .. } => {
+            Expectation::VipReachable {
+                client: Some(n),
+                min_ratio,
+                ..
+            } => {
                 node(n)?;
                 check_ratio(l, *min_ratio)?;
             }
@@ -781,7 +841,10 @@ fn check_link(l: &Loaded, owner: &str, o: &LinkOptions) -> Result<(), ScenarioEr
         ("reorder", o.reorder),
     ] {
         if !(0.0..=1.0).contains(&p) {
-            return Err(l.error_at(owner, format!("{owner}: link {name} = {p} is not a probability in 0..=1")));
+            return Err(l.error_at(
+                owner,
+                format!("{owner}: link {name} = {p} is not a probability in 0..=1"),
+            ));
         }
     }
     Ok(())

@@ -51,9 +51,14 @@ pub struct DurationError {
 ///
 /// Decimal arithmetic is exact (no float), so "0.1s" is exactly 100 ms.
 pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
-    let err = |reason| DurationError { text: text.to_string(), reason };
+    let err = |reason| DurationError {
+        text: text.to_string(),
+        reason,
+    };
     let t = text.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(|| err("missing unit"))?;
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .ok_or_else(|| err("missing unit"))?;
     let (num, unit) = t.split_at(split);
     let unit_ns: u128 = match unit.trim() {
         "ns" => 1,
@@ -74,8 +79,14 @@ pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     if frac_part.contains('.') || (int_part.is_empty() && frac_part.is_empty()) {
         return Err(err("malformed number"));
     }
-    let int: u128 = if int_part.is_empty() { 0 } else { int_part.parse().map_err(|_| err("number too large"))? };
-    let mut total = int.checked_mul(unit_ns).ok_or_else(|| err("number too large"))?;
+    let int: u128 = if int_part.is_empty() {
+        0
+    } else {
+        int_part.parse().map_err(|_| err("number too large"))?
+    };
+    let mut total = int
+        .checked_mul(unit_ns)
+        .ok_or_else(|| err("number too large"))?;
     let mut scale = unit_ns;
     for c in frac_part.chars() {
         scale /= 10;
@@ -114,7 +125,12 @@ pub struct Secs(pub Instant);
 impl fmt::Display for Secs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = nanos(self.0);
-        write!(f, "{}.{:06}", n / 1_000_000_000, (n % 1_000_000_000) / 1_000)
+        write!(
+            f,
+            "{}.{:06}",
+            n / 1_000_000_000,
+            (n % 1_000_000_000) / 1_000
+        )
     }
 }
 
@@ -124,10 +140,16 @@ mod tests {
 
     #[test]
     fn human_durations_parse_exactly() {
-        assert_eq!(parse_duration("12.5s").unwrap(), Duration::from_millis(12_500));
+        assert_eq!(
+            parse_duration("12.5s").unwrap(),
+            Duration::from_millis(12_500)
+        );
         assert_eq!(parse_duration("300ms").unwrap(), Duration::from_millis(300));
         assert_eq!(parse_duration("0.1s").unwrap(), Duration::from_millis(100));
-        assert_eq!(parse_duration("3.613281250s").unwrap(), Duration::from_nanos(3_613_281_250));
+        assert_eq!(
+            parse_duration("3.613281250s").unwrap(),
+            Duration::from_nanos(3_613_281_250)
+        );
         assert_eq!(parse_duration("250us").unwrap(), Duration::from_micros(250));
         assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
         assert_eq!(parse_duration("1h").unwrap(), Duration::from_secs(3600));
@@ -136,7 +158,16 @@ mod tests {
 
     #[test]
     fn bad_durations_are_errors_not_panics() {
-        for bad in ["", "s", "12", "1.2.3s", "5 parsecs", "0.5ns", "99999999999999999999999s", "-1s"] {
+        for bad in [
+            "",
+            "s",
+            "12",
+            "1.2.3s",
+            "5 parsecs",
+            "0.5ns",
+            "99999999999999999999999s",
+            "-1s",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad:?} should not parse");
         }
     }
@@ -145,7 +176,10 @@ mod tests {
     fn durations_format_back_to_the_shortest_exact_unit() {
         assert_eq!(format_duration(Duration::from_millis(12_500)), "12.5s");
         assert_eq!(format_duration(Duration::from_millis(300)), "300ms");
-        assert_eq!(format_duration(Duration::from_nanos(3_613_281_250)), "3.61328125s");
+        assert_eq!(
+            format_duration(Duration::from_nanos(3_613_281_250)),
+            "3.61328125s"
+        );
         assert_eq!(format_duration(Duration::ZERO), "0s");
         assert_eq!(format_duration(Duration::from_nanos(42)), "42ns");
     }
@@ -182,7 +216,9 @@ pub mod serde_dur {
         /// Deserializes from an optional human string.
         pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
             match Option::<String>::deserialize(d)? {
-                Some(text) => parse_duration(&text).map(Some).map_err(serde::de::Error::custom),
+                Some(text) => parse_duration(&text)
+                    .map(Some)
+                    .map_err(serde::de::Error::custom),
                 None => Ok(None),
             }
         }

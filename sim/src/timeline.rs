@@ -110,7 +110,12 @@ pub struct Timeline {
 impl Timeline {
     /// Appends an entry.
     pub fn push(&mut self, at: Instant, node: Option<&str>, event: Event) {
-        self.entries.push(Entry { t: secs_f64(at), at, node: node.map(str::to_string), event });
+        self.entries.push(Entry {
+            t: secs_f64(at),
+            at,
+            node: node.map(str::to_string),
+            event,
+        });
     }
 
     /// Human-readable lines (requests are summarized, not listed).
@@ -119,7 +124,13 @@ impl Timeline {
         for e in &self.entries {
             let node = e.node.as_deref().unwrap_or("-");
             match &e.event {
-                Event::State { instance, vrid, from, to, cause } => {
+                Event::State {
+                    instance,
+                    vrid,
+                    from,
+                    to,
+                    cause,
+                } => {
                     let _ = writeln!(
                         out,
                         "{:>12} {node:<8} {instance} vrid={vrid} {} -> {} ({cause})",
@@ -128,9 +139,17 @@ impl Timeline {
                         to.name()
                     );
                 }
-                Event::Notify { instance, state, script } => {
+                Event::Notify {
+                    instance,
+                    state,
+                    script,
+                } => {
                     let s = script.as_deref().unwrap_or("(no script)");
-                    let _ = writeln!(out, "{:>12} {node:<8} notify {instance} {state} {s}", Secs(e.at).to_string());
+                    let _ = writeln!(
+                        out,
+                        "{:>12} {node:<8} notify {instance} {state} {s}",
+                        Secs(e.at).to_string()
+                    );
                 }
                 Event::Fault { what } => {
                     let _ = writeln!(out, "{:>12} {node:<8} FAULT {what}", Secs(e.at).to_string());

@@ -126,22 +126,33 @@ impl World {
             segment_index.insert(seg.name.clone(), i);
             segments.push(Segment::new(seg.name.clone(), seg.switch.clone()));
         }
-        let capture = Capture::new(&s.segments.iter().map(|x| x.name.clone()).collect::<Vec<_>>())
-            .map_err(|e| loaded.error_at("", e.to_string()))?;
+        let capture = Capture::new(
+            &s.segments
+                .iter()
+                .map(|x| x.name.clone())
+                .collect::<Vec<_>>(),
+        )
+        .map_err(|e| loaded.error_at("", e.to_string()))?;
         let mut queue = EventQueue::new();
         let mut ports = vec![];
         let mut nodes = vec![];
         let mut node_index = BTreeMap::new();
         for (i, spec) in s.nodes.iter().enumerate() {
             let seg = segment_index.get(spec.segment()).copied().unwrap_or(0);
-            let link = s.segments.get(seg).map(|x| x.link.clone()).unwrap_or_default();
+            let link = s
+                .segments
+                .get(seg)
+                .map(|x| x.link.clone())
+                .unwrap_or_default();
             ports.push(Port::new(i, i, seg, link, seed));
             if let Some(x) = segments.get_mut(seg) {
                 x.ports.push(i);
             }
-            let ip = scenario::parse_cidr(spec.ip()).ok_or_else(|| loaded.error_at(spec.ip(), "invalid address".into()))?;
+            let ip = scenario::parse_cidr(spec.ip())
+                .ok_or_else(|| loaded.error_at(spec.ip(), "invalid address".into()))?;
             let mac = match spec.mac() {
-                Some(m) => scenario::parse_mac(m).ok_or_else(|| loaded.error_at(m, "invalid MAC".into()))?,
+                Some(m) => scenario::parse_mac(m)
+                    .ok_or_else(|| loaded.error_at(m, "invalid MAC".into()))?,
                 None => default_mac(i),
             };
             let stack_seed = SimRng::split(seed, Stream::Stack, i as u32).next_u64();
@@ -149,14 +160,25 @@ impl World {
             let (role, http_port, loopback, start) = match spec {
                 NodeSpec::Router(r) => {
                     let host = RouterHost::build(loaded, r, mac, ip.0, seed, i)?;
-                    let start = if r.stopped { None } else { Some(r.start.unwrap_or(Duration::ZERO)) };
+                    let start = if r.stopped {
+                        None
+                    } else {
+                        Some(r.start.unwrap_or(Duration::ZERO))
+                    };
                     (Role::Router(Box::new(host)), r.http_port, vec![], start)
                 }
                 NodeSpec::Client(c) => {
                     let (tip, tport) = scenario::parse_target(&c.target)
                         .ok_or_else(|| loaded.error_at(&c.target, "invalid target".into()))?;
                     let mut rng = SimRng::split(seed, Stream::Client, i as u32);
-                    let client = Client::new(tip, tport, c.interval, c.timeout, Instant::ZERO + c.start, &mut rng);
+                    let client = Client::new(
+                        tip,
+                        tport,
+                        c.interval,
+                        c.timeout,
+                        Instant::ZERO + c.start,
+                        &mut rng,
+                    );
                     (Role::Client(client), None, vec![], Some(Duration::ZERO))
                 }
                 NodeSpec::Host(h) => {
@@ -236,7 +258,13 @@ impl World {
     fn finish(mut self, livelock: Option<Livelock>) -> RunOutput {
         if let Some(l) = &livelock {
             let at = Instant::from_nanos(l.at_ns);
-            self.timeline.push(at, None, Event::Note { text: l.to_string() });
+            self.timeline.push(
+                at,
+                None,
+                Event::Note {
+                    text: l.to_string(),
+                },
+            );
         }
         let frames = self.capture.frames();
         let end = self.end;
@@ -249,14 +277,23 @@ impl World {
         let capture = match self.capture.into_bytes() {
             Ok(b) => b,
             Err(e) => {
-                self.timeline.push(end, None, Event::Note { text: e.to_string() });
+                self.timeline.push(
+                    end,
+                    None,
+                    Event::Note {
+                        text: e.to_string(),
+                    },
+                );
                 vec![]
             }
         };
         RunOutput {
             capture,
             timeline: self.timeline,
-            stats: Stats { events: self.events, frames },
+            stats: Stats {
+                events: self.events,
+                frames,
+            },
             livelock,
             routers,
             duration: end - Instant::ZERO,
@@ -267,7 +304,9 @@ impl World {
         match ev {
             Ev::ToSwitch { port, frame } => self.switch(now, port, frame),
             Ev::ToNode { port, frame } => {
-                let Some(node) = self.ports.get(port).map(|p| p.node) else { return };
+                let Some(node) = self.ports.get(port).map(|p| p.node) else {
+                    return;
+                };
                 self.node_input(now, node, Some(frame));
             }
             Ev::Wake { node } => {
@@ -287,7 +326,9 @@ impl World {
     }
 
     fn switch(&mut self, now: Instant, port: usize, frame: Frame) {
-        let Some(seg) = self.ports.get(port).map(|p| p.segment) else { return };
+        let Some(seg) = self.ports.get(port).map(|p| p.segment) else {
+            return;
+        };
         self.capture.record(seg, now, &frame);
         let kind = FrameKind::of(&frame);
         let mut outs = std::mem::take(&mut self.scratch_ports);
@@ -297,7 +338,13 @@ impl World {
         for &p in &outs {
             if let Some(link) = self.ports.get_mut(p) {
                 for d in link.transit(now, Dir::In, kind).as_slice() {
-                    self.queue.schedule(now + *d, Ev::ToNode { port: p, frame: frame.clone() });
+                    self.queue.schedule(
+                        now + *d,
+                        Ev::ToNode {
+                            port: p,
+                            frame: frame.clone(),
+                        },
+                    );
                 }
             }
         }
@@ -305,13 +352,21 @@ impl World {
     }
 
     fn send(&mut self, now: Instant, node: usize, frames: &mut Vec<Vec<u8>>) {
-        let Some(port) = self.nodes.get(node).map(|n| n.port) else { return };
+        let Some(port) = self.nodes.get(node).map(|n| n.port) else {
+            return;
+        };
         for f in frames.drain(..) {
             let kind = FrameKind::of(&f);
             let frame: Frame = f.into();
             if let Some(link) = self.ports.get_mut(port) {
                 for d in link.transit(now, Dir::Out, kind).as_slice() {
-                    self.queue.schedule(now + *d, Ev::ToSwitch { port, frame: frame.clone() });
+                    self.queue.schedule(
+                        now + *d,
+                        Ev::ToSwitch {
+                            port,
+                            frame: frame.clone(),
+                        },
+                    );
                 }
             }
         }
@@ -320,7 +375,9 @@ impl World {
     /// Feeds a frame (or just the passage of time) to a node, runs everything on it, sends what it produced
     /// and re-arms its wake-up.
     fn node_input(&mut self, now: Instant, node: usize, frame: Option<Frame>) {
-        let Some(n) = self.nodes.get_mut(node) else { return };
+        let Some(n) = self.nodes.get_mut(node) else {
+            return;
+        };
         if !n.alive {
             return;
         }
@@ -336,19 +393,35 @@ impl World {
         let mut out = std::mem::take(&mut self.scratch_out);
         let mut done = std::mem::take(&mut self.done);
         {
-            let Node { stack, role, http, name, .. } = n;
+            let Node {
+                stack,
+                role,
+                http,
+                name,
+                ..
+            } = n;
             if let Some(f) = &frame {
                 let is_vrrp = FrameKind::of(f).vrrp;
                 match role {
                     Role::Router(r) if is_vrrp => {
-                        let mut io = RouterIo { stack, out: &mut out, timeline: &mut self.timeline, node: name };
+                        let mut io = RouterIo {
+                            stack,
+                            out: &mut out,
+                            timeline: &mut self.timeline,
+                            node: name,
+                        };
                         r.handle_frame(now, f, &mut io);
                     }
                     _ => stack.receive(now, f, &mut out),
                 }
             }
             if let Role::Router(r) = role {
-                let mut io = RouterIo { stack, out: &mut out, timeline: &mut self.timeline, node: name };
+                let mut io = RouterIo {
+                    stack,
+                    out: &mut out,
+                    timeline: &mut self.timeline,
+                    node: name,
+                };
                 r.poll(now, &mut io);
             }
             if let Role::Client(c) = role {
@@ -384,7 +457,9 @@ impl World {
     }
 
     fn rearm(&mut self, now: Instant, node: usize) {
-        let Some(n) = self.nodes.get_mut(node) else { return };
+        let Some(n) = self.nodes.get_mut(node) else {
+            return;
+        };
         let mut next = n.stack.poll_at(now);
         let mut consider = |t: Option<Instant>| {
             if let Some(t) = t {
@@ -409,7 +484,9 @@ impl World {
     }
 
     fn boot(&mut self, now: Instant, node: usize) {
-        let Some(n) = self.nodes.get_mut(node) else { return };
+        let Some(n) = self.nodes.get_mut(node) else {
+            return;
+        };
         if !n.alive {
             n.alive = true;
             n.frozen_until = None;
@@ -418,7 +495,12 @@ impl World {
         if let Role::Router(r) = &mut n.role {
             let Node { stack, name, .. } = n;
             let mut out = std::mem::take(&mut self.scratch_out);
-            let mut io = RouterIo { stack, out: &mut out, timeline: &mut self.timeline, node: name };
+            let mut io = RouterIo {
+                stack,
+                out: &mut out,
+                timeline: &mut self.timeline,
+                node: name,
+            };
             r.start(now, &mut io);
             self.send(now, node, &mut out);
             self.scratch_out = out;
@@ -427,7 +509,9 @@ impl World {
     }
 
     fn thaw(&mut self, now: Instant, node: usize) {
-        let Some(n) = self.nodes.get_mut(node) else { return };
+        let Some(n) = self.nodes.get_mut(node) else {
+            return;
+        };
         if n.frozen_until.is_none_or(|t| t > now) {
             return;
         }
@@ -455,15 +539,29 @@ impl World {
         }
     }
 
-    fn with_router(&mut self, now: Instant, node: usize, f: impl FnOnce(&mut RouterHost, Instant, &mut RouterIo<'_>)) {
-        let Some(n) = self.nodes.get_mut(node) else { return };
+    fn with_router(
+        &mut self,
+        now: Instant,
+        node: usize,
+        f: impl FnOnce(&mut RouterHost, Instant, &mut RouterIo<'_>),
+    ) {
+        let Some(n) = self.nodes.get_mut(node) else {
+            return;
+        };
         if !n.alive {
             return;
         }
-        let Node { stack, role, name, .. } = n;
+        let Node {
+            stack, role, name, ..
+        } = n;
         if let Role::Router(r) = role {
             let mut out = std::mem::take(&mut self.scratch_out);
-            let mut io = RouterIo { stack, out: &mut out, timeline: &mut self.timeline, node: name };
+            let mut io = RouterIo {
+                stack,
+                out: &mut out,
+                timeline: &mut self.timeline,
+                node: name,
+            };
             f(r, now, &mut io);
             self.send(now, node, &mut out);
             self.scratch_out = out;
@@ -475,7 +573,11 @@ impl World {
     pub fn apply_fault(&mut self, now: Instant, fault: &Fault) {
         match fault {
             Fault::SetLink { node, link } => {
-                self.note_fault(now, Some(node), format!("link settings {}", describe_link(link)));
+                self.note_fault(
+                    now,
+                    Some(node),
+                    format!("link settings {}", describe_link(link)),
+                );
                 if let Some(i) = self.node_id(node) {
                     let link = link.clone();
                     self.set_link(i, |o| *o = link);
@@ -483,14 +585,22 @@ impl World {
             }
             Fault::LinkDown { node } | Fault::LinkUp { node } => {
                 let up = matches!(fault, Fault::LinkUp { .. });
-                self.note_fault(now, Some(node), format!("link {}", if up { "up" } else { "down" }));
+                self.note_fault(
+                    now,
+                    Some(node),
+                    format!("link {}", if up { "up" } else { "down" }),
+                );
                 if let Some(i) = self.node_id(node) {
                     self.set_link(i, |o| o.up = up);
                 }
             }
             Fault::InterfaceDown { node } | Fault::InterfaceUp { node } => {
                 let up = matches!(fault, Fault::InterfaceUp { .. });
-                self.note_fault(now, Some(node), format!("interface {}", if up { "up" } else { "down" }));
+                self.note_fault(
+                    now,
+                    Some(node),
+                    format!("interface {}", if up { "up" } else { "down" }),
+                );
                 if let Some(i) = self.node_id(node) {
                     self.set_link(i, |o| o.up = up);
                     self.with_router(now, i, |r, now, io| r.set_interface(now, up, io));
@@ -499,7 +609,11 @@ impl World {
             Fault::BlockVrrp { nodes } | Fault::UnblockVrrp { nodes } => {
                 let on = matches!(fault, Fault::BlockVrrp { .. });
                 for node in nodes {
-                    let what = if on { "firewall drops incoming VRRP (IP protocol 112)" } else { "firewall rule for VRRP removed" };
+                    let what = if on {
+                        "firewall drops incoming VRRP (IP protocol 112)"
+                    } else {
+                        "firewall rule for VRRP removed"
+                    };
                     self.note_fault(now, Some(node), what.into());
                     if let Some(i) = self.node_id(node) {
                         self.set_link(i, |o| o.block_vrrp = on);
@@ -508,7 +622,9 @@ impl World {
             }
             Fault::Partition { segment, groups } => {
                 self.note_fault(now, None, format!("partition {segment}: {groups:?}"));
-                let Some(&s) = self.segment_index.get(segment) else { return };
+                let Some(&s) = self.segment_index.get(segment) else {
+                    return;
+                };
                 let mut map = BTreeMap::new();
                 for (g, members) in groups.iter().enumerate() {
                     for m in members {
@@ -524,18 +640,37 @@ impl World {
             }
             Fault::Heal { segment } => {
                 self.note_fault(now, None, format!("partition of {segment} healed"));
-                if let Some(seg) = self.segment_index.get(segment).and_then(|&s| self.segments.get_mut(s)) {
+                if let Some(seg) = self
+                    .segment_index
+                    .get(segment)
+                    .and_then(|&s| self.segments.get_mut(s))
+                {
                     seg.groups.clear();
                 }
             }
             Fault::DropMulticast { segment, on } => {
-                self.note_fault(now, None, format!("switch {segment} {} multicast", if *on { "drops" } else { "forwards" }));
-                if let Some(seg) = self.segment_index.get(segment).and_then(|&s| self.segments.get_mut(s)) {
+                self.note_fault(
+                    now,
+                    None,
+                    format!(
+                        "switch {segment} {} multicast",
+                        if *on { "drops" } else { "forwards" }
+                    ),
+                );
+                if let Some(seg) = self
+                    .segment_index
+                    .get(segment)
+                    .and_then(|&s| self.segments.get_mut(s))
+                {
                     seg.options.drop_multicast = *on;
                 }
             }
             Fault::DropGarp { node, on } => {
-                self.note_fault(now, Some(node), format!("gratuitous ARP {}", if *on { "lost" } else { "passes" }));
+                self.note_fault(
+                    now,
+                    Some(node),
+                    format!("gratuitous ARP {}", if *on { "lost" } else { "passes" }),
+                );
                 if let Some(i) = self.node_id(node) {
                     let on = *on;
                     self.set_link(i, |o| o.drop_garp = on);
@@ -548,7 +683,16 @@ impl World {
                 }
             }
             Fault::Restart { node } | Fault::Start { node } => {
-                self.note_fault(now, Some(node), if matches!(fault, Fault::Start { .. }) { "keepalived start" } else { "restart" }.into());
+                self.note_fault(
+                    now,
+                    Some(node),
+                    if matches!(fault, Fault::Start { .. }) {
+                        "keepalived start"
+                    } else {
+                        "restart"
+                    }
+                    .into(),
+                );
                 if let Some(i) = self.node_id(node) {
                     self.boot(now, i);
                 }
@@ -560,7 +704,11 @@ impl World {
                 }
             }
             Fault::Stall { node, duration } => {
-                self.note_fault(now, Some(node), format!("stalls for {}", format_duration(*duration)));
+                self.note_fault(
+                    now,
+                    Some(node),
+                    format!("stalls for {}", format_duration(*duration)),
+                );
                 if let Some(i) = self.node_id(node) {
                     if let Some(n) = self.nodes.get_mut(i) {
                         let until = now + *duration;
@@ -569,15 +717,28 @@ impl World {
                     }
                 }
             }
-            Fault::SetPriority { node, instance, priority } => {
+            Fault::SetPriority {
+                node,
+                instance,
+                priority,
+            } => {
                 self.note_fault(now, Some(node), format!("priority set to {priority}"));
                 if let Some(i) = self.node_id(node) {
                     let (inst, p) = (instance.clone(), *priority);
-                    self.with_router(now, i, |r, now, io| r.set_priority(now, inst.as_deref(), p, io));
+                    self.with_router(now, i, |r, now, io| {
+                        r.set_priority(now, inst.as_deref(), p, io)
+                    });
                 }
             }
             Fault::TrackScript { node, script, ok } => {
-                self.note_fault(now, Some(node), format!("track script {script} now {}", if *ok { "succeeds" } else { "fails" }));
+                self.note_fault(
+                    now,
+                    Some(node),
+                    format!(
+                        "track script {script} now {}",
+                        if *ok { "succeeds" } else { "fails" }
+                    ),
+                );
                 if let Some(i) = self.node_id(node) {
                     let (s, ok) = (script.clone(), *ok);
                     self.with_router(now, i, |r, now, io| r.set_script(now, &s, ok, io));
@@ -598,7 +759,11 @@ impl World {
                 }
             }
             Fault::RemoveAddress { node, address } => {
-                self.note_fault(now, Some(node), format!("address {address} deleted from the interface"));
+                self.note_fault(
+                    now,
+                    Some(node),
+                    format!("address {address} deleted from the interface"),
+                );
                 if let (Some(i), Ok(a)) = (self.node_id(node), address.parse::<Ipv4Addr>()) {
                     if let Some(n) = self.nodes.get_mut(i) {
                         n.stack.remove_address(a);
@@ -609,17 +774,28 @@ impl World {
     }
 
     fn crash(&mut self, now: Instant, node: usize) {
-        let Some(n) = self.nodes.get_mut(node) else { return };
+        let Some(n) = self.nodes.get_mut(node) else {
+            return;
+        };
         n.alive = false;
         n.wake = None;
         n.frozen_until = None;
         n.frozen_frames.clear();
         // A reboot loses the ARP cache, sockets and addresses.
-        let mut stack = Stack::new(n.mac, n.ip.0, n.ip.1, n.stack_seed.wrapping_add(now.as_nanos()), now);
+        let mut stack = Stack::new(
+            n.mac,
+            n.ip.0,
+            n.ip.1,
+            n.stack_seed.wrapping_add(now.as_nanos()),
+            now,
+        );
         for a in &n.loopback {
             stack.add_loopback(*a);
         }
-        n.http = n.http.take().map(|(p, _)| (p, HttpServer::new(p, &n.name, &mut stack)));
+        n.http = n
+            .http
+            .take()
+            .map(|(p, _)| (p, HttpServer::new(p, &n.name, &mut stack)));
         n.stack = stack;
         let name = n.name.clone();
         if let Role::Router(r) = &mut n.role {

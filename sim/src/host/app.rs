@@ -132,7 +132,12 @@ impl Client {
                     sock.close();
                 }
                 self.closing.push((f.handle, now + CLOSE_GRACE));
-                done.push(RequestResult { id: f.id, started: f.started, finished: now, outcome });
+                done.push(RequestResult {
+                    id: f.id,
+                    started: f.started,
+                    finished: now,
+                    outcome,
+                });
             } else {
                 i += 1;
             }
@@ -151,9 +156,18 @@ impl Client {
         self.next_port = (self.next_port + 1) % 16384;
         let id = self.next_id;
         self.next_id += 1;
-        let ok = sock.connect(stack.iface_context(), self.target, local).is_ok();
+        let ok = sock
+            .connect(stack.iface_context(), self.target, local)
+            .is_ok();
         let handle = stack.sockets.add(sock);
-        self.inflight.push(InFlight { id, handle, started: now, sent: false, established: false, buf: vec![] });
+        self.inflight.push(InFlight {
+            id,
+            handle,
+            started: now,
+            sent: false,
+            established: false,
+            buf: vec![],
+        });
         if !ok {
             // An impossible connect (no route) is reported like a reset at the next poll.
             stack.sockets.get_mut::<tcp::Socket>(handle).abort();
@@ -185,7 +199,9 @@ impl Client {
         }
         let state = sock.state();
         // Closed after a connect attempt means refused or reset; a peer FIN before a full answer is a failure too.
-        if matches!(state, tcp::State::Closed | tcp::State::TimeWait) || (f.established && !sock.may_recv()) {
+        if matches!(state, tcp::State::Closed | tcp::State::TimeWait)
+            || (f.established && !sock.may_recv())
+        {
             return Some(Outcome::Reset);
         }
         if now >= f.started + self.timeout {
@@ -200,11 +216,16 @@ fn header_end(buf: &[u8]) -> Option<usize> {
 }
 
 fn expected_len(buf: &[u8]) -> usize {
-    let Some(end) = header_end(buf) else { return usize::MAX };
+    let Some(end) = header_end(buf) else {
+        return usize::MAX;
+    };
     let head = String::from_utf8_lossy(&buf[..end]);
     let len = head
         .lines()
-        .find_map(|l| l.strip_prefix("Content-Length: ").and_then(|v| v.trim().parse::<usize>().ok()))
+        .find_map(|l| {
+            l.strip_prefix("Content-Length: ")
+                .and_then(|v| v.trim().parse::<usize>().ok())
+        })
         .unwrap_or(0);
     end + len
 }
@@ -234,9 +255,16 @@ const SERVER_BACKLOG: usize = 16;
 impl HttpServer {
     /// A responder for `port` on every address of `stack`.
     pub fn new(port: u16, name: &str, stack: &mut Stack) -> HttpServer {
-        let mut s = HttpServer { port, body: format!("{name}\n"), sockets: vec![] };
+        let mut s = HttpServer {
+            port,
+            body: format!("{name}\n"),
+            sockets: vec![],
+        };
         for _ in 0..SERVER_BACKLOG {
-            let mut sock = tcp::Socket::new(tcp::SocketBuffer::new(vec![0; 1024]), tcp::SocketBuffer::new(vec![0; 1024]));
+            let mut sock = tcp::Socket::new(
+                tcp::SocketBuffer::new(vec![0; 1024]),
+                tcp::SocketBuffer::new(vec![0; 1024]),
+            );
             let _ = sock.listen(port);
             let h = stack.sockets.add(sock);
             s.sockets.push((h, vec![], false));

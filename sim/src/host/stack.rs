@@ -205,8 +205,16 @@ impl Stack {
 
     fn sync_addrs(&mut self) {
         let mut addrs: Vec<IpCidr> = vec![IpCidr::new(IpAddress::Ipv4(self.ip), self.prefix)];
-        addrs.extend(self.answer_for.keys().map(|a| IpCidr::new(IpAddress::Ipv4(*a), 32)));
-        addrs.extend(self.loopback.iter().map(|a| IpCidr::new(IpAddress::Ipv4(*a), 32)));
+        addrs.extend(
+            self.answer_for
+                .keys()
+                .map(|a| IpCidr::new(IpAddress::Ipv4(*a), 32)),
+        );
+        addrs.extend(
+            self.loopback
+                .iter()
+                .map(|a| IpCidr::new(IpAddress::Ipv4(*a), 32)),
+        );
         self.iface.update_ip_addrs(|a| {
             a.clear();
             for c in addrs {
@@ -262,7 +270,9 @@ impl Stack {
 
     /// True if a frame with this destination MAC is for this NIC.
     pub fn accepts_mac(&self, dst: &[u8]) -> bool {
-        dst.first().is_some_and(|b| b & 1 == 1) || dst == self.mac || self.extra_macs.iter().any(|m| m == dst)
+        dst.first().is_some_and(|b| b & 1 == 1)
+            || dst == self.mac
+            || self.extra_macs.iter().any(|m| m == dst)
     }
 
     /// Handles one received Ethernet frame (not VRRP: the host hands those to its router), pushing any frames to
@@ -272,7 +282,9 @@ impl Stack {
         if !self.accepts_mac(dst) {
             return;
         }
-        let (Some(&a), Some(&b)) = (frame.get(12), frame.get(13)) else { return };
+        let (Some(&a), Some(&b)) = (frame.get(12), frame.get(13)) else {
+            return;
+        };
         let payload = frame.get(14..).unwrap_or(&[]);
         match u16::from_be_bytes([a, b]) {
             ETHERTYPE_ARP => {
@@ -281,14 +293,18 @@ impl Stack {
                 }
             }
             ETHERTYPE_IPV4 => {
-                let Some(dst_ip) = ipv4_dst(payload) else { return };
+                let Some(dst_ip) = ipv4_dst(payload) else {
+                    return;
+                };
                 let for_us = self.holds(dst_ip)
                     || self.loopback.contains(&dst_ip)
                     || dst_ip.is_broadcast()
                     || dst_ip.is_multicast();
                 if for_us {
                     // Strip Ethernet padding: smoltcp wants exactly the IP packet.
-                    let total = payload.get(2..4).map(|l| u16::from_be_bytes([l[0], l[1]]) as usize);
+                    let total = payload
+                        .get(2..4)
+                        .map(|l| u16::from_be_bytes([l[0], l[1]]) as usize);
                     let end = total.unwrap_or(payload.len()).min(payload.len());
                     self.dev.rx.push_back(payload[..end].to_vec());
                     self.poll(now, out);
@@ -310,8 +326,18 @@ impl Stack {
             self.flush_pending(arp.spa, out);
         }
         if arp.op == 1 && target_is_us && arp.spa != arp.tpa {
-            let mac = if arp.tpa == self.ip { self.mac } else { self.answer_for.get(&arp.tpa).copied().unwrap_or(self.mac) };
-            let reply = Arp { op: 2, sha: mac, spa: arp.tpa, tha: arp.sha, tpa: arp.spa };
+            let mac = if arp.tpa == self.ip {
+                self.mac
+            } else {
+                self.answer_for.get(&arp.tpa).copied().unwrap_or(self.mac)
+            };
+            let reply = Arp {
+                op: 2,
+                sha: mac,
+                spa: arp.tpa,
+                tha: arp.sha,
+                tpa: arp.spa,
+            };
             out.push(reply.frame(arp.sha, mac));
         }
         let _ = now;
@@ -326,7 +352,9 @@ impl Stack {
     }
 
     fn src_mac_for(&self, packet: &[u8]) -> Mac {
-        ipv4_src(packet).and_then(|s| self.answer_for.get(&s).copied()).unwrap_or(self.mac)
+        ipv4_src(packet)
+            .and_then(|s| self.answer_for.get(&s).copied())
+            .unwrap_or(self.mac)
     }
 
     fn emit_ip(&mut self, next_hop: Ipv4Addr, packet: Vec<u8>, out: &mut Vec<Vec<u8>>) {
@@ -337,24 +365,44 @@ impl Stack {
     }
 
     fn on_link(&self, dst: Ipv4Addr) -> bool {
-        let mask = if self.prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(self.prefix.min(32))) };
+        let mask = if self.prefix == 0 {
+            0
+        } else {
+            u32::MAX << (32 - u32::from(self.prefix.min(32)))
+        };
         u32::from(dst) & mask == u32::from(self.ip) & mask
     }
 
     fn send_arp_request(&self, target: Ipv4Addr, out: &mut Vec<Vec<u8>>) {
-        let req = Arp { op: 1, sha: self.mac, spa: self.ip, tha: [0; 6], tpa: target };
+        let req = Arp {
+            op: 1,
+            sha: self.mac,
+            spa: self.ip,
+            tha: [0; 6],
+            tpa: target,
+        };
         out.push(req.frame(BROADCAST, self.mac));
     }
 
     /// Sends a raw IPv4 packet built outside smoltcp (a unicast VRRP advert) to on-link `next_hop`, resolving
     /// its MAC by ARP first when the cache has none, as the kernel would.
-    pub fn send_ip(&mut self, now: Instant, next_hop: Ipv4Addr, packet: Vec<u8>, out: &mut Vec<Vec<u8>>) {
+    pub fn send_ip(
+        &mut self,
+        now: Instant,
+        next_hop: Ipv4Addr,
+        packet: Vec<u8>,
+        out: &mut Vec<Vec<u8>>,
+    ) {
         if self.arp.contains_key(&next_hop) {
             self.emit_ip(next_hop, packet, out);
             return;
         }
         let fresh = !self.pending.contains_key(&next_hop);
-        let p = self.pending.entry(next_hop).or_insert(Pending { packets: vec![], next_request: now, tries: 0 });
+        let p = self.pending.entry(next_hop).or_insert(Pending {
+            packets: vec![],
+            next_request: now,
+            tries: 0,
+        });
         if p.packets.len() < ARP_QUEUE {
             p.packets.push(packet);
         }
@@ -367,9 +415,13 @@ impl Stack {
 
     /// Runs smoltcp and the ARP timers at `now`, pushing frames to send onto `out`.
     pub fn poll(&mut self, now: Instant, out: &mut Vec<Vec<u8>>) {
-        let _ = self.iface.poll(to_smoltcp(now), &mut self.dev, &mut self.sockets);
+        let _ = self
+            .iface
+            .poll(to_smoltcp(now), &mut self.dev, &mut self.sockets);
         while let Some(packet) = self.dev.tx.pop_front() {
-            let Some(dst) = ipv4_dst(&packet) else { continue };
+            let Some(dst) = ipv4_dst(&packet) else {
+                continue;
+            };
             if dst.is_broadcast() {
                 let src = self.src_mac_for(&packet);
                 out.push(ethernet(BROADCAST, src, ETHERTYPE_IPV4, &packet));
@@ -384,7 +436,11 @@ impl Stack {
                 continue;
             }
             let fresh = !self.pending.contains_key(&dst);
-            let p = self.pending.entry(dst).or_insert(Pending { packets: vec![], next_request: now, tries: 0 });
+            let p = self.pending.entry(dst).or_insert(Pending {
+                packets: vec![],
+                next_request: now,
+                tries: 0,
+            });
             if p.packets.len() < ARP_QUEUE {
                 p.packets.push(packet);
             }
@@ -395,8 +451,12 @@ impl Stack {
             }
         }
         // ARP retransmissions and give-ups.
-        let due: Vec<Ipv4Addr> =
-            self.pending.iter().filter(|(_, p)| p.next_request <= now).map(|(ip, _)| *ip).collect();
+        let due: Vec<Ipv4Addr> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.next_request <= now)
+            .map(|(ip, _)| *ip)
+            .collect();
         for ip in due {
             let give_up = self.pending.get(&ip).is_some_and(|p| p.tries >= ARP_TRIES);
             if give_up {
@@ -411,7 +471,10 @@ impl Stack {
 
     /// When this stack next needs [`Stack::poll`], if ever.
     pub fn poll_at(&mut self, now: Instant) -> Option<Instant> {
-        let s = self.iface.poll_at(to_smoltcp(now), &self.sockets).map(from_smoltcp);
+        let s = self
+            .iface
+            .poll_at(to_smoltcp(now), &self.sockets)
+            .map(from_smoltcp);
         let a = self.pending.values().map(|p| p.next_request).min();
         match (s, a) {
             (Some(x), Some(y)) => Some(x.min(y)),
@@ -443,7 +506,11 @@ mod tests {
         let mut s = client();
         s.arp_insert(VIP, OLD);
         let mut out = vec![];
-        s.receive(Instant::ZERO, &vrrp::frame::gratuitous_arp(NEW, VIP, None), &mut out);
+        s.receive(
+            Instant::ZERO,
+            &vrrp::frame::gratuitous_arp(NEW, VIP, None),
+            &mut out,
+        );
         assert_eq!(s.arp_lookup(VIP), Some(NEW));
         assert!(out.is_empty(), "a gratuitous ARP is not answered");
     }
@@ -453,7 +520,11 @@ mod tests {
         // arp_accept=0: an unknown sender learned from GARP would be a cache-poisoning vector.
         let mut s = client();
         let mut out = vec![];
-        s.receive(Instant::ZERO, &vrrp::frame::gratuitous_arp(NEW, VIP, None), &mut out);
+        s.receive(
+            Instant::ZERO,
+            &vrrp::frame::gratuitous_arp(NEW, VIP, None),
+            &mut out,
+        );
         assert_eq!(s.arp_lookup(VIP), None);
     }
 
@@ -463,12 +534,21 @@ mod tests {
         let mut r = Stack::new(OLD, Ipv4Addr::new(192, 0, 2, 11), 24, 1, Instant::ZERO);
         r.add_address(VIP, vmac);
         r.add_mac(vmac);
-        let req = Arp { op: 1, sha: ME, spa: Ipv4Addr::new(192, 0, 2, 50), tha: [0; 6], tpa: VIP };
+        let req = Arp {
+            op: 1,
+            sha: ME,
+            spa: Ipv4Addr::new(192, 0, 2, 50),
+            tha: [0; 6],
+            tpa: VIP,
+        };
         let mut out = vec![];
         r.receive(Instant::ZERO, &req.frame(BROADCAST, ME), &mut out);
         assert_eq!(out.len(), 1);
         let reply = Arp::parse(&out[0][14..]).unwrap();
-        assert_eq!((reply.op, reply.sha, reply.spa, reply.tpa), (2, vmac, VIP, Ipv4Addr::new(192, 0, 2, 50)));
+        assert_eq!(
+            (reply.op, reply.sha, reply.spa, reply.tpa),
+            (2, vmac, VIP, Ipv4Addr::new(192, 0, 2, 50))
+        );
         assert_eq!(&out[0][6..12], &vmac);
         assert!(r.accepts_mac(&vmac));
         r.remove_address(VIP);
@@ -483,7 +563,13 @@ mod tests {
     fn arp_ignore_loopback_vip_is_never_answered() {
         let mut rs = Stack::new(NEW, Ipv4Addr::new(192, 0, 2, 21), 24, 1, Instant::ZERO);
         rs.add_loopback(VIP);
-        let req = Arp { op: 1, sha: ME, spa: Ipv4Addr::new(192, 0, 2, 50), tha: [0; 6], tpa: VIP };
+        let req = Arp {
+            op: 1,
+            sha: ME,
+            spa: Ipv4Addr::new(192, 0, 2, 50),
+            tha: [0; 6],
+            tpa: VIP,
+        };
         let mut out = vec![];
         rs.receive(Instant::ZERO, &req.frame(BROADCAST, ME), &mut out);
         assert!(out.is_empty());
@@ -495,12 +581,25 @@ mod tests {
         let mut s = client();
         let mut out = vec![];
         let dst = Ipv4Addr::new(192, 0, 2, 11);
-        s.send_ip(Instant::ZERO, dst, vec![0x45, 0, 0, 20, 0, 0, 0, 0, 64, 112, 0, 0, 192, 0, 2, 50, 192, 0, 2, 11], &mut out);
+        s.send_ip(
+            Instant::ZERO,
+            dst,
+            vec![
+                0x45, 0, 0, 20, 0, 0, 0, 0, 64, 112, 0, 0, 192, 0, 2, 50, 192, 0, 2, 11,
+            ],
+            &mut out,
+        );
         assert_eq!(out.len(), 1, "one ARP request");
         assert_eq!(s.poll_at(Instant::ZERO), Some(Instant::ZERO + ARP_RETRANS));
         out.clear();
         // The reply releases the queued packet.
-        let reply = Arp { op: 2, sha: OLD, spa: dst, tha: ME, tpa: s.ip };
+        let reply = Arp {
+            op: 2,
+            sha: OLD,
+            spa: dst,
+            tha: ME,
+            tpa: s.ip,
+        };
         s.receive(Instant::ZERO, &reply.frame(ME, OLD), &mut out);
         assert_eq!(out.len(), 1);
         assert_eq!(&out[0][0..6], &OLD);
