@@ -74,39 +74,70 @@ pub(crate) fn parse<'a>(frame: &VrrpFrame<'a>) -> Result<Advert<'a>, Malformed> 
 
 mod wire_adapter {
     use super::*;
+    use vrrp::wire::{ChecksumForm, Family, VrrpPacket};
 
     pub(super) fn parse<'a>(frame: &VrrpFrame<'a>) -> Result<Advert<'a>, Malformed> {
         let b = frame.payload;
-        if b.len() < 8 {
-            return Err(Malformed::TooShort(b.len()));
-        }
-        let version = b[0] >> 4;
-        let kind = b[0] & 0x0f;
-        let vrid = b[1];
-        let priority = b[2];
-        let count = b[3];
-        let v6 = frame.ip.src.is_ipv6();
-        let addr_len = if v6 { 16 } else { 4 };
-        let (auth_type, reserved, interval_raw, interval_ns, expected_len) = if version == 2 {
-            (b[4], 0, b[5] as u16, b[5] as i64 * 1_000_000_000, 16 + addr_len * count as usize)
+        // The zero-copy view: no allocation per advert, and no accessor panics once checked.
+        let pkt = VrrpPacket::new_checked(b).map_err(|_| Malformed::TooShort(b.len()))?;
+        let family = if frame.ip.src.is_ipv6() {
+            Family::V6
         } else {
-            let raw = u16::from_be_bytes([b[4], b[5]]) & 0x0fff;
-            (0, b[4] >> 4, raw, raw as i64 * 10_000_000, 8 + addr_len * count as usize)
+            Family::V4
         };
-        let avail = b.len().saturating_sub(8) / addr_len;
-        let n = (count as usize).min(avail);
-        let addrs = &b[8..8 + n * addr_len];
+        let addr_len = family.addr_len();
+        let version = pkt.version();
+        let count = pkt.count() as usize;
+        let (auth_type, reserved, interval_raw, interval_ns, expected_len) = if version == 2 {
+            let s = pkt.adver_int_secs();
+            (
+                pkt.auth_type(),
+                0,
+                s as u16,
+                s as i64 * 1_000_000_000,
+                16 + addr_len * count,
+            )
+        } else {
+            let cs = pkt.max_adver_int_cs();
+            (
+                0,
+                pkt.v3_reserved(),
+                cs,
+                cs as i64 * 10_000_000,
+                8 + addr_len * count,
+            )
+        };
+        // Only as many whole addresses as the message holds (a count/length mismatch is a finding).
+        let start = vrrp::wire::field::ADDRESSES;
+        let avail = b.len().saturating_sub(start) / addr_len;
+        let addrs = b
+            .get(start..start + avail.min(count) * addr_len)
+            .unwrap_or(&[]);
         let auth_data = if version == 2 {
-            b.get(8 + addr_len * count as usize..16 + addr_len * count as usize)
+            b.get(8 + addr_len * count..16 + addr_len * count)
         } else {
             None
         };
+        let (src, dst) = (frame.ip.src, frame.ip.dst);
+        let checksum = if version == 3 && family == Family::V4 {
+            ChecksumMatch {
+                pseudo: pkt.verify_checksum(src, dst, ChecksumForm::Rfc5798).is_ok(),
+                plain: pkt.verify_checksum(src, dst, ChecksumForm::Rfc9568).is_ok(),
+            }
+        } else {
+            // v2 (never a pseudo-header) and IPv6 (always one): the form does not matter.
+            let ok = pkt.verify_checksum(src, dst, ChecksumForm::Rfc5798).is_ok();
+            ChecksumMatch {
+                pseudo: ok,
+                plain: ok,
+            }
+        };
         Ok(Advert {
             version,
-            kind,
-            vrid,
-            priority,
-            count,
+            kind: pkt.msg_type(),
+            vrid: pkt.vrid(),
+            priority: pkt.priority(),
+            count: pkt.count(),
             auth_type,
             reserved,
             interval_raw,
@@ -116,45 +147,7 @@ mod wire_adapter {
             auth_data,
             expected_len,
             actual_len: b.len(),
-            checksum: checksums(frame),
+            checksum,
         })
-    }
-
-    fn sum(mut acc: u32, data: &[u8]) -> u32 {
-        let mut chunks = data.chunks_exact(2);
-        for c in &mut chunks {
-            acc += u16::from_be_bytes([c[0], c[1]]) as u32;
-        }
-        if let [last] = chunks.remainder() {
-            acc += (*last as u32) << 8;
-        }
-        acc
-    }
-
-    fn fold(mut acc: u32) -> u16 {
-        while acc > 0xffff {
-            acc = (acc & 0xffff) + (acc >> 16);
-        }
-        acc as u16
-    }
-
-    fn checksums(frame: &VrrpFrame<'_>) -> ChecksumMatch {
-        let b = frame.payload;
-        let plain = fold(sum(0, b)) == 0xffff;
-        let mut ps = 0u32;
-        match (frame.ip.src, frame.ip.dst) {
-            (IpAddr::V4(s), IpAddr::V4(d)) => {
-                ps = sum(ps, &s.octets());
-                ps = sum(ps, &d.octets());
-            }
-            (IpAddr::V6(s), IpAddr::V6(d)) => {
-                ps = sum(ps, &s.octets());
-                ps = sum(ps, &d.octets());
-            }
-            _ => {}
-        }
-        ps += 112 + b.len() as u32;
-        let pseudo = fold(sum(ps, b)) == 0xffff;
-        ChecksumMatch { plain, pseudo }
     }
 }

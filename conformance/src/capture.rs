@@ -446,7 +446,11 @@ impl<R: Read> CaptureReader<R> {
             frac * 1000
         };
         let ts_ns = sec.saturating_mul(1_000_000_000).saturating_add(frac_ns);
-        let link_type = self.interfaces.first().map(|i| i.link_type).unwrap_or(LinkType::Ethernet);
+        let link_type = self
+            .interfaces
+            .first()
+            .map(|i| i.link_type)
+            .unwrap_or(LinkType::Ethernet);
         self.win.consume(16);
         let start = self.win.start;
         self.win.consume(incl);
@@ -569,13 +573,16 @@ impl<R: Read> CaptureReader<R> {
             // Interface description block.
             1 => {
                 if body.len() < 8 {
-                    return Ok(Some(BlockOutcome::Corrupt("interface description block too short".into())));
+                    return Ok(Some(BlockOutcome::Corrupt(
+                        "interface description block too short".into(),
+                    )));
                 }
                 let link = e.u16(&body[0..2]) as u32;
-                let link_type = LinkType::from_linktype(link).ok_or(ReadError::UnsupportedLinkType {
-                    path: self.path.clone(),
-                    link_type: link,
-                })?;
+                let link_type =
+                    LinkType::from_linktype(link).ok_or(ReadError::UnsupportedLinkType {
+                        path: self.path.clone(),
+                        link_type: link,
+                    })?;
                 let mut ifc = Interface {
                     link_type,
                     name: None,
@@ -612,7 +619,9 @@ impl<R: Read> CaptureReader<R> {
             // Enhanced packet block.
             6 => {
                 if body.len() < 20 {
-                    return Ok(Some(BlockOutcome::Corrupt("enhanced packet block too short".into())));
+                    return Ok(Some(BlockOutcome::Corrupt(
+                        "enhanced packet block too short".into(),
+                    )));
                 }
                 let ifid = e.u32(&body[0..4]) as usize;
                 let ts = ((e.u32(&body[4..8]) as u64) << 32) | e.u32(&body[8..12]) as u64;
@@ -634,7 +643,9 @@ impl<R: Read> CaptureReader<R> {
             // Simple packet block: interface 0, no timestamp.
             3 => {
                 if body.len() < 4 {
-                    return Ok(Some(BlockOutcome::Corrupt("simple packet block too short".into())));
+                    return Ok(Some(BlockOutcome::Corrupt(
+                        "simple packet block too short".into(),
+                    )));
                 }
                 let orig_len = e.u32(&body[0..4]);
                 let data_len = (orig_len as usize).min(body.len() - 4);

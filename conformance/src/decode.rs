@@ -82,7 +82,9 @@ pub(crate) enum Kind<'a> {
     /// An ICMP/ICMPv6 error quoting a VRRP packet: not an advert.
     IcmpQuotingVrrp,
     /// Any other IPv6 packet (its source address is still checked, V3-PKT-24).
-    OtherIpv6 { src: Ipv6Addr },
+    OtherIpv6 {
+        src: Ipv6Addr,
+    },
     Other,
 }
 
@@ -241,7 +243,9 @@ pub(crate) fn decode(link: LinkType, capture_if: u32, data: &[u8]) -> Decoded<'_
                             lladdr: nd_lladdr(&b[24..], want_opt),
                         });
                     }
-                    Some(1..=4) if icmp_error_quotes_vrrp(b, true) => d.kind = Kind::IcmpQuotingVrrp,
+                    Some(1..=4) if icmp_error_quotes_vrrp(b, true) => {
+                        d.kind = Kind::IcmpQuotingVrrp
+                    }
                     _ => {}
                 }
             }
@@ -270,7 +274,11 @@ fn icmp_error_quotes_vrrp(icmp: &[u8], v6: bool) -> bool {
     let Some(&t) = icmp.first() else {
         return false;
     };
-    let is_err = if v6 { (1..=4).contains(&t) } else { matches!(t, 3 | 11 | 12) };
+    let is_err = if v6 {
+        (1..=4).contains(&t)
+    } else {
+        matches!(t, 3 | 11 | 12)
+    };
     if !is_err || icmp.len() < 8 {
         return false;
     }
@@ -288,7 +296,9 @@ mod tests {
 
     #[test]
     fn sll2_header_gives_ifindex_and_source_mac() {
-        let mut f = vec![0x08, 0x06, 0, 0, 0, 0, 0, 7, 0, 1, 0, 6, 2, 0, 0, 0, 0, 0x11, 0, 0];
+        let mut f = vec![
+            0x08, 0x06, 0, 0, 0, 0, 0, 7, 0, 1, 0, 6, 2, 0, 0, 0, 0, 0x11, 0, 0,
+        ];
         // ARP request, gratuitous for 192.0.2.100.
         f.extend_from_slice(&[0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 0x11, 192, 0, 2, 100]);
         f.extend_from_slice(&[0, 0, 0, 0, 0, 0, 192, 0, 2, 100]);
@@ -307,7 +317,12 @@ mod tests {
 
     #[test]
     fn short_frames_decode_as_other() {
-        for link in [LinkType::Ethernet, LinkType::LinuxSll, LinkType::LinuxSll2, LinkType::RawIp] {
+        for link in [
+            LinkType::Ethernet,
+            LinkType::LinuxSll,
+            LinkType::LinuxSll2,
+            LinkType::RawIp,
+        ] {
             for n in 0..24 {
                 let d = decode(link, 0, &[0x45; 24][..n]);
                 assert!(!matches!(d.kind, Kind::Vrrp(_) | Kind::Arp(_)));

@@ -14,7 +14,8 @@ use crate::advert::{self, Advert, Malformed};
 use crate::capture::{CaptureReader, Interface, LinkType, Next, Record};
 use crate::decode::{decode, ArpInfo, Decoded, Kind, NdInfo, Segment, VrrpFrame};
 use crate::report::{
-    Failover, Finding, IntervalStats, Master, NotChecked, Report, RouterReport, Severity, SplitBrain, Summary,
+    Failover, Finding, IntervalStats, Master, NotChecked, Report, RouterReport, Severity,
+    SplitBrain, Summary,
 };
 use crate::rules::{rfc_of, Coverage, RULES};
 use crate::{CheckOptions, EventKind, Profile};
@@ -69,6 +70,24 @@ fn eps(interval_ns: i64) -> i64 {
     (interval_ns / 10).max(5 * MS)
 }
 
+/// A discriminator per source address (FNV-1a), so one source's repeats fold together.
+fn src_disc(ip: IpAddr) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    let o: [u8; 16] = match ip {
+        IpAddr::V4(v) => v.to_ipv6_mapped().octets(),
+        IpAddr::V6(v) => v.octets(),
+    };
+    for b in o {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h << 8
+}
+
+fn mac_disc(m: &[u8; 6]) -> u64 {
+    u64::from_be_bytes([0, 0, m[0], m[1], m[2], m[3], m[4], m[5]]) << 8
+}
+
 fn vmac(v6: bool, vrid: u8) -> [u8; 6] {
     // RFC 3768 §7.3, RFC 5798 §7.3: 00-00-5E-00-01-{VRID} (IPv4), 00-00-5E-00-02-{VRID} (IPv6).
     [0, 0, 0x5e, 0, if v6 { 2 } else { 1 }, vrid]
@@ -79,7 +98,10 @@ fn is_vmac(m: &[u8; 6]) -> bool {
 }
 
 pub(crate) fn fmt_mac(m: &[u8; 6]) -> String {
-    format!("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5])
+    format!(
+        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+        m[0], m[1], m[2], m[3], m[4], m[5]
+    )
 }
 
 fn ms(ns: i64) -> f64 {
@@ -180,7 +202,11 @@ impl Histogram {
             if seen >= rank {
                 // Middle of the bucket when coarse.
                 let lo = k << self.shift;
-                return if self.shift == 0 { lo } else { lo + (1 << (self.shift - 1)) };
+                return if self.shift == 0 {
+                    lo
+                } else {
+                    lo + (1 << (self.shift - 1))
+                };
             }
         }
         self.max
@@ -350,7 +376,11 @@ pub(crate) struct Engine<'o> {
 }
 
 /// Runs the checker over a stream.
-pub(crate) fn run<R: Read>(name: &str, reader: R, opts: &CheckOptions) -> Result<Report, crate::ReadError> {
+pub(crate) fn run<R: Read>(
+    name: &str,
+    reader: R,
+    opts: &CheckOptions,
+) -> Result<Report, crate::ReadError> {
     let mut rd = CaptureReader::new(reader, name)?;
     let mut eng = Engine::new(opts);
     let mut frame_no = 0u64;
@@ -411,7 +441,11 @@ impl<'o> Engine<'o> {
     }
 
     fn last_ts(&self) -> i64 {
-        self.routers.iter().map(|r| r.last_advert_ns).max().unwrap_or(0)
+        self.routers
+            .iter()
+            .map(|r| r.last_advert_ns)
+            .max()
+            .unwrap_or(0)
     }
 
     fn frame(&mut self, no: u64, rec: &Record<'_>) {
@@ -493,7 +527,15 @@ impl<'o> Engine<'o> {
     }
 
     #[allow(clippy::too_many_lines)]
-    fn advert(&mut self, no: u64, ts: i64, d: &Decoded<'_>, v: &VrrpFrame<'_>, snap_cut: bool, capture_if: u32) {
+    fn advert(
+        &mut self,
+        no: u64,
+        ts: i64,
+        d: &Decoded<'_>,
+        v: &VrrpFrame<'_>,
+        snap_cut: bool,
+        capture_if: u32,
+    ) {
         self.vrrp_packets += 1;
         let ip = v.ip;
         let v6 = ip.src.is_ipv6();
@@ -518,6 +560,8 @@ impl<'o> Engine<'o> {
             return;
         };
         let r = Some(ri);
+        // Findings name the source, so each source gets its own entry.
+        let sd = src_disc(ip.src);
         let f = &mut self.findings;
         let vrid = a.vrid;
 
@@ -533,7 +577,7 @@ impl<'o> Engine<'o> {
             let bit = 1u8 << a.version;
             if rt.versions != 0 && rt.versions & bit == 0 {
                 // RFC 5798 §8.4: mixed v2/v3 operation is for migration only.
-                f.emit("V3-SEQ-17", r, 0, all(W), no, ts, || {
+                f.emit("V3-SEQ-17", r, sd ^ (0) as u64, all(W), no, ts, || {
                     format!(
                         "VRID {vrid} carries both VRRPv2 and VRRPv3 adverts (VRRPv{} from {}); permanent mixed operation is NOT RECOMMENDED",
                         a.version, ip.src
@@ -544,14 +588,28 @@ impl<'o> Engine<'o> {
         }
         // RFC 3768 §1: VRRPv2 is IPv4 only.
         if a.version == 2 && v6 {
-            f.emit("V2-PKT-17", r, 0, all(E), no, ts, || {
-                format!("VRRPv2 advert inside IPv6 from {}: RFC 3768 defines VRRP for IPv4 only", ip.src)
+            f.emit("V2-PKT-17", r, sd ^ (0) as u64, all(E), no, ts, || {
+                format!(
+                    "VRRPv2 advert inside IPv6 from {}: RFC 3768 defines VRRP for IPv4 only",
+                    ip.src
+                )
             });
         }
         if a.kind != 1 {
-            f.emit(id("V2-PKT-08", "V3-PKT-09"), r, a.kind as u64, all(E), no, ts, || {
-                format!("VRRP type {} from {} (only 1 = ADVERTISEMENT is defined)", a.kind, ip.src)
-            });
+            f.emit(
+                id("V2-PKT-08", "V3-PKT-09"),
+                r,
+                a.kind as u64,
+                all(E),
+                no,
+                ts,
+                || {
+                    format!(
+                        "VRRP type {} from {} (only 1 = ADVERTISEMENT is defined)",
+                        a.kind, ip.src
+                    )
+                },
+            );
         }
         if a.vrid == 0 {
             f.emit(id("V2-PKT-09", "V3-PKT-10"), r, 0, all(E), no, ts, || {
@@ -570,14 +628,26 @@ impl<'o> Engine<'o> {
         }
         if ip.dst != group {
             let what = if unicast { "unicast" } else { "multicast" };
-            f.emit(id("V2-PKT-02", "V3-PKT-02"), r, unicast as u64, ka_note(E), no, ts, || {
-                format!(
-                    "advert from {} sent to {what} address {} instead of {group}{}",
-                    ip.src,
-                    ip.dst,
-                    if unicast { " (keepalived unicast_peer mode)" } else { " (keepalived mcast_dst_ip)" }
-                )
-            });
+            f.emit(
+                id("V2-PKT-02", "V3-PKT-02"),
+                r,
+                unicast as u64,
+                ka_note(E),
+                no,
+                ts,
+                || {
+                    format!(
+                        "advert from {} sent to {what} address {} instead of {group}{}",
+                        ip.src,
+                        ip.dst,
+                        if unicast {
+                            " (keepalived unicast_peer mode)"
+                        } else {
+                            " (keepalived mcast_dst_ip)"
+                        }
+                    )
+                },
+            );
         }
         // RFC 3768 §5.2.3 / RFC 5798 §5.1.1.3: TTL / Hop Limit 255. keepalived unicast_ttl may differ.
         if ip.ttl != 255 {
@@ -592,10 +662,18 @@ impl<'o> Engine<'o> {
             });
         }
         if let Some(dst) = d.eth_dst {
-            let want: [u8; 6] = if v6 { [0x33, 0x33, 0, 0, 0, 0x12] } else { [1, 0, 0x5e, 0, 0, 0x12] };
+            let want: [u8; 6] = if v6 {
+                [0x33, 0x33, 0, 0, 0, 0x12]
+            } else {
+                [1, 0, 0x5e, 0, 0, 0x12]
+            };
             if ip.dst == group && dst != want {
                 f.emit(id("V2-PKT-03", "V3-PKT-03"), r, 0, all(E), no, ts, || {
-                    format!("advert to {group} has Ethernet destination {} instead of {}", fmt_mac(&dst), fmt_mac(&want))
+                    format!(
+                        "advert to {group} has Ethernet destination {} instead of {}",
+                        fmt_mac(&dst),
+                        fmt_mac(&want)
+                    )
                 });
             }
         }
@@ -610,7 +688,8 @@ impl<'o> Engine<'o> {
                 } else {
                     " (physical MAC: keepalived without use_vmac)"
                 };
-                let mac_u = u64::from_be_bytes([0, 0, src[0], src[1], src[2], src[3], src[4], src[5]]);
+                let mac_u =
+                    u64::from_be_bytes([0, 0, src[0], src[1], src[2], src[3], src[4], src[5]]);
                 f.emit(id("V2-PKT-06", "V3-PKT-07"), r, mac_u, sev, no, ts, || {
                     format!(
                         "advert from {} has source MAC {}{family_hint}; must be the virtual router MAC {}",
@@ -623,7 +702,7 @@ impl<'o> Engine<'o> {
         }
         if let IpAddr::V6(s) = ip.src {
             if (s.segments()[0] & 0xffc0) != 0xfe80 {
-                f.emit("V3-PKT-06", r, 0, all(E), no, ts, || {
+                f.emit("V3-PKT-06", r, sd ^ (0) as u64, all(E), no, ts, || {
                     format!("IPv6 advert from {s}: the source must be the interface's link-local address (fe80::/10)")
                 });
             }
@@ -639,20 +718,26 @@ impl<'o> Engine<'o> {
             });
         }
         if v.ipv6_ext {
-            f.emit("V3-PKT-01", r, 2, all(N), no, ts, || {
-                format!("IPv6 advert from {} carries extension headers before VRRP", ip.src)
+            f.emit("V3-PKT-01", r, sd ^ (2) as u64, all(N), no, ts, || {
+                format!(
+                    "IPv6 advert from {} carries extension headers before VRRP",
+                    ip.src
+                )
             });
         }
 
         // Length arithmetic: RFC 3768 §5.3.5 (16 + 4n), RFC 5798 §5.2.5 (8 + 4n / 8 + 16n).
         let complete = !snap_cut && !v.incomplete;
         if snap_cut {
-            f.emit("CAP-03", r, 0, all(N), no, ts, || {
+            f.emit("CAP-03", r, sd ^ (0) as u64, all(N), no, ts, || {
                 format!("VRRP frame from {} was cut by the capture's snap length; its length and checksum are not checked", ip.src)
             });
         } else if v.incomplete {
             f.emit(id("V2-PKT-11", "V3-PKT-12"), r, 1, all(E), no, ts, || {
-                format!("advert from {}: the IP length field claims more bytes than the frame carries", ip.src)
+                format!(
+                    "advert from {}: the IP length field claims more bytes than the frame carries",
+                    ip.src
+                )
             });
         } else if a.actual_len != a.expected_len {
             let trailer = v3 && a.actual_len == a.expected_len + 8;
@@ -673,7 +758,11 @@ impl<'o> Engine<'o> {
                 format!(
                     "advert from {} has Count 0 (no virtual addresses){}",
                     ip.src,
-                    if v3 { "; RFC 5798 §5.2.5 says the minimum is 1 and RFC 9568 receivers ignore it" } else { "" }
+                    if v3 {
+                        "; RFC 5798 §5.2.5 says the minimum is 1 and RFC 9568 receivers ignore it"
+                    } else {
+                        ""
+                    }
                 )
             });
         }
@@ -683,7 +772,7 @@ impl<'o> Engine<'o> {
                 0 => {
                     if let Some(ad) = a.auth_data {
                         if ad.iter().any(|b| *b != 0) {
-                            f.emit("V2-PKT-13", r, 0, all(W), no, ts, || {
+                            f.emit("V2-PKT-13", r, sd ^ (0) as u64, all(W), no, ts, || {
                                 format!("advert from {} has Auth Type 0 but non-zero Authentication Data", ip.src)
                             });
                         }
@@ -691,7 +780,7 @@ impl<'o> Engine<'o> {
                 }
                 1 | 2 => {
                     self.routers[ri].ev.legacy_auth += 1;
-                    f.emit("V2-PKT-12", r, a.auth_type as u64, ka_note(W), no, ts, || {
+                    f.emit("V2-PKT-12", r, sd ^ (a.auth_type as u64) as u64, ka_note(W), no, ts, || {
                         format!(
                             "advert from {} uses Auth Type {} ({}), RFC 2338 legacy authentication removed by RFC 3768{}",
                             ip.src,
@@ -702,7 +791,7 @@ impl<'o> Engine<'o> {
                     });
                 }
                 t => {
-                    f.emit("V2-PKT-12", r, t as u64, all(E), no, ts, || {
+                    f.emit("V2-PKT-12", r, sd ^ (t as u64) as u64, all(E), no, ts, || {
                         format!("advert from {} uses unknown Auth Type {t} (254 is Cisco's proprietary MD5)", ip.src)
                     });
                 }
@@ -718,8 +807,11 @@ impl<'o> Engine<'o> {
             });
         }
         if v3 && a.reserved != 0 {
-            f.emit("V3-PKT-13", r, 0, all(E), no, ts, || {
-                format!("advert from {} has reserved bits {:#x}; they must be zero on transmit", ip.src, a.reserved)
+            f.emit("V3-PKT-13", r, sd ^ (0) as u64, all(E), no, ts, || {
+                format!(
+                    "advert from {} has reserved bits {:#x}; they must be zero on transmit",
+                    ip.src, a.reserved
+                )
             });
         }
         // Checksum: RFC 3768 §5.3.8 (no pseudo-header); RFC 5798 §5.2.8 (pseudo-header, also for IPv4 in the
@@ -728,13 +820,13 @@ impl<'o> Engine<'o> {
             let c = a.checksum;
             if !v3 {
                 if !c.plain {
-                    f.emit("V2-PKT-15", r, 0, all(E), no, ts, || {
+                    f.emit("V2-PKT-15", r, sd ^ (0) as u64, all(E), no, ts, || {
                         format!("advert from {} has a bad checksum (RFC 3768: over the VRRP message, no pseudo-header)", ip.src)
                     });
                 }
             } else if v6 {
                 if !c.pseudo {
-                    f.emit("V3-PKT-15", r, 0, all(E), no, ts, || {
+                    f.emit("V3-PKT-15", r, sd ^ (0) as u64, all(E), no, ts, || {
                         format!("IPv6 advert from {} has a bad checksum (pseudo-header of RFC 8200 §8.1, next header 112)", ip.src)
                     });
                 }
@@ -742,7 +834,7 @@ impl<'o> Engine<'o> {
                 let ev = &mut self.routers[ri].ev;
                 if c.pseudo {
                     ev.csum_pseudo += 1;
-                    f.emit("V3-PKT-15", r, 1, [None, None, Some(E), None], no, ts, || {
+                    f.emit("V3-PKT-15", r, sd ^ (1) as u64, [None, None, Some(E), None], no, ts, || {
                         format!(
                             "advert from {} computes its checksum with the IPv4 pseudo-header (RFC 5798 literal reading); RFC 9568 §5.2.8 computes it over the VRRP message only",
                             ip.src
@@ -750,14 +842,14 @@ impl<'o> Engine<'o> {
                     });
                 } else if c.plain {
                     ev.csum_plain += 1;
-                    f.emit("V3-PKT-15", r, 2, [Some(E), Some(E), None, Some(N)], no, ts, || {
+                    f.emit("V3-PKT-15", r, sd ^ (2) as u64, [Some(E), Some(E), None, Some(N)], no, ts, || {
                         format!(
                             "advert from {} computes its checksum without the IPv4 pseudo-header (RFC 9568 form); RFC 5798 §5.2.8 includes the pseudo-header",
                             ip.src
                         )
                     });
                 } else {
-                    f.emit("V3-PKT-15", r, 0, all(E), no, ts, || {
+                    f.emit("V3-PKT-15", r, sd ^ (0) as u64, all(E), no, ts, || {
                         format!("advert from {} has a bad checksum (matches neither the RFC 5798 nor the RFC 9568 form)", ip.src)
                     });
                 }
@@ -790,15 +882,27 @@ impl<'o> Engine<'o> {
                     }
                 };
                 if bad {
-                    f.emit("V3-PKT-16", r, i as u64, all(E), no, ts, || {
-                        format!("advert from {} lists {x}, which cannot be a virtual {} address", ip.src, if v6 { "IPv6" } else { "IPv4" })
-                    });
+                    f.emit(
+                        "V3-PKT-16",
+                        r,
+                        sd ^ (i as u64) as u64,
+                        all(E),
+                        no,
+                        ts,
+                        || {
+                            format!(
+                                "advert from {} lists {x}, which cannot be a virtual {} address",
+                                ip.src,
+                                if v6 { "IPv6" } else { "IPv4" }
+                            )
+                        },
+                    );
                 }
                 if i == 0 {
                     if let IpAddr::V6(x6) = x {
                         if (x6.segments()[0] & 0xffc0) != 0xfe80 {
                             // RFC 5798 §5.2.9 lowercase must, RFC 9568 MUST (erratum 8300).
-                            f.emit("V3-PKT-17", r, 0, [Some(W), Some(W), Some(E), Some(N)], no, ts, || {
+                            f.emit("V3-PKT-17", r, sd ^ (0) as u64, [Some(W), Some(W), Some(E), Some(N)], no, ts, || {
                                 format!("IPv6 advert from {}: the first address {x6} is not link-local", ip.src)
                             });
                         }
@@ -809,7 +913,11 @@ impl<'o> Engine<'o> {
 
         // V2-PKT-18 / V3-PKT-19: the same advert on a second capture interface means a router forwarded it.
         let fkey = (ip.src, a.vrid);
-        let csum = v.payload.get(6..8).map(|b| u16::from_be_bytes([b[0], b[1]])).unwrap_or(0);
+        let csum = v
+            .payload
+            .get(6..8)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+            .unwrap_or(0);
         if let Some(&(pif, pts, pcs)) = self.fwd.get(&fkey) {
             if pif != capture_if && pcs == csum && (ts - pts).abs() < 2 * MS {
                 f.emit(id("V2-PKT-18", "V3-PKT-19"), r, 0, all(E), no, ts, || {
@@ -861,7 +969,11 @@ impl<'o> Engine<'o> {
         let v3 = a.version == 3;
         let id = |v2: &'static str, v3id: &'static str| if v3 { v3id } else { v2 };
         let first_ts = self.first_ts.unwrap_or(ts);
-        let interval = if a.interval_ns > 0 { a.interval_ns } else { SECOND };
+        let interval = if a.interval_ns > 0 {
+            a.interval_ns
+        } else {
+            SECOND
+        };
         let e = eps(interval);
         let r = Some(ri);
         let l2 = self.saw_l2;
@@ -1000,7 +1112,9 @@ impl<'o> Engine<'o> {
         let rt = &mut self.routers[ri];
 
         let on_schedule = |s: &Source, t: i64| {
-            s.epoch.is_some() && s.resigned_ns.is_none() && t - s.last_ns <= s.interval_ns + eps(s.interval_ns)
+            s.epoch.is_some()
+                && s.resigned_ns.is_none()
+                && t - s.last_ns <= s.interval_ns + eps(s.interval_ns)
         };
 
         if a.priority == 0 {
@@ -1019,9 +1133,20 @@ impl<'o> Engine<'o> {
                 }
             } else if let Some(m) = others_master {
                 let mip = rt.sources[m].ip;
-                self.findings.emit(id("V2-SEQ-06", "V3-SEQ-04"), r, 1000 + si as u64, all(E), no, ts, || {
-                    format!("priority-0 advert from {}, which was not master ({mip} was)", ip.src)
-                });
+                self.findings.emit(
+                    id("V2-SEQ-06", "V3-SEQ-04"),
+                    r,
+                    1000 + si as u64,
+                    all(E),
+                    no,
+                    ts,
+                    || {
+                        format!(
+                            "priority-0 advert from {}, which was not master ({mip} was)",
+                            ip.src
+                        )
+                    },
+                );
             }
             let s = &mut rt.sources[si];
             s.resigned_ns = Some(ts);
@@ -1051,7 +1176,9 @@ impl<'o> Engine<'o> {
 
         let new_epoch = {
             let s = &rt.sources[si];
-            s.epoch.is_none() || s.resigned_ns.is_some() || ts - s.last_ns > 3 * s.interval_ns + SECOND
+            s.epoch.is_none()
+                || s.resigned_ns.is_some()
+                || ts - s.last_ns > 3 * s.interval_ns + SECOND
         };
         if new_epoch {
             // Previous master: the other source that advertised (or resigned) most recently.
@@ -1107,13 +1234,20 @@ impl<'o> Engine<'o> {
                     ps.ip,
                     ps.interval_ns,
                 );
-                let p_regular_prio = rt.epochs.iter().rev().find(|ep| ep.src == p).and_then(|ep| {
-                    ep.priority_list().into_iter().filter(|x| *x != 0).max()
-                });
+                let p_regular_prio = rt
+                    .epochs
+                    .iter()
+                    .rev()
+                    .find(|ep| ep.src == p)
+                    .and_then(|ep| ep.priority_list().into_iter().filter(|x| *x != 0).max());
                 let prio_b = a.priority as i64;
                 // Skew_Time: v2 (256 - p)/256 s (RFC 3768 §6.1); v3 ((256 - p) * MAI)/256 (RFC 5798 §6.1).
                 let mai = if v3 { p_interval } else { interval };
-                let skew = if v3 { (256 - prio_b) * mai / 256 } else { (256 - prio_b) * SECOND / 256 };
+                let skew = if v3 {
+                    (256 - prio_b) * mai / 256
+                } else {
+                    (256 - prio_b) * SECOND / 256
+                };
                 let mdi = 3 * mai + skew;
                 if resigned {
                     // RFC 3768 §6.4.2 / RFC 5798 §6.4.2: after priority 0 the backup waits Skew_Time only.
@@ -1156,7 +1290,11 @@ impl<'o> Engine<'o> {
                 rt.recent_failovers.retain(|t| ts - t < 60 * SECOND);
                 rt.recent_failovers.push(ts);
                 if v3 && rt.recent_failovers.len() >= 3 {
-                    let excused = self.opts.events.iter().any(|ev| (ev.time_ns - ts).abs() < 60 * SECOND);
+                    let excused = self
+                        .opts
+                        .events
+                        .iter()
+                        .any(|ev| (ev.time_ns - ts).abs() < 60 * SECOND);
                     if !excused {
                         let n = rt.recent_failovers.len();
                         self.findings.emit("V3-SEQ-22", r, 0, all(W), no, ts, || {
@@ -1173,7 +1311,10 @@ impl<'o> Engine<'o> {
                 let mac = rt.sources[si].mac;
                 let mut early = 0;
                 for g in &self.recent_garps {
-                    if g.seg == key.seg && g.ts >= ts - 50 * MS && (g.mac == mac || g.mac == Some(vm)) {
+                    if g.seg == key.seg
+                        && g.ts >= ts - 50 * MS
+                        && (g.mac == mac || g.mac == Some(vm))
+                    {
                         if let Some(pos) = missing.iter().position(|x| *x == g.ip) {
                             missing.swap_remove(pos);
                         }
@@ -1249,7 +1390,11 @@ impl<'o> Engine<'o> {
 
         // Two owners: RFC 5798 §8.3.2 (should), RFC 9568: log it.
         if a.priority == 255 {
-            let other_255 = rt.sources.iter().enumerate().any(|(i, s)| i != si && s.sent_255);
+            let other_255 = rt
+                .sources
+                .iter()
+                .enumerate()
+                .any(|(i, s)| i != si && s.sent_255);
             rt.sources[si].sent_255 = true;
             if v3 && other_255 {
                 self.findings.emit("V3-SEQ-18", r, 0, ka_note(W), no, ts, || {
@@ -1261,11 +1406,19 @@ impl<'o> Engine<'o> {
         // Who else is advertising on schedule right now?
         let rt = &self.routers[ri];
         let me = &rt.sources[si];
-        let my_epoch_first = me.epoch.and_then(|i| rt.epochs.get(i)).map(|ep| ep.first_ns).unwrap_or(ts);
+        let my_epoch_first = me
+            .epoch
+            .and_then(|i| rt.epochs.get(i))
+            .map(|ep| ep.first_ns)
+            .unwrap_or(ts);
         let mut others: Vec<(usize, IpAddr, u8, i64, i64)> = Vec::new();
         for (i, s) in rt.sources.iter().enumerate() {
             if i != si && on_schedule(s, ts) {
-                let first = s.epoch.and_then(|x| rt.epochs.get(x)).map(|ep| ep.first_ns).unwrap_or(s.last_ns);
+                let first = s
+                    .epoch
+                    .and_then(|x| rt.epochs.get(x))
+                    .map(|ep| ep.first_ns)
+                    .unwrap_or(s.last_ns);
                 others.push((i, s.ip, s.last_priority, first, s.interval_ns));
             }
         }
@@ -1278,14 +1431,20 @@ impl<'o> Engine<'o> {
             if ts > wfirst + e {
                 let (rule, what) = if my_epoch_first <= wfirst {
                     if wprio > a.priority {
-                        (id("V2-SEQ-08", "V3-SEQ-06"), "a master must become Backup on a higher-priority advert")
+                        (
+                            id("V2-SEQ-08", "V3-SEQ-06"),
+                            "a master must become Backup on a higher-priority advert",
+                        )
                     } else {
                         (id("V2-SEQ-09", "V3-SEQ-06"), "on equal priority the router with the lower address must become Backup")
                     }
                 } else if !v3 && my_epoch_first - wfirst < 3 * interval + SECOND {
                     ("V2-SEQ-04", "a lower-priority backup must stay silent once the higher-priority backup has taken over")
                 } else {
-                    (id("V2-SEQ-12", "V3-SEQ-11"), "a backup must not advertise while a better master advertises on time")
+                    (
+                        id("V2-SEQ-12", "V3-SEQ-11"),
+                        "a backup must not advertise while a better master advertises on time",
+                    )
                 };
                 self.findings.emit(rule, r, (si as u64) << 16 | wi as u64, all(E), no, ts, || {
                     format!(
@@ -1295,7 +1454,13 @@ impl<'o> Engine<'o> {
                 });
             }
             // RFC 9568 §6.4.3: a master that receives a lower-priority advert sends an advert at once.
-            if v3 && self.expects.len() < MAX_EXPECTATIONS && !self.expects.iter().any(|x| x.router == ri && x.source == wi) {
+            if v3
+                && self.expects.len() < MAX_EXPECTATIONS
+                && !self
+                    .expects
+                    .iter()
+                    .any(|x| x.router == ri && x.source == wi)
+            {
                 self.expects.push(Expect {
                     router: ri,
                     source: wi,
@@ -1349,8 +1514,12 @@ impl<'o> Engine<'o> {
         let mut faults: Vec<(i64, bool, &str)> = Vec::new();
         for ev in &self.opts.events {
             match &ev.kind {
-                EventKind::FaultInjected { description } => faults.push((ev.time_ns, true, description)),
-                EventKind::FaultHealed { description } => faults.push((ev.time_ns, false, description)),
+                EventKind::FaultInjected { description } => {
+                    faults.push((ev.time_ns, true, description))
+                }
+                EventKind::FaultHealed { description } => {
+                    faults.push((ev.time_ns, false, description))
+                }
                 _ => {}
             }
         }
@@ -1377,15 +1546,26 @@ impl<'o> Engine<'o> {
         let mut due = Vec::new();
         self.expects.retain(|x| {
             if now > x.deadline {
-                due.push((x.router, x.source, x.frame, x.ts, x.from, matches!(x.kind, ExpKind::AnswerPrio0)));
+                due.push((
+                    x.router,
+                    x.source,
+                    x.frame,
+                    x.ts,
+                    x.from,
+                    matches!(x.kind, ExpKind::AnswerPrio0),
+                ));
                 false
             } else {
                 true
             }
         });
         for (ri, si, frame, ts, from, prio0) in due {
-            let Some(rt) = self.routers.get(ri) else { continue };
-            let Some(m) = rt.sources.get(si) else { continue };
+            let Some(rt) = self.routers.get(ri) else {
+                continue;
+            };
+            let Some(m) = rt.sources.get(si) else {
+                continue;
+            };
             let mip = m.ip;
             let v3 = rt.version == 3;
             if prio0 {
@@ -1413,30 +1593,49 @@ impl<'o> Engine<'o> {
             if missing.is_empty() {
                 continue;
             }
-            let Some(rt) = self.routers.get(ri) else { continue };
-            let Some(s) = rt.sources.get(si) else { continue };
+            let Some(rt) = self.routers.get(ri) else {
+                continue;
+            };
+            let Some(s) = rt.sources.get(si) else {
+                continue;
+            };
             let sip = s.ip;
             let v6 = rt.key.v6;
-            let rule = if rt.version == 3 { "V3-SEQ-12" } else { "V2-SEQ-13" };
-            let list = missing.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ");
-            self.findings.emit(rule, Some(ri), si as u64, all(E), frame, ts, || {
-                format!(
-                    "{sip} became master but sent no {} for {list} within 1 s",
-                    if v6 { "unsolicited Neighbor Advertisement" } else { "gratuitous ARP" }
-                )
-            });
+            let rule = if rt.version == 3 {
+                "V3-SEQ-12"
+            } else {
+                "V2-SEQ-13"
+            };
+            let list = missing
+                .iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.findings
+                .emit(rule, Some(ri), si as u64, all(E), frame, ts, || {
+                    format!(
+                        "{sip} became master but sent no {} for {list} within 1 s",
+                        if v6 {
+                            "unsolicited Neighbor Advertisement"
+                        } else {
+                            "gratuitous ARP"
+                        }
+                    )
+                });
         }
     }
 
     /// Attributes a GARP / unsolicited NA for `ip` to the current master epoch of its virtual router.
     fn count_garp(&mut self, ri: usize, ts: i64, ip: IpAddr, eth_src: Option<[u8; 6]>) {
-        let Some(rt) = self.routers.get_mut(ri) else { return };
+        let Some(rt) = self.routers.get_mut(ri) else {
+            return;
+        };
         let vm = vmac(rt.key.v6, rt.key.vrid);
-        let Some(si) = rt
-            .sources
-            .iter()
-            .position(|s| s.epoch.is_some() && s.resigned_ns.is_none() && (s.mac == eth_src || eth_src == Some(vm)))
-        else {
+        let Some(si) = rt.sources.iter().position(|s| {
+            s.epoch.is_some()
+                && s.resigned_ns.is_none()
+                && (s.mac == eth_src || eth_src == Some(vm))
+        }) else {
             return;
         };
         if let Some(ep) = rt.sources[si].epoch.and_then(|i| rt.epochs.get_mut(i)) {
@@ -1462,7 +1661,9 @@ impl<'o> Engine<'o> {
         if gratuitous {
             self.remember_garp(d.segment, ip, d.eth_src, ts);
         }
-        let Some(&ri) = self.vip_index.get(&(d.segment, ip)) else { return };
+        let Some(&ri) = self.vip_index.get(&(d.segment, ip)) else {
+            return;
+        };
         let rt = &self.routers[ri];
         let vm = vmac(false, rt.key.vrid);
         let v3 = rt.version == 3;
@@ -1471,7 +1672,7 @@ impl<'o> Engine<'o> {
             // RFC 3768 §6.4.1-2 / RFC 5798 §6.4.1-2 (+ RFC 9568 errata 7947/7949).
             let src = d.eth_src;
             if a.sha != vm || src.is_some_and(|m| m != vm) {
-                self.findings.emit(if v3 { "V3-PKT-20" } else { "V2-PKT-19" }, r, 0, ka_note(E), no, ts, || {
+                self.findings.emit(if v3 { "V3-PKT-20" } else { "V2-PKT-19" }, r, mac_disc(&a.sha), ka_note(E), no, ts, || {
                     format!(
                         "gratuitous ARP for {ip} announces {}{}; it must carry the virtual router MAC {} (keepalived without use_vmac)",
                         fmt_mac(&a.sha),
@@ -1482,15 +1683,26 @@ impl<'o> Engine<'o> {
             }
             if let Some(dst) = d.eth_dst {
                 if dst != [0xff; 6] {
-                    self.findings.emit(if v3 { "V3-PKT-20" } else { "V2-PKT-19" }, r, 1, all(E), no, ts, || {
-                        format!("gratuitous ARP for {ip} sent to {} instead of broadcast", fmt_mac(&dst))
-                    });
+                    self.findings.emit(
+                        if v3 { "V3-PKT-20" } else { "V2-PKT-19" },
+                        r,
+                        1,
+                        all(E),
+                        no,
+                        ts,
+                        || {
+                            format!(
+                                "gratuitous ARP for {ip} sent to {} instead of broadcast",
+                                fmt_mac(&dst)
+                            )
+                        },
+                    );
                 }
             }
             self.count_garp(ri, ts, ip, d.eth_src);
         } else if a.op == 2 && a.sha != vm {
             // RFC 3768 §6.4.3, §8.2 / RFC 5798 §6.4.3, §8.2.2: replies for a VIP carry the virtual MAC.
-            self.findings.emit(if v3 { "V3-PKT-22" } else { "V2-PKT-20" }, r, 0, ka_note(E), no, ts, || {
+            self.findings.emit(if v3 { "V3-PKT-22" } else { "V2-PKT-20" }, r, mac_disc(&a.sha), ka_note(E), no, ts, || {
                 format!("ARP reply for virtual address {ip} carries {} instead of the virtual router MAC {}", fmt_mac(&a.sha), fmt_mac(&vm))
             });
         }
@@ -1502,7 +1714,9 @@ impl<'o> Engine<'o> {
             if !n.solicited {
                 self.remember_garp(d.segment, ip, d.eth_src, ts);
             }
-            let Some(&ri) = self.vip_index.get(&(d.segment, ip)) else { return };
+            let Some(&ri) = self.vip_index.get(&(d.segment, ip)) else {
+                return;
+            };
             let vm = vmac(true, self.routers[ri].key.vrid);
             let r = Some(ri);
             if !n.solicited {
@@ -1522,13 +1736,16 @@ impl<'o> Engine<'o> {
                 }
                 if !wrong.is_empty() {
                     self.findings.emit("V3-PKT-21", r, 0, all(E), no, ts, || {
-                        format!("unsolicited Neighbor Advertisement for {ip}: {}", wrong.join(", "))
+                        format!(
+                            "unsolicited Neighbor Advertisement for {ip}: {}",
+                            wrong.join(", ")
+                        )
                     });
                 }
                 match n.lladdr {
                     Some(m) if m == vm => {}
                     other => {
-                        self.findings.emit("V3-PKT-21", r, 1, ka_note(E), no, ts, || {
+                        self.findings.emit("V3-PKT-21", r, 1 | n.lladdr.map(|m| mac_disc(&m)).unwrap_or(0), ka_note(E), no, ts, || {
                             format!(
                                 "unsolicited Neighbor Advertisement for {ip} has target link-layer address {}; it must be the virtual router MAC {}",
                                 other.map(|m| fmt_mac(&m)).unwrap_or_else(|| "absent".into()),
@@ -1540,18 +1757,20 @@ impl<'o> Engine<'o> {
                 self.count_garp(ri, ts, ip, d.eth_src);
             } else if let Some(m) = n.lladdr {
                 if m != vm {
-                    self.findings.emit("V3-PKT-22", r, 1, ka_note(E), no, ts, || {
+                    self.findings.emit("V3-PKT-22", r, 1 | mac_disc(&m), ka_note(E), no, ts, || {
                         format!("solicited Neighbor Advertisement for virtual address {ip} carries {} instead of {}", fmt_mac(&m), fmt_mac(&vm))
                     });
                 }
             }
         } else if n.icmp_type == 135 {
             let ip = IpAddr::V6(n.src);
-            let Some(&ri) = self.vip_index.get(&(d.segment, ip)) else { return };
+            let Some(&ri) = self.vip_index.get(&(d.segment, ip)) else {
+                return;
+            };
             let vm = vmac(true, self.routers[ri].key.vrid);
             if let Some(m) = n.lladdr {
                 if m != vm {
-                    self.findings.emit("V3-PKT-23", Some(ri), 0, ka_note(E), no, ts, || {
+                    self.findings.emit("V3-PKT-23", Some(ri), mac_disc(&m), ka_note(E), no, ts, || {
                         format!("Neighbor Solicitation from virtual address {ip} carries source link-layer address {} instead of {}", fmt_mac(&m), fmt_mac(&vm))
                     });
                 }
@@ -1572,7 +1791,10 @@ impl<'o> Engine<'o> {
         let ev = &rt.ev;
         let mut reasons = Vec::new();
         if ev.real_mac > 0 && ev.real_mac >= ev.virtual_mac {
-            let mac = rt.sources.iter().find_map(|s| s.mac.filter(|m| !is_vmac(m)));
+            let mac = rt
+                .sources
+                .iter()
+                .find_map(|s| s.mac.filter(|m| !is_vmac(m)));
             reasons.push(format!(
                 "adverts come from a real source MAC{} instead of the virtual router MAC (keepalived default, no use_vmac)",
                 mac.map(|m| format!(" ({})", fmt_mac(&m))).unwrap_or_default()
@@ -1588,7 +1810,9 @@ impl<'o> Engine<'o> {
             reasons.push("RFC 2338 authentication (keepalived auth_type PASS/AH)".into());
         }
         if rt.epochs.iter().any(|ep| ep.garps >= 5) {
-            reasons.push("5 or more gratuitous ARPs/NAs per takeover (keepalived garp_master_repeat)".into());
+            reasons.push(
+                "5 or more gratuitous ARPs/NAs per takeover (keepalived garp_master_repeat)".into(),
+            );
         }
         if reasons.len() >= 2 {
             return (P::Ka, reasons);
@@ -1603,7 +1827,10 @@ impl<'o> Engine<'o> {
             );
             P::R5798
         } else if ev.csum_plain > ev.csum_pseudo {
-            why.push("VRRPv3 IPv4 checksum computed without the pseudo-header (RFC 9568 §5.2.8 form)".to_string());
+            why.push(
+                "VRRPv3 IPv4 checksum computed without the pseudo-header (RFC 9568 §5.2.8 form)"
+                    .to_string(),
+            );
             P::R9568
         } else {
             why.push("VRRPv3 IPv4 checksum computed with the IPv4 pseudo-header (RFC 5798 literal reading)".to_string());
@@ -1637,13 +1864,16 @@ impl<'o> Engine<'o> {
             }
             s
         };
-        let profiles: Vec<(P, Vec<String>)> = self.routers.iter().map(|r| self.resolve(r)).collect();
+        let profiles: Vec<(P, Vec<String>)> =
+            self.routers.iter().map(|r| self.resolve(r)).collect();
 
         // Interval field against the observed cadence (V2-SEQ-02): median gap within ε of the field.
         for (ri, rt) in self.routers.iter().enumerate() {
             if let Some(st) = rt.hist.stats() {
                 let field_ms = rt.interval_field_ns as f64 / 1e6;
-                if st.samples >= 3 && (st.median_ms - field_ms).abs() > eps(rt.interval_field_ns) as f64 / 1e6 {
+                if st.samples >= 3
+                    && (st.median_ms - field_ms).abs() > eps(rt.interval_field_ns) as f64 / 1e6
+                {
                     let frame = rt.first_frame;
                     self.findings.emit(
                         if rt.version == 3 { "V3-SEQ-01" } else { "V2-SEQ-02" },
@@ -1667,18 +1897,26 @@ impl<'o> Engine<'o> {
             .iter()
             .enumerate()
             .filter_map(|(ri, rt)| match (self.opts.profile, rt.version) {
-                (Profile::Rfc3768, 3) => Some((ri, "V2-PKT-07", "VRRPv3 adverts, but profile rfc3768 expects VRRPv2".into())),
+                (Profile::Rfc3768, 3) => Some((
+                    ri,
+                    "V2-PKT-07",
+                    "VRRPv3 adverts, but profile rfc3768 expects VRRPv2".into(),
+                )),
                 (Profile::Rfc5798 | Profile::Rfc9568, 2) => Some((
                     ri,
                     "V3-PKT-08",
-                    format!("VRRPv2 adverts, but profile {} expects VRRPv3", self.opts.profile.name()),
+                    format!(
+                        "VRRPv2 adverts, but profile {} expects VRRPv3",
+                        self.opts.profile.name()
+                    ),
                 )),
                 _ => None,
             })
             .collect();
         for (ri, rule, msg) in version_mismatch {
             let frame = self.routers[ri].first_frame;
-            self.findings.emit(rule, Some(ri), 77, all(E), frame, first, || msg);
+            self.findings
+                .emit(rule, Some(ri), 77, all(E), frame, first, || msg);
         }
 
         let mut order: Vec<usize> = (0..self.routers.len()).collect();
@@ -1774,7 +2012,9 @@ impl<'o> Engine<'o> {
         let mut summary = Summary::default();
         for agg in &self.findings.list {
             let p = agg.router.map(|ri| profiles[ri].0).unwrap_or(default_p);
-            let Some(sev) = agg.sev[p as usize] else { continue };
+            let Some(sev) = agg.sev[p as usize] else {
+                continue;
+            };
             match sev {
                 Severity::Error => summary.errors += 1,
                 Severity::Warning => summary.warnings += 1,
@@ -1792,7 +2032,12 @@ impl<'o> Engine<'o> {
                 frames: agg.frames.clone(),
                 router: agg.router.map(|ri| {
                     let k = self.routers[ri].key;
-                    format!("{}/{}/{}", label(&k.seg), if k.v6 { "ipv6" } else { "ipv4" }, k.vrid)
+                    format!(
+                        "{}/{}/{}",
+                        label(&k.seg),
+                        if k.v6 { "ipv6" } else { "ipv4" },
+                        k.vrid
+                    )
                 }),
             });
         }
@@ -1818,10 +2063,16 @@ impl<'o> Engine<'o> {
         let mut not_checked = Vec::new();
         for rule in RULES {
             let reason = match rule.coverage {
-                Coverage::Config => Some(format!("needs --config SRC_IP=keepalived.conf for the configured part; {}", rule.how)),
+                Coverage::Config => Some(format!(
+                    "needs --config SRC_IP=keepalived.conf for the configured part; {}",
+                    rule.how
+                )),
                 Coverage::Events => {
                     if self.opts.events.is_empty() {
-                        Some(format!("needs the simulator's event log for the event part; {}", rule.how))
+                        Some(format!(
+                            "needs the simulator's event log for the event part; {}",
+                            rule.how
+                        ))
                     } else {
                         None
                     }
@@ -1831,13 +2082,25 @@ impl<'o> Engine<'o> {
                 Coverage::Capture => {
                     let l2_rule = matches!(
                         rule.id,
-                        "V2-PKT-03" | "V2-PKT-06" | "V2-PKT-19" | "V2-PKT-20" | "V2-SEQ-13" | "V3-PKT-03" | "V3-PKT-07"
-                            | "V3-PKT-20" | "V3-PKT-21" | "V3-PKT-22" | "V3-PKT-23" | "V3-SEQ-12"
+                        "V2-PKT-03"
+                            | "V2-PKT-06"
+                            | "V2-PKT-19"
+                            | "V2-PKT-20"
+                            | "V2-SEQ-13"
+                            | "V3-PKT-03"
+                            | "V3-PKT-07"
+                            | "V3-PKT-20"
+                            | "V3-PKT-21"
+                            | "V3-PKT-22"
+                            | "V3-PKT-23"
+                            | "V3-SEQ-12"
                     );
                     if l2_rule && !self.saw_l2 && self.packets > 0 {
                         Some("the capture has no link-layer header (raw IP)".to_string())
                     } else if matches!(rule.id, "V2-PKT-03" | "V3-PKT-03") && self.saw_sll {
-                        Some("Linux cooked captures (SLL/SLL2) carry no destination MAC".to_string())
+                        Some(
+                            "Linux cooked captures (SLL/SLL2) carry no destination MAC".to_string(),
+                        )
                     } else {
                         None
                     }
@@ -1853,13 +2116,21 @@ impl<'o> Engine<'o> {
         if self.routers_dropped > 0 {
             not_checked.push(NotChecked {
                 rule: "COM-03".into(),
-                reason: format!("{} adverts belonged to virtual routers beyond the limit of {MAX_ROUTERS}", self.routers_dropped),
+                reason: format!(
+                    "{} adverts belonged to virtual routers beyond the limit of {MAX_ROUTERS}",
+                    self.routers_dropped
+                ),
             });
         }
 
         Report {
             file: name.to_string(),
-            link_type: self.link_types.iter().map(|l| l.name()).collect::<Vec<_>>().join(","),
+            link_type: self
+                .link_types
+                .iter()
+                .map(|l| l.name())
+                .collect::<Vec<_>>()
+                .join(","),
             profile: self.opts.profile.name(),
             packets: self.packets,
             vrrp_packets: self.vrrp_packets,

@@ -28,7 +28,10 @@ use std::net::IpAddr;
 use std::path::Path;
 
 pub use capture::ReadError;
-pub use report::{Failover, Finding, IntervalStats, Master, NotChecked, Report, RouterReport, Severity, SplitBrain, Summary};
+pub use report::{
+    Failover, Finding, IntervalStats, Master, NotChecked, Report, RouterReport, Severity,
+    SplitBrain, Summary,
+};
 
 /// A checker profile (DESIGN naming).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -125,7 +128,11 @@ pub fn check_bytes(name: &str, bytes: &[u8], opts: &CheckOptions) -> Result<Repo
 }
 
 /// Checks a capture from any reader, streaming: memory does not grow with its size.
-pub fn check_reader<R: Read>(name: &str, reader: R, opts: &CheckOptions) -> Result<Report, ReadError> {
+pub fn check_reader<R: Read>(
+    name: &str,
+    reader: R,
+    opts: &CheckOptions,
+) -> Result<Report, ReadError> {
     engine::run(name, reader, opts)
 }
 

@@ -9,7 +9,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use conformance::{check_path, CheckOptions, Profile, Report};
 
 #[derive(Parser)]
-#[command(name = "conformance", version, about = "Check VRRP captures against RFC 3768 / 5798 / 9568")]
+#[command(
+    name = "conformance",
+    version,
+    about = "Check VRRP captures against RFC 3768 / 5798 / 9568"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -58,7 +62,11 @@ fn main() -> ExitCode {
         }
     };
     match cli.cmd {
-        Cmd::Check { files, format, profile } => {
+        Cmd::Check {
+            files,
+            format,
+            profile,
+        } => {
             let profile = match profile {
                 ProfileArg::Auto => Profile::Auto,
                 ProfileArg::Rfc3768 => Profile::Rfc3768,

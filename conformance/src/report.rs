@@ -393,7 +393,14 @@ impl Report {
                 let _ = writeln!(
                     s,
                     "| {:.3} | {} | {} | {} | {} | {:.1} | {:.1} | {} |",
-                    f.time, f.frame, f.vrid, f.from, f.to, f.gap_ms, f.since_last_regular_ms, f.resigned
+                    f.time,
+                    f.frame,
+                    f.vrid,
+                    f.from,
+                    f.to,
+                    f.gap_ms,
+                    f.since_last_regular_ms,
+                    f.resigned
                 );
             }
             let _ = writeln!(s);
@@ -416,7 +423,10 @@ impl Report {
         }
         if !self.findings.is_empty() {
             let _ = writeln!(s, "### Findings\n");
-            let _ = writeln!(s, "| severity | rule | frame | time (s) | count | message | RFC |");
+            let _ = writeln!(
+                s,
+                "| severity | rule | frame | time (s) | count | message | RFC |"
+            );
             let _ = writeln!(s, "|---|---|---|---|---|---|---|");
             for f in &self.findings {
                 let _ = writeln!(
