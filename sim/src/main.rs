@@ -1,6 +1,9 @@
-//! The `sim` command: runs scenario files (the main job) and hosts the `check-config` subcommand.
+//! `sim`: vrrpsim's command line. This file only parses argv and dispatches: running scenario files (the
+//! main job, `sim SCENARIO.ron...`) is in the library's `runner`; each subcommand lives in its own module.
 
-use clap::Parser;
+mod check_config;
+
+use clap::{Parser, Subcommand};
 use sim::runner::{self, RunResult};
 use sim::scenario::{self, Loaded};
 use std::path::PathBuf;
@@ -9,10 +12,13 @@ use std::process::ExitCode;
 #[derive(Parser, Debug)]
 #[command(
     name = "sim",
+    version,
     about = "Deterministic VRRP/keepalived network simulator: run scenario files and check what happened",
     args_conflicts_with_subcommands = true
 )]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Scenario files (RON).
     scenarios: Vec<PathBuf>,
     /// Run with this seed (default: the scenario's `seed`).
@@ -35,6 +41,12 @@ struct Cli {
     jobs: Option<usize>,
 }
 
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check keepalived.conf files the way keepalived 2.2.7 would, plus vrrpsim's lints.
+    CheckConfig(check_config::Args),
+}
+
 fn parse_range(text: &str) -> Option<(u64, u64)> {
     let (a, b) = text.split_once("..")?;
     let a: u64 = a.trim().parse().ok()?;
@@ -55,8 +67,11 @@ fn bad_input(msg: impl std::fmt::Display) -> ExitCode {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    run_scenarios(cli)
+    let mut cli = Cli::parse();
+    match cli.command.take() {
+        Some(Command::CheckConfig(args)) => check_config::run(args),
+        None => run_scenarios(cli),
+    }
 }
 
 fn run_scenarios(cli: Cli) -> ExitCode {
