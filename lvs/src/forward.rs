@@ -68,7 +68,9 @@ fn layout(frame: &[u8]) -> Result<Layout, ForwardError> {
         ethertype = be16(frame, 16)?;
         ip = 18;
     }
-    let pkt = frame.get(ip..).ok_or(ForwardError::Malformed("truncated"))?;
+    let pkt = frame
+        .get(ip..)
+        .ok_or(ForwardError::Malformed("truncated"))?;
     match ethertype {
         ETH_IPV4 => {
             let h = etherparse::Ipv4HeaderSlice::from_slice(pkt)
@@ -94,7 +96,13 @@ fn layout(frame: &[u8]) -> Result<Layout, ForwardError> {
             if total > pkt.len() {
                 return Err(ForwardError::Malformed("IPv6 payload length"));
             }
-            Ok(Layout { ip, ipv6: true, l4: Some(ip + 40), proto: h.next_header().0, end: ip + total })
+            Ok(Layout {
+                ip,
+                ipv6: true,
+                l4: Some(ip + 40),
+                proto: h.next_header().0,
+                end: ip + total,
+            })
         }
         other => Err(ForwardError::NotIp(other)),
     }
@@ -110,8 +118,15 @@ pub fn packet_info(frame: &[u8]) -> Result<PacketInfo, ForwardError> {
     let sport = be16(frame, l4)?;
     let dport = be16(frame, l4 + 2)?;
     let tcp = if proto == Protocol::Tcp {
-        let f = *frame.get(l4 + 13).ok_or(ForwardError::Malformed("truncated TCP"))?;
-        TcpFlags { fin: f & 0x01 != 0, syn: f & 0x02 != 0, rst: f & 0x04 != 0, ack: f & 0x10 != 0 }
+        let f = *frame
+            .get(l4 + 13)
+            .ok_or(ForwardError::Malformed("truncated TCP"))?;
+        TcpFlags {
+            fin: f & 0x01 != 0,
+            syn: f & 0x02 != 0,
+            rst: f & 0x04 != 0,
+            ack: f & 0x10 != 0,
+        }
     } else {
         TcpFlags::default()
     };
@@ -125,14 +140,26 @@ pub fn packet_info(frame: &[u8]) -> Result<PacketInfo, ForwardError> {
 }
 
 fn ip_addrs(frame: &[u8], l: &Layout) -> Result<(IpAddr, IpAddr), ForwardError> {
-    let get = |a: usize, n: usize| frame.get(a..a + n).ok_or(ForwardError::Malformed("truncated"));
+    let get = |a: usize, n: usize| {
+        frame
+            .get(a..a + n)
+            .ok_or(ForwardError::Malformed("truncated"))
+    };
     if l.ipv6 {
-        let s: [u8; 16] = get(l.ip + 8, 16)?.try_into().map_err(|_| ForwardError::Malformed(""))?;
-        let d: [u8; 16] = get(l.ip + 24, 16)?.try_into().map_err(|_| ForwardError::Malformed(""))?;
+        let s: [u8; 16] = get(l.ip + 8, 16)?
+            .try_into()
+            .map_err(|_| ForwardError::Malformed(""))?;
+        let d: [u8; 16] = get(l.ip + 24, 16)?
+            .try_into()
+            .map_err(|_| ForwardError::Malformed(""))?;
         Ok((IpAddr::from(s), IpAddr::from(d)))
     } else {
-        let s: [u8; 4] = get(l.ip + 12, 4)?.try_into().map_err(|_| ForwardError::Malformed(""))?;
-        let d: [u8; 4] = get(l.ip + 16, 4)?.try_into().map_err(|_| ForwardError::Malformed(""))?;
+        let s: [u8; 4] = get(l.ip + 12, 4)?
+            .try_into()
+            .map_err(|_| ForwardError::Malformed(""))?;
+        let d: [u8; 4] = get(l.ip + 16, 4)?
+            .try_into()
+            .map_err(|_| ForwardError::Malformed(""))?;
         Ok((IpAddr::from(s), IpAddr::from(d)))
     }
 }
@@ -181,7 +208,9 @@ fn csum_replace(check: u16, old: &[u8], new: &[u8]) -> u16 {
 
 fn ipv4_header_checksum(out: &mut [u8], ip: usize) -> Result<(), ForwardError> {
     let hl = usize::from(out.get(ip).ok_or(ForwardError::Malformed("truncated"))? & 0x0f) * 4;
-    let hdr = out.get_mut(ip..ip + hl).ok_or(ForwardError::Malformed("truncated"))?;
+    let hdr = out
+        .get_mut(ip..ip + hl)
+        .ok_or(ForwardError::Malformed("truncated"))?;
     hdr[10] = 0;
     hdr[11] = 0;
     let c = !csum_fold(csum_add(0, hdr));
@@ -212,7 +241,11 @@ fn nat_rewrite(
     let proto = match l.proto {
         6 => Protocol::Tcp,
         17 => Protocol::Udp,
-        _ => return Err(ForwardError::Unsupported("NAT needs TCP or UDP directly after IP")),
+        _ => {
+            return Err(ForwardError::Unsupported(
+                "NAT needs TCP or UDP directly after IP",
+            ))
+        }
     };
     let mut out = frame[..l.end].to_vec();
     set_macs(&mut out, src_mac, dst_mac);
@@ -314,7 +347,8 @@ pub fn tun(
             out.extend_from_slice(&h);
         }
         (IpAddr::V6(s), IpAddr::V6(d)) => {
-            let plen = u16::try_from(inner.len()).map_err(|_| ForwardError::Unsupported("too big"))?;
+            let plen =
+                u16::try_from(inner.len()).map_err(|_| ForwardError::Unsupported("too big"))?;
             set_ethertype(&mut out, l.ip, ETH_IPV6);
             let mut h = [0u8; 40];
             h[0] = 0x60 | (tos >> 4);
@@ -326,7 +360,11 @@ pub fn tun(
             h[24..40].copy_from_slice(&d.octets());
             out.extend_from_slice(&h);
         }
-        _ => return Err(ForwardError::Unsupported("outer addresses of different families")),
+        _ => {
+            return Err(ForwardError::Unsupported(
+                "outer addresses of different families",
+            ))
+        }
     }
     out.extend_from_slice(inner);
     Ok(out)

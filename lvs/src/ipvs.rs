@@ -281,7 +281,9 @@ impl Service {
 
     /// A destination by address and port.
     pub fn dest(&self, addr: SocketAddr) -> Option<&Dest> {
-        self.dests.iter().find(|d| d.cfg.addr == addr.ip() && d.cfg.port == addr.port())
+        self.dests
+            .iter()
+            .find(|d| d.cfg.addr == addr.ip() && d.cfg.port == addr.port())
     }
 
     /// The mh lookup table (`None` for other schedulers).
@@ -309,7 +311,8 @@ impl Service {
     }
 
     fn drop_unreferenced_trash(&mut self) {
-        self.trash.retain(|d| d.total_conns() > 0 || d.persist_conns > 0);
+        self.trash
+            .retain(|d| d.total_conns() > 0 || d.persist_conns > 0);
     }
 }
 
@@ -344,7 +347,7 @@ fn mask_addr(addr: IpAddr, mask: IpAddr) -> IpAddr {
 
 // set_tcp_state tables (ip_vs_proto_tcp.c `tcp_states`), rows syn/fin/ack/rst, columns by current state.
 use TcpState::{
-    CloseWait as CW, Close as CL, Established as ES, FinWait as FW, LastAck as LA, Listen as LI,
+    Close as CL, CloseWait as CW, Established as ES, FinWait as FW, LastAck as LA, Listen as LI,
     SynRecv as SR, SynSent as SS, TimeWait as TW,
 };
 const TCP_INPUT: [[TcpState; 11]; 4] = [
@@ -423,7 +426,13 @@ impl Ipvs {
         sched.set_lblc_expiration(self.settings.lblc_expiration);
         self.services.insert(
             cfg.key,
-            Service { cfg, dests: Vec::new(), trash: Vec::new(), sched, next_dest: 1 },
+            Service {
+                cfg,
+                dests: Vec::new(),
+                trash: Vec::new(),
+                sched,
+                next_dest: 1,
+            },
         );
         Ok(())
     }
@@ -433,7 +442,10 @@ impl Ipvs {
     pub fn edit_service(&mut self, cfg: ServiceConfig) -> Result<(), IpvsError> {
         let mh = self.settings.mh_tab_index;
         let exp = self.settings.lblc_expiration;
-        let svc = self.services.get_mut(&cfg.key).ok_or(IpvsError::NoSuchService(cfg.key))?;
+        let svc = self
+            .services
+            .get_mut(&cfg.key)
+            .ok_or(IpvsError::NoSuchService(cfg.key))?;
         if svc.cfg.scheduler != cfg.scheduler {
             svc.sched = SchedState::new(cfg.scheduler, &svc.dests, mh);
             svc.sched.set_lblc_expiration(exp);
@@ -445,18 +457,31 @@ impl Ipvs {
     /// `ipvsadm -D`. Deviation: the kernel keeps existing connections alive on trashed destinations;
     /// here the service's connections and templates are dropped with it.
     pub fn del_service(&mut self, key: &ServiceKey) -> Result<(), IpvsError> {
-        self.services.remove(key).ok_or(IpvsError::NoSuchService(*key))?;
-        let ids: Vec<ConnId> =
-            self.conns.values().filter(|c| c.service == *key).map(|c| c.id).collect();
+        self.services
+            .remove(key)
+            .ok_or(IpvsError::NoSuchService(*key))?;
+        let ids: Vec<ConnId> = self
+            .conns
+            .values()
+            .filter(|c| c.service == *key)
+            .map(|c| c.id)
+            .collect();
         for id in ids {
             self.remove_conn(id, false);
         }
-        let tids: Vec<u64> =
-            self.templates.iter().filter(|(_, t)| t.service == *key).map(|(id, _)| *id).collect();
+        let tids: Vec<u64> = self
+            .templates
+            .iter()
+            .filter(|(_, t)| t.service == *key)
+            .map(|(id, _)| *id)
+            .collect();
         for id in tids {
             if let Some(t) = self.templates.remove(&id) {
                 self.timers.remove(&(t.expires, TimerKind::Template, id));
-                let k = TemplateKey { service: t.service, client_net: t.key_client_net };
+                let k = TemplateKey {
+                    service: t.service,
+                    client_net: t.key_client_net,
+                };
                 if self.template_index.get(&k) == Some(&id) {
                     self.template_index.remove(&k);
                 }
@@ -481,13 +506,18 @@ impl Ipvs {
         if cfg.weight > 65535 {
             return Err(IpvsError::Invalid("weight above 65535"));
         }
-        let svc = self.services.get_mut(key).ok_or(IpvsError::NoSuchService(*key))?;
+        let svc = self
+            .services
+            .get_mut(key)
+            .ok_or(IpvsError::NoSuchService(*key))?;
         let sa = SocketAddr::new(cfg.addr, cfg.port);
         if svc.dest(sa).is_some() {
             return Err(IpvsError::DestExists(sa, *key));
         }
-        let dest = if let Some(i) =
-            svc.trash.iter().position(|d| d.cfg.addr == cfg.addr && d.cfg.port == cfg.port)
+        let dest = if let Some(i) = svc
+            .trash
+            .iter()
+            .position(|d| d.cfg.addr == cfg.addr && d.cfg.port == cfg.port)
         {
             let mut d = svc.trash.remove(i);
             apply_dest_update(&mut d, cfg);
@@ -508,7 +538,10 @@ impl Ipvs {
         if cfg.weight > 65535 {
             return Err(IpvsError::Invalid("weight above 65535"));
         }
-        let svc = self.services.get_mut(key).ok_or(IpvsError::NoSuchService(*key))?;
+        let svc = self
+            .services
+            .get_mut(key)
+            .ok_or(IpvsError::NoSuchService(*key))?;
         let sa = SocketAddr::new(cfg.addr, cfg.port);
         let d = svc
             .dests
@@ -527,7 +560,10 @@ impl Ipvs {
         real: SocketAddr,
         weight: u32,
     ) -> Result<(), IpvsError> {
-        let svc = self.services.get(key).ok_or(IpvsError::NoSuchService(*key))?;
+        let svc = self
+            .services
+            .get(key)
+            .ok_or(IpvsError::NoSuchService(*key))?;
         let mut cfg = svc.dest(real).ok_or(IpvsError::NoSuchDest(real, *key))?.cfg;
         cfg.weight = weight;
         self.edit_dest(key, cfg)
@@ -536,18 +572,26 @@ impl Ipvs {
     /// `ipvsadm -d`. Connections already bound keep going to the server (unless `expire_nodest_conn`);
     /// persistence templates pointing at it are ignored from now on.
     pub fn del_dest(&mut self, key: &ServiceKey, real: SocketAddr) -> Result<(), IpvsError> {
-        let svc = self.services.get_mut(key).ok_or(IpvsError::NoSuchService(*key))?;
+        let svc = self
+            .services
+            .get_mut(key)
+            .ok_or(IpvsError::NoSuchService(*key))?;
         let i = svc
             .dests
             .iter()
             .position(|d| d.cfg.addr == real.ip() && d.cfg.port == real.port())
             .ok_or(IpvsError::NoSuchDest(real, *key))?;
         let d = svc.dests.remove(i);
-        let prev = if i == 0 { None } else { svc.dests.get(i - 1).map(|p| p.id) };
+        let prev = if i == 0 {
+            None
+        } else {
+            svc.dests.get(i - 1).map(|p| p.id)
+        };
         let id = d.id;
         svc.trash.push(d);
         svc.drop_unreferenced_trash();
-        svc.sched.dest_changed(&svc.dests, DestChange::Removed { id, prev });
+        svc.sched
+            .dest_changed(&svc.dests, DestChange::Removed { id, prev });
         Ok(())
     }
 
@@ -590,16 +634,27 @@ impl Ipvs {
     fn find_service(&self, pkt: &PacketInfo) -> Option<ServiceKey> {
         // ip_vs_service_find: fwmark first, then VIP:port, then the VIP's port-zero service.
         if pkt.fwmark != 0 {
-            let k = ServiceKey::Fwmark { mark: pkt.fwmark, ipv6: pkt.dst.is_ipv6() };
+            let k = ServiceKey::Fwmark {
+                mark: pkt.fwmark,
+                ipv6: pkt.dst.is_ipv6(),
+            };
             if self.services.contains_key(&k) {
                 return Some(k);
             }
         }
-        let k = ServiceKey::Addr { proto: pkt.proto, addr: pkt.dst.ip(), port: pkt.dst.port() };
+        let k = ServiceKey::Addr {
+            proto: pkt.proto,
+            addr: pkt.dst.ip(),
+            port: pkt.dst.port(),
+        };
         if self.services.contains_key(&k) {
             return Some(k);
         }
-        let k0 = ServiceKey::Addr { proto: pkt.proto, addr: pkt.dst.ip(), port: 0 };
+        let k0 = ServiceKey::Addr {
+            proto: pkt.proto,
+            addr: pkt.dst.ip(),
+            port: 0,
+        };
         self.services.contains_key(&k0).then_some(k0)
     }
 
@@ -629,7 +684,11 @@ impl Ipvs {
             return Verdict::NotIpvs;
         };
         let (service, dest, template) = (c.service, c.dest, c.template);
-        let dest_alive = self.services.get(&service).and_then(|s| s.dest_by_id(dest)).is_some();
+        let dest_alive = self
+            .services
+            .get(&service)
+            .and_then(|s| s.dest_by_id(dest))
+            .is_some();
         if !dest_alive && self.settings.expire_nodest_conn {
             self.remove_conn(id, true);
             return Verdict::Drop;
@@ -666,7 +725,10 @@ impl Ipvs {
         }
         self.transition(now, id, pkt.tcp, Direction::Output);
         match self.conns.get(&id) {
-            Some(c) => OutVerdict::Masquerade { conn: id, virt: c.virt },
+            Some(c) => OutVerdict::Masquerade {
+                conn: id,
+                virt: c.virt,
+            },
             None => OutVerdict::NotIpvs,
         }
     }
@@ -710,8 +772,10 @@ impl Ipvs {
                     let becomes_active = inactive && new == TcpState::Established;
                     if becomes_inactive || becomes_active {
                         c.inactive = becomes_inactive;
-                        if let Some(d) =
-                            self.services.get_mut(&service).and_then(|s| s.dest_by_id_mut(dest))
+                        if let Some(d) = self
+                            .services
+                            .get_mut(&service)
+                            .and_then(|s| s.dest_by_id_mut(dest))
                         {
                             if becomes_inactive {
                                 d.active_conns = d.active_conns.saturating_sub(1);
@@ -777,7 +841,8 @@ impl Ipvs {
                 }
                 None => {
                     let Some(did) =
-                        svc.sched.schedule(&svc.dests, &input, svc.cfg.flags, now, &mut self.rng)
+                        svc.sched
+                            .schedule(&svc.dests, &input, svc.cfg.flags, now, &mut self.rng)
                     else {
                         return Verdict::Unreachable;
                     };
@@ -812,7 +877,10 @@ impl Ipvs {
             if let ServiceKey::Addr { port: 0, .. } = key {
                 return Verdict::Unreachable;
             }
-            match svc.sched.schedule(&svc.dests, &input, svc.cfg.flags, now, &mut self.rng) {
+            match svc
+                .sched
+                .schedule(&svc.dests, &input, svc.cfg.flags, now, &mut self.rng)
+            {
                 Some(d) => d,
                 None => return Verdict::Unreachable,
             }
@@ -821,7 +889,11 @@ impl Ipvs {
         let Some(d) = svc.dest_by_id_mut(dest_id) else {
             return Verdict::Unreachable;
         };
-        let real_port = if d.cfg.port == 0 { pkt.dst.port() } else { d.cfg.port };
+        let real_port = if d.cfg.port == 0 {
+            pkt.dst.port()
+        } else {
+            d.cfg.port
+        };
         let real = SocketAddr::new(d.cfg.addr, real_port);
         let fwd = d.cfg.fwd;
         let id = ConnId(self.next_id);
@@ -870,7 +942,14 @@ impl Ipvs {
         self.timers.insert((now, TimerKind::Conn, id.0));
         self.conns.insert(id, conn);
         self.transition(now, id, pkt.tcp, Direction::Input);
-        Verdict::Forward(Forward { conn: id, new_conn: true, fwd, real, virt: pkt.dst, service: key })
+        Verdict::Forward(Forward {
+            conn: id,
+            new_conn: true,
+            fwd,
+            real,
+            virt: pkt.dst,
+            service: key,
+        })
     }
 
     fn remove_conn(&mut self, id: ConnId, unbind: bool) {
@@ -914,7 +993,10 @@ impl Ipvs {
             return;
         };
         if t.hashed {
-            let k = TemplateKey { service: t.service, client_net: t.key_client_net };
+            let k = TemplateKey {
+                service: t.service,
+                client_net: t.key_client_net,
+            };
             if self.template_index.get(&k) == Some(&tid) {
                 self.template_index.remove(&k);
             }

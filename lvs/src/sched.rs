@@ -147,7 +147,9 @@ const GOLDEN: u64 = 2_654_435_761;
 /// `DEFAULT_EXPIRATION` of lblc/lblcr: 24 hours (sysctls `lblc_expiration`, `lblcr_expiration`).
 pub const LBLC_DEFAULT_EXPIRATION: Duration = Duration::from_secs(24 * 60 * 60);
 /// The prime table sizes `mh` may use; `CONFIG_IP_VS_MH_TAB_INDEX` picks one (index 8 → 251 ...).
-pub const MH_PRIMES: [usize; 10] = [251, 509, 1021, 2039, 4093, 8191, 16381, 32749, 65521, 131071];
+pub const MH_PRIMES: [usize; 10] = [
+    251, 509, 1021, 2039, 4093, 8191, 16381, 32749, 65521, 131071,
+];
 /// The kernel's default `CONFIG_IP_VS_MH_TAB_INDEX`: 12, i.e. a table of 4093 entries.
 pub const MH_DEFAULT_TAB_INDEX: u8 = 12;
 
@@ -205,8 +207,15 @@ pub(crate) struct LblcrEntry {
 /// Per-service scheduler state (`svc->sched_data`).
 #[derive(Clone, Debug)]
 pub(crate) enum SchedState {
-    Rr { pos: Option<DestId> },
-    Wrr { cl: Option<DestId>, cw: i64, mw: i64, di: i64 },
+    Rr {
+        pos: Option<DestId>,
+    },
+    Wrr {
+        cl: Option<DestId>,
+        cw: i64,
+        mw: i64,
+        di: i64,
+    },
     Lc,
     Wlc,
     Sed,
@@ -214,11 +223,25 @@ pub(crate) enum SchedState {
     Fo,
     Ovf,
     Twos,
-    Lblc { table: BTreeMap<IpAddr, LblcEntry>, expiration: Duration },
-    Lblcr { table: BTreeMap<IpAddr, LblcrEntry>, expiration: Duration },
-    Dh { buckets: Vec<Option<DestId>> },
-    Sh { buckets: Vec<Option<DestId>> },
-    Mh { lookup: Vec<Option<DestId>>, size: usize, tab_bits: u32 },
+    Lblc {
+        table: BTreeMap<IpAddr, LblcEntry>,
+        expiration: Duration,
+    },
+    Lblcr {
+        table: BTreeMap<IpAddr, LblcrEntry>,
+        expiration: Duration,
+    },
+    Dh {
+        buckets: Vec<Option<DestId>>,
+    },
+    Sh {
+        buckets: Vec<Option<DestId>>,
+    },
+    Mh {
+        lookup: Vec<Option<DestId>>,
+        size: usize,
+        tab_bits: u32,
+    },
 }
 
 fn is_unavailable(d: &Dest) -> bool {
@@ -229,7 +252,12 @@ impl SchedState {
     pub(crate) fn new(sched: Scheduler, dests: &[Dest], mh_tab_index: u8) -> Self {
         let mut st = match sched {
             Scheduler::Rr => SchedState::Rr { pos: None },
-            Scheduler::Wrr => SchedState::Wrr { cl: None, cw: 0, mw: 0, di: 1 },
+            Scheduler::Wrr => SchedState::Wrr {
+                cl: None,
+                cw: 0,
+                mw: 0,
+                di: 1,
+            },
             Scheduler::Lc => SchedState::Lc,
             Scheduler::Wlc => SchedState::Wlc,
             Scheduler::Sed => SchedState::Sed,
@@ -237,18 +265,28 @@ impl SchedState {
             Scheduler::Fo => SchedState::Fo,
             Scheduler::Ovf => SchedState::Ovf,
             Scheduler::Twos => SchedState::Twos,
-            Scheduler::Lblc => {
-                SchedState::Lblc { table: BTreeMap::new(), expiration: LBLC_DEFAULT_EXPIRATION }
-            }
-            Scheduler::Lblcr => {
-                SchedState::Lblcr { table: BTreeMap::new(), expiration: LBLC_DEFAULT_EXPIRATION }
-            }
-            Scheduler::Dh => SchedState::Dh { buckets: vec![None; HASH_TAB_SIZE] },
-            Scheduler::Sh => SchedState::Sh { buckets: vec![None; HASH_TAB_SIZE] },
+            Scheduler::Lblc => SchedState::Lblc {
+                table: BTreeMap::new(),
+                expiration: LBLC_DEFAULT_EXPIRATION,
+            },
+            Scheduler::Lblcr => SchedState::Lblcr {
+                table: BTreeMap::new(),
+                expiration: LBLC_DEFAULT_EXPIRATION,
+            },
+            Scheduler::Dh => SchedState::Dh {
+                buckets: vec![None; HASH_TAB_SIZE],
+            },
+            Scheduler::Sh => SchedState::Sh {
+                buckets: vec![None; HASH_TAB_SIZE],
+            },
             Scheduler::Mh => {
                 let idx = mh_tab_index.clamp(8, 17);
                 let size = MH_PRIMES[usize::from(idx - 8)];
-                SchedState::Mh { lookup: vec![None; size], size, tab_bits: u32::from(idx / 2) }
+                SchedState::Mh {
+                    lookup: vec![None; size],
+                    size,
+                    tab_bits: u32::from(idx / 2),
+                }
             }
         };
         // init_service: wrr computes its marks, dh/sh/mh fill their tables.
@@ -265,7 +303,11 @@ impl SchedState {
         match self {
             SchedState::Dh { buckets } => dh_assign(buckets, dests),
             SchedState::Sh { buckets } => sh_assign(buckets, dests),
-            SchedState::Mh { lookup, size, tab_bits } => mh_reassign(lookup, *size, *tab_bits, dests),
+            SchedState::Mh {
+                lookup,
+                size,
+                tab_bits,
+            } => mh_reassign(lookup, *size, *tab_bits, dests),
             _ => {}
         }
     }
@@ -322,7 +364,10 @@ impl SchedState {
                 lblcr_schedule(table, *expiration, dests, input.daddr, now)
             }
             SchedState::Dh { buckets } => {
-                let id = buckets.get(mult_hash(input.daddr, 0, 0)).copied().flatten()?;
+                let id = buckets
+                    .get(mult_hash(input.daddr, 0, 0))
+                    .copied()
+                    .flatten()?;
                 let d = find(dests, id)?;
                 (!is_unavailable(d)).then_some(id)
             }
@@ -389,13 +434,11 @@ fn rr_schedule(pos: &mut Option<DestId>, dests: &[Dest]) -> Option<DestId> {
 }
 
 fn wrr_gcd(dests: &[Dest]) -> u32 {
-    let g = dests.iter().map(|d| d.cfg.weight).filter(|w| *w > 0).fold(0, |g, w| {
-        if g > 0 {
-            gcd(w, g)
-        } else {
-            w
-        }
-    });
+    let g = dests
+        .iter()
+        .map(|d| d.cfg.weight)
+        .filter(|w| *w > 0)
+        .fold(0, |g, w| if g > 0 { gcd(w, g) } else { w });
     if g == 0 {
         1
     } else {
@@ -480,7 +523,9 @@ fn sed_overhead(d: &Dest) -> i64 {
 /// ip_vs_wlc_schedule (and ip_vs_sed_schedule with `overhead = active + 1`): the first usable
 /// destination, then any later one with a strictly smaller overhead/weight (cross-multiplied).
 fn wlc_schedule(dests: &[Dest], overhead: fn(&Dest) -> i64) -> Option<DestId> {
-    let first = dests.iter().position(|d| !d.overloaded && d.cfg.weight > 0)?;
+    let first = dests
+        .iter()
+        .position(|d| !d.overloaded && d.cfg.weight > 0)?;
     let mut least = &dests[first];
     let mut loh = overhead(least);
     for d in &dests[first + 1..] {
@@ -507,7 +552,8 @@ fn nq_schedule(dests: &[Dest]) -> Option<DestId> {
         if d.active_conns == 0 {
             return Some(d.id);
         }
-        if least.is_none_or(|(l, loh)| loh * i64::from(d.cfg.weight) > doh * i64::from(l.cfg.weight))
+        if least
+            .is_none_or(|(l, loh)| loh * i64::from(d.cfg.weight) > doh * i64::from(l.cfg.weight))
         {
             least = Some((d, doh));
         }
@@ -598,7 +644,9 @@ fn locality_fallback(dests: &[Dest]) -> Option<DestId> {
 /// lblc/lblcr `is_overloaded()`: more active connections than weight while some server is below half.
 fn locality_overloaded(d: &Dest, dests: &[Dest]) -> bool {
     d.active_conns > d.cfg.weight
-        && dests.iter().any(|o| u64::from(o.active_conns) * 2 < u64::from(o.cfg.weight))
+        && dests
+            .iter()
+            .any(|o| u64::from(o.active_conns) * 2 < u64::from(o.cfg.weight))
 }
 
 fn lblc_schedule(
@@ -610,7 +658,10 @@ fn lblc_schedule(
 ) -> Option<DestId> {
     // Deviation: the kernel's timer collects idle entries every 60 s (fully every 30 min); we drop an
     // entry at lookup once it has been idle for the expiration time.
-    if table.get(&daddr).is_some_and(|en| now > en.lastuse + expiration) {
+    if table
+        .get(&daddr)
+        .is_some_and(|en| now > en.lastuse + expiration)
+    {
         table.remove(&daddr);
     }
     if let Some(en) = table.get_mut(&daddr) {
@@ -633,7 +684,9 @@ fn lblc_schedule(
 /// ip_vs_dest_set_min: weighted least connection among the set's available members.
 fn set_min(set: &[DestId], dests: &[Dest]) -> Option<DestId> {
     let members: Vec<&Dest> = set.iter().filter_map(|id| find(dests, *id)).collect();
-    let first = members.iter().position(|d| !d.overloaded && d.cfg.weight > 0)?;
+    let first = members
+        .iter()
+        .position(|d| !d.overloaded && d.cfg.weight > 0)?;
     let mut least = members[first];
     let mut loh = least.conn_overhead();
     for d in &members[first + 1..] {
@@ -673,7 +726,10 @@ fn lblcr_schedule(
     now: Instant,
 ) -> Option<DestId> {
     // Same lazy-expiry deviation as lblc.
-    if table.get(&daddr).is_some_and(|en| now > en.lastuse + expiration) {
+    if table
+        .get(&daddr)
+        .is_some_and(|en| now > en.lastuse + expiration)
+    {
         table.remove(&daddr);
     }
     if let Some(en) = table.get_mut(&daddr) {
@@ -701,14 +757,25 @@ fn lblcr_schedule(
         return Some(dest);
     }
     let dest = locality_fallback(dests)?;
-    table.insert(daddr, LblcrEntry { set: vec![dest], lastmod: now, lastuse: now });
+    table.insert(
+        daddr,
+        LblcrEntry {
+            set: vec![dest],
+            lastmod: now,
+            lastuse: now,
+        },
+    );
     Some(dest)
 }
 
 /// ip_vs_dh_assign: bucket i gets the i-th destination round robin, weights ignored.
 fn dh_assign(buckets: &mut [Option<DestId>], dests: &[Dest]) {
     for (i, b) in buckets.iter_mut().enumerate() {
-        *b = if dests.is_empty() { None } else { Some(dests[i % dests.len()].id) };
+        *b = if dests.is_empty() {
+            None
+        } else {
+            Some(dests[i % dests.len()].id)
+        };
     }
 }
 
@@ -768,19 +835,19 @@ const MH_HASH2: HsipKey = HsipKey([2_654_446_892, 2_654_446_892]);
 
 /// ip_vs_mh_hashkey: `hsiphash(offset + port + ntohl(addr))` over a 32-bit value.
 fn mh_hashkey(addr: IpAddr, port: u16, key: &HsipKey, offset: u32) -> u32 {
-    let v = offset.wrapping_add(u32::from(port)).wrapping_add(addr_fold(addr));
+    let v = offset
+        .wrapping_add(u32::from(port))
+        .wrapping_add(addr_fold(addr));
     hsiphash_u32(v, key)
 }
 
 /// ip_vs_mh_gcd_weight + ip_vs_mh_shift_weight + ip_vs_mh_permutate + ip_vs_mh_populate.
 fn mh_reassign(lookup: &mut [Option<DestId>], m: usize, tab_bits: u32, dests: &[Dest]) {
-    let g = dests.iter().map(|d| d.last_weight).filter(|w| *w > 0).fold(0u32, |g, w| {
-        if g > 0 {
-            gcd(w, g)
-        } else {
-            w
-        }
-    });
+    let g = dests
+        .iter()
+        .map(|d| d.last_weight)
+        .filter(|w| *w > 0)
+        .fold(0u32, |g, w| if g > 0 { gcd(w, g) } else { w });
     if g < 1 {
         lookup.iter_mut().for_each(|s| *s = None);
         return;
@@ -802,7 +869,11 @@ fn mh_reassign(lookup: &mut [Option<DestId>], m: usize, tab_bits: u32, dests: &[
             let skip = mh_hashkey(d.cfg.addr, d.cfg.port, &MH_HASH2, 0) as usize % (m - 1) + 1;
             let lw = d.last_weight;
             let t = (lw / g) >> rshift;
-            Setup { skip, perm: offset, turns: if t != 0 { t } else { u32::from(lw != 0) } }
+            Setup {
+                skip,
+                perm: offset,
+                turns: if t != 0 { t } else { u32::from(lw != 0) },
+            }
         })
         .collect();
 

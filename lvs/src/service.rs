@@ -75,7 +75,11 @@ pub enum ServiceKey {
 impl fmt::Display for ServiceKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ServiceKey::Addr { proto, addr: IpAddr::V6(a), port } => write!(f, "{proto} [{a}]:{port}"),
+            ServiceKey::Addr {
+                proto,
+                addr: IpAddr::V6(a),
+                port,
+            } => write!(f, "{proto} [{a}]:{port}"),
             ServiceKey::Addr { proto, addr, port } => write!(f, "{proto} {addr}:{port}"),
             ServiceKey::Fwmark { mark, ipv6 } => {
                 write!(f, "FWM {mark}{}", if *ipv6 { " IPv6" } else { "" })
@@ -193,7 +197,14 @@ pub struct DestConfig {
 impl DestConfig {
     /// A destination with no thresholds.
     pub fn new(addr: IpAddr, port: u16, weight: u32, fwd: FwdMethod) -> Self {
-        DestConfig { addr, port, weight, fwd, u_threshold: 0, l_threshold: 0 }
+        DestConfig {
+            addr,
+            port,
+            weight,
+            fwd,
+            u_threshold: 0,
+            l_threshold: 0,
+        }
     }
 }
 

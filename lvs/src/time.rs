@@ -27,15 +27,21 @@ impl Instant {
     }
     /// An instant `micros` microseconds after the origin.
     pub const fn from_micros(micros: u64) -> Self {
-        Instant { nanos: micros.saturating_mul(1_000) }
+        Instant {
+            nanos: micros.saturating_mul(1_000),
+        }
     }
     /// An instant `millis` milliseconds after the origin.
     pub const fn from_millis(millis: u64) -> Self {
-        Instant { nanos: millis.saturating_mul(1_000_000) }
+        Instant {
+            nanos: millis.saturating_mul(1_000_000),
+        }
     }
     /// An instant `secs` seconds after the origin.
     pub const fn from_secs(secs: u64) -> Self {
-        Instant { nanos: secs.saturating_mul(1_000_000_000) }
+        Instant {
+            nanos: secs.saturating_mul(1_000_000_000),
+        }
     }
     /// Nanoseconds since the origin.
     pub const fn as_nanos(self) -> u64 {
@@ -47,7 +53,9 @@ impl Instant {
     }
     /// The time from `earlier` to `self`, zero if `earlier` is later.
     pub const fn saturating_duration_since(self, earlier: Instant) -> Duration {
-        Duration { nanos: self.nanos.saturating_sub(earlier.nanos) }
+        Duration {
+            nanos: self.nanos.saturating_sub(earlier.nanos),
+        }
     }
 }
 
@@ -61,15 +69,21 @@ impl Duration {
     }
     /// `micros` microseconds.
     pub const fn from_micros(micros: u64) -> Self {
-        Duration { nanos: micros.saturating_mul(1_000) }
+        Duration {
+            nanos: micros.saturating_mul(1_000),
+        }
     }
     /// `millis` milliseconds.
     pub const fn from_millis(millis: u64) -> Self {
-        Duration { nanos: millis.saturating_mul(1_000_000) }
+        Duration {
+            nanos: millis.saturating_mul(1_000_000),
+        }
     }
     /// `secs` seconds.
     pub const fn from_secs(secs: u64) -> Self {
-        Duration { nanos: secs.saturating_mul(1_000_000_000) }
+        Duration {
+            nanos: secs.saturating_mul(1_000_000_000),
+        }
     }
     /// Length in nanoseconds.
     pub const fn as_nanos(self) -> u64 {
@@ -85,18 +99,24 @@ impl Duration {
     }
     /// `self * n`, saturating.
     pub const fn saturating_mul(self, n: u64) -> Duration {
-        Duration { nanos: self.nanos.saturating_mul(n) }
+        Duration {
+            nanos: self.nanos.saturating_mul(n),
+        }
     }
     /// `self + other`, saturating.
     pub const fn saturating_add(self, other: Duration) -> Duration {
-        Duration { nanos: self.nanos.saturating_add(other.nanos) }
+        Duration {
+            nanos: self.nanos.saturating_add(other.nanos),
+        }
     }
 }
 
 impl Add<Duration> for Instant {
     type Output = Instant;
     fn add(self, d: Duration) -> Instant {
-        Instant { nanos: self.nanos.saturating_add(d.nanos) }
+        Instant {
+            nanos: self.nanos.saturating_add(d.nanos),
+        }
     }
 }
 
@@ -122,7 +142,12 @@ impl Add for Duration {
 
 impl fmt::Display for Instant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:06}", self.nanos / 1_000_000_000, (self.nanos % 1_000_000_000) / 1_000)
+        write!(
+            f,
+            "{}.{:06}",
+            self.nanos / 1_000_000_000,
+            (self.nanos % 1_000_000_000) / 1_000
+        )
     }
 }
 
