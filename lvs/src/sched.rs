@@ -509,7 +509,11 @@ fn lc_schedule(dests: &[Dest]) -> Option<DestId> {
             continue;
         }
         let doh = d.conn_overhead();
-        if least.is_none_or(|(_, loh)| doh < loh) {
+        let better = match least {
+            None => true,
+            Some((_, loh)) => doh < loh,
+        };
+        if better {
             least = Some((d, doh));
         }
     }
@@ -552,9 +556,11 @@ fn nq_schedule(dests: &[Dest]) -> Option<DestId> {
         if d.active_conns == 0 {
             return Some(d.id);
         }
-        if least
-            .is_none_or(|(l, loh)| loh * i64::from(d.cfg.weight) > doh * i64::from(l.cfg.weight))
-        {
+        let better = match least {
+            None => true,
+            Some((l, loh)) => loh * i64::from(d.cfg.weight) > doh * i64::from(l.cfg.weight),
+        };
+        if better {
             least = Some((d, doh));
         }
     }
