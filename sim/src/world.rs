@@ -87,6 +87,8 @@ pub struct RunOutput {
     pub duration: Duration,
     /// Node starts, stops, crashes and faults, for the conformance checker.
     pub events: Vec<conformance::Event>,
+    /// Each router's keepalived config by the address its adverts come from, for the conformance checker.
+    pub configs: Vec<(std::net::IpAddr, keepalived_conf::Config)>,
 }
 
 /// The world of one run.
@@ -273,9 +275,11 @@ impl World {
         let frames = self.capture.frames();
         let end = self.end;
         let mut routers = BTreeMap::new();
+        let mut configs = vec![];
         for n in &self.nodes {
             if let Role::Router(r) = &n.role {
                 routers.insert(n.name.clone(), r.info());
+                configs.push((std::net::IpAddr::V4(n.ip.0), r.keepalived_config().clone()));
             }
         }
         let capture = match self.capture.into_bytes() {
@@ -302,6 +306,7 @@ impl World {
             routers,
             duration: end - Instant::ZERO,
             events: self.conf_events,
+            configs,
         }
     }
 
