@@ -537,6 +537,11 @@ impl Router {
         } else if !self.track_fault && was_faulty {
             self.leave_fault_if_clear(now, Reason::TrackRecovered);
         }
+        // A priority rise can pull the shifted Master_Down_Timer into the past; keepalived
+        // then expires it on its next pass, i.e. now.
+        if self.poll_timeout().is_some_and(|t| t <= now) {
+            self.handle_timeout(now);
+        }
     }
 
     /// keepalived `vrrp_set_effective_priority` and track weights.
