@@ -556,9 +556,8 @@ impl Router {
                     let up = (*input == TrackInput::Up) != t.reverse;
                     if w == 0 {
                         fault |= !up;
-                    } else if w > 0 && up {
-                        total += w;
-                    } else if w < 0 && !up {
+                    } else if (w > 0) == up {
+                        // Positive weights add while up, negative ones while down.
                         total += w;
                     }
                 }
@@ -794,8 +793,8 @@ impl Router {
             self.timers[Timer::MasterDown as usize] = Some(now + self.skew_time);
             return;
         }
-        let delay_holds =
-            self.cfg.preempt_delay > Duration::ZERO && self.preempt_time.map_or(true, |t| t > now);
+        let delay_holds = self.cfg.preempt_delay > Duration::ZERO
+            && !matches!(self.preempt_time, Some(t) if t <= now);
         if !self.preempts() || repr.priority >= self.effective_priority || delay_holds {
             if self.cfg.version == Version::V3 {
                 // "Set Master_Adver_Interval to Adver Interval contained in the ADVERTISEMENT;
