@@ -537,6 +537,11 @@ impl Router {
         } else if !self.track_fault && was_faulty {
             self.leave_fault_if_clear(now, Reason::TrackRecovered);
         }
+        // A priority rise can pull the shifted Master_Down_Timer into the past; keepalived
+        // then expires it on its next pass, i.e. now.
+        if self.poll_timeout().is_some_and(|t| t <= now) {
+            self.handle_timeout(now);
+        }
     }
 
     /// keepalived `vrrp_set_effective_priority` and track weights.
@@ -551,9 +556,8 @@ impl Router {
                     let up = (*input == TrackInput::Up) != t.reverse;
                     if w == 0 {
                         fault |= !up;
-                    } else if w > 0 && up {
-                        total += w;
-                    } else if w < 0 && !up {
+                    } else if (w > 0) == up {
+                        // Positive weights add while up, negative ones while down.
                         total += w;
                     }
                 }
@@ -789,8 +793,8 @@ impl Router {
             self.timers[Timer::MasterDown as usize] = Some(now + self.skew_time);
             return;
         }
-        let delay_holds =
-            self.cfg.preempt_delay > Duration::ZERO && self.preempt_time.map_or(true, |t| t > now);
+        let delay_holds = self.cfg.preempt_delay > Duration::ZERO
+            && !matches!(self.preempt_time, Some(t) if t <= now);
         if !self.preempts() || repr.priority >= self.effective_priority || delay_holds {
             if self.cfg.version == Version::V3 {
                 // "Set Master_Adver_Interval to Adver Interval contained in the ADVERTISEMENT;
