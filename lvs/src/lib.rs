@@ -1,1 +1,34 @@
-//! lvs (being built; see ARCHITECTURE.md).
+//! `lvs` models the load-balancing half of keepalived: the Linux kernel's IPVS (virtual services,
+//! the fourteen schedulers keepalived accepts, the connection table with its TCP state machine and
+//! timeouts, persistence templates), the DR/NAT/TUN forwarding methods as pure transformations of
+//! Ethernet frames, and keepalived's `HTTP_GET` / `TCP_CHECK` health checkers as state machines.
+//!
+//! Everything is sans-IO: no sockets, no clock, no threads, no global RNG. Time is passed in as
+//! [`time::Instant`]; outputs (verdicts, rewritten frames, checker actions and events) are returned or
+//! pulled. The only randomness (the `twos` scheduler, checker warmup) comes from a ChaCha generator
+//! seeded by the caller, so a simulation run is reproducible. It never opens a socket, never reads the
+//! wall clock and never talks to a real kernel.
+//!
+//! Map: [`service`] and [`sched`] (services, destinations, algorithms), [`ipvs`] (the table and data
+//! path), [`forward`] (frame rewriting), [`check`] (health checkers and real-server state),
+//! [`siphash`] (the kernel's hsiphash, for `mh`).
+
+#![warn(missing_docs, unreachable_pub)]
+
+pub mod check;
+pub mod forward;
+pub mod ipvs;
+pub mod sched;
+pub mod service;
+pub mod siphash;
+pub mod time;
+
+pub use ipvs::{
+    ConnId, Connection, Forward, Ipvs, IpvsError, IpvsSettings, OutVerdict, PacketInfo, TcpFlags,
+    TcpState, Verdict,
+};
+pub use sched::{SchedInput, Scheduler};
+pub use service::{
+    Dest, DestConfig, DestId, FwdMethod, Protocol, SchedFlags, ServiceConfig, ServiceKey,
+};
+pub use time::{Duration, Instant};

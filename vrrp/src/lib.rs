@@ -11,11 +11,14 @@
 //! - [`time`]: nanosecond `Instant` / `Duration`.
 //! - [`wire`]: the VRRP message (`VrrpPacket` view, `VrrpRepr`, checksums, `WireError`).
 //! - [`frame`]: Ethernet + IP + VRRP frames, gratuitous ARP, unsolicited NA, and `frame::parse`.
+//! - [`router`]: the sans-IO `Router` state machine, `RouterConfig`, `Mode`, `SyncGroup`, and
+//!   the keepalived exceptions list (`router::keepalived`).
 //! - [`timing`]: `skew_time` / `master_down_interval` per version (RFC 3768 §6.1, RFC 5798 §6.1).
 #![warn(missing_docs, unreachable_pub)]
 #![forbid(unsafe_code)]
 
 pub mod frame;
+pub mod router;
 pub mod time;
 pub mod timing;
 pub mod wire;

@@ -1,0 +1,332 @@
+//! Link- and network-layer decoding of one captured frame into what the rules look at.
+//!
+//! This module owns the link layers (Ethernet with 802.1Q via etherparse, Linux cooked SLL and SLL2 decoded
+//! here because etherparse has no SLL2, raw IPv4/IPv6) and the classification of a frame as a VRRP
+//! advert (IP protocol 112, directly or behind an IPv4 AH header), an ARP packet, an IPv6 Neighbor
+//! Discovery message, or an ICMP error quoting VRRP. It never decodes the VRRP header itself: that is
+//! `vrrp::wire`'s job (see `advert.rs`).
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use etherparse::{ether_type, ip_number, EtherType, LaxNetSlice, LaxSlicedPacket};
+
+use crate::capture::LinkType;
+
+/// VRRP's IP protocol number (RFC 3768 §5.2.4, RFC 5798 §5.1.1.4).
+pub(crate) const IPPROTO_VRRP: u8 = 112;
+
+/// The L2 segment a frame was seen on: capture interface, Linux ifindex (SLL2) and VLAN tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Segment {
+    pub(crate) capture_if: u32,
+    pub(crate) ifindex: Option<u32>,
+    pub(crate) vlan: Option<u16>,
+}
+
+/// IP header facts the rules use.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct IpInfo {
+    pub(crate) src: IpAddr,
+    pub(crate) dst: IpAddr,
+    /// TTL or Hop Limit.
+    pub(crate) ttl: u8,
+    /// IPv4 TOS byte / IPv6 traffic class.
+    pub(crate) tos: u8,
+}
+
+/// A frame that carries VRRP.
+#[derive(Debug)]
+pub(crate) struct VrrpFrame<'a> {
+    pub(crate) ip: IpInfo,
+    /// Behind an IPv4 Authentication Header (keepalived `auth_type AH`, RFC 2338 type 2).
+    pub(crate) via_ah: bool,
+    /// IPv6 extension headers precede the VRRP header.
+    pub(crate) ipv6_ext: bool,
+    /// The IP length fields say there should be more bytes than were captured.
+    pub(crate) incomplete: bool,
+    /// The VRRP message (from the IP length fields, cut at the captured bytes).
+    pub(crate) payload: &'a [u8],
+}
+
+/// An ARP packet for Ethernet/IPv4.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ArpInfo {
+    pub(crate) op: u16,
+    pub(crate) sha: [u8; 6],
+    pub(crate) spa: Ipv4Addr,
+    pub(crate) tpa: Ipv4Addr,
+}
+
+/// An IPv6 Neighbor Advertisement or Solicitation.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NdInfo {
+    /// 135 (NS) or 136 (NA).
+    pub(crate) icmp_type: u8,
+    pub(crate) src: Ipv6Addr,
+    pub(crate) dst: Ipv6Addr,
+    pub(crate) hop_limit: u8,
+    pub(crate) router: bool,
+    pub(crate) solicited: bool,
+    pub(crate) override_flag: bool,
+    pub(crate) target: Ipv6Addr,
+    /// Target (NA) or source (NS) link-layer address option.
+    pub(crate) lladdr: Option<[u8; 6]>,
+}
+
+/// What a frame is, as far as the rules care.
+#[derive(Debug)]
+pub(crate) enum Kind<'a> {
+    Vrrp(VrrpFrame<'a>),
+    Arp(ArpInfo),
+    Nd(NdInfo),
+    /// An ICMP/ICMPv6 error quoting a VRRP packet: not an advert.
+    IcmpQuotingVrrp,
+    /// Any other IPv6 packet (its source address is still checked, V3-PKT-24).
+    OtherIpv6 {
+        src: Ipv6Addr,
+    },
+    Other,
+}
+
+/// A decoded frame.
+#[derive(Debug)]
+pub(crate) struct Decoded<'a> {
+    pub(crate) segment: Segment,
+    pub(crate) eth_src: Option<[u8; 6]>,
+    pub(crate) eth_dst: Option<[u8; 6]>,
+    pub(crate) kind: Kind<'a>,
+}
+
+fn mac(b: &[u8]) -> Option<[u8; 6]> {
+    let mut m = [0u8; 6];
+    m.copy_from_slice(b.get(..6)?);
+    Some(m)
+}
+
+/// Decodes one frame. Never panics on any input.
+pub(crate) fn decode(link: LinkType, capture_if: u32, data: &[u8]) -> Decoded<'_> {
+    let mut d = Decoded {
+        segment: Segment {
+            capture_if,
+            ifindex: None,
+            vlan: None,
+        },
+        eth_src: None,
+        eth_dst: None,
+        kind: Kind::Other,
+    };
+    let sliced = match link {
+        LinkType::Ethernet => {
+            if data.len() < 14 {
+                return d;
+            }
+            d.eth_dst = mac(&data[0..6]);
+            d.eth_src = mac(&data[6..12]);
+            match LaxSlicedPacket::from_ethernet(data) {
+                Ok(s) => s,
+                Err(_) => return d,
+            }
+        }
+        LinkType::LinuxSll => {
+            // SLL: packet type(2) ARPHRD(2) addr len(2) addr(8) protocol(2).
+            if data.len() < 16 {
+                return d;
+            }
+            let hatype = u16::from_be_bytes([data[2], data[3]]);
+            let halen = u16::from_be_bytes([data[4], data[5]]);
+            if hatype == 1 && halen == 6 {
+                d.eth_src = mac(&data[6..12]);
+            }
+            let proto = u16::from_be_bytes([data[14], data[15]]);
+            LaxSlicedPacket::from_ether_type(EtherType(proto), &data[16..])
+        }
+        LinkType::LinuxSll2 => {
+            // SLL2: protocol(2) reserved(2) ifindex(4) ARPHRD(2) packet type(1) addr len(1) addr(8).
+            if data.len() < 20 {
+                return d;
+            }
+            let proto = u16::from_be_bytes([data[0], data[1]]);
+            d.segment.ifindex = Some(u32::from_be_bytes([data[4], data[5], data[6], data[7]]));
+            let hatype = u16::from_be_bytes([data[8], data[9]]);
+            let halen = data[11];
+            if hatype == 1 && halen == 6 {
+                d.eth_src = mac(&data[12..18]);
+            }
+            LaxSlicedPacket::from_ether_type(EtherType(proto), &data[20..])
+        }
+        LinkType::RawIp | LinkType::Ipv4 | LinkType::Ipv6 => match LaxSlicedPacket::from_ip(data) {
+            Ok(s) => s,
+            Err(_) => return d,
+        },
+    };
+    if let Some(v) = sliced.vlan_ids().first() {
+        d.segment.vlan = Some(v.value());
+    }
+    let Some(net) = sliced.net.as_ref() else {
+        return d;
+    };
+    match net {
+        LaxNetSlice::Arp(arp) => {
+            let b = arp.slice();
+            // Ethernet/IPv4 ARP only: htype 1, ptype 0x0800, hlen 6, plen 4 (RFC 826).
+            if b.len() >= 28
+                && b[0..2] == [0, 1]
+                && b[2..4] == ether_type::IPV4.0.to_be_bytes()
+                && b[4] == 6
+                && b[5] == 4
+            {
+                let op = u16::from_be_bytes([b[6], b[7]]);
+                let sha = mac(&b[8..14]).unwrap_or_default();
+                let spa = Ipv4Addr::new(b[14], b[15], b[16], b[17]);
+                let tpa = Ipv4Addr::new(b[24], b[25], b[26], b[27]);
+                d.kind = Kind::Arp(ArpInfo { op, sha, spa, tpa });
+            }
+        }
+        LaxNetSlice::Ipv4(v4) => {
+            let h = v4.header();
+            let ip = IpInfo {
+                src: IpAddr::V4(h.source_addr()),
+                dst: IpAddr::V4(h.destination_addr()),
+                ttl: h.ttl(),
+                tos: h.slice().get(1).copied().unwrap_or(0),
+            };
+            let p = v4.payload();
+            if p.ip_number.0 == IPPROTO_VRRP && !p.fragmented {
+                d.kind = Kind::Vrrp(VrrpFrame {
+                    ip,
+                    via_ah: v4.extensions().auth.is_some(),
+                    ipv6_ext: false,
+                    incomplete: p.incomplete,
+                    payload: p.payload,
+                });
+            } else if p.ip_number == ip_number::ICMP && icmp_error_quotes_vrrp(p.payload, false) {
+                d.kind = Kind::IcmpQuotingVrrp;
+            }
+        }
+        LaxNetSlice::Ipv6(v6) => {
+            let h = v6.header();
+            let src = h.source_addr();
+            let dst = h.destination_addr();
+            let ip = IpInfo {
+                src: IpAddr::V6(src),
+                dst: IpAddr::V6(dst),
+                ttl: h.hop_limit(),
+                tos: h.traffic_class(),
+            };
+            let p = v6.payload();
+            d.kind = Kind::OtherIpv6 { src };
+            if p.ip_number.0 == IPPROTO_VRRP && !p.fragmented {
+                d.kind = Kind::Vrrp(VrrpFrame {
+                    ip,
+                    via_ah: false,
+                    ipv6_ext: !v6.extensions().is_empty(),
+                    incomplete: p.incomplete,
+                    payload: p.payload,
+                });
+            } else if p.ip_number == ip_number::IPV6_ICMP {
+                let b = p.payload;
+                match b.first() {
+                    Some(135 | 136) if b.len() >= 24 => {
+                        let flags = b[4];
+                        let mut t = [0u8; 16];
+                        t.copy_from_slice(&b[8..24]);
+                        let want_opt = if b[0] == 136 { 2 } else { 1 };
+                        d.kind = Kind::Nd(NdInfo {
+                            icmp_type: b[0],
+                            src,
+                            dst,
+                            hop_limit: h.hop_limit(),
+                            router: flags & 0x80 != 0,
+                            solicited: flags & 0x40 != 0,
+                            override_flag: flags & 0x20 != 0,
+                            target: Ipv6Addr::from(t),
+                            lladdr: nd_lladdr(&b[24..], want_opt),
+                        });
+                    }
+                    Some(1..=4) if icmp_error_quotes_vrrp(b, true) => {
+                        d.kind = Kind::IcmpQuotingVrrp
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    d
+}
+
+/// Finds a link-layer address option (type 1 source, 2 target) in ND options (RFC 4861 §4.6.1).
+fn nd_lladdr(mut opts: &[u8], want: u8) -> Option<[u8; 6]> {
+    while opts.len() >= 2 {
+        let len = opts[1] as usize * 8;
+        if len == 0 || len > opts.len() {
+            return None;
+        }
+        if opts[0] == want && len >= 8 {
+            return mac(&opts[2..8]);
+        }
+        opts = &opts[len..];
+    }
+    None
+}
+
+/// True for an ICMP (v4 types 3, 11, 12; v6 types 1–4) error whose quoted datagram is VRRP.
+fn icmp_error_quotes_vrrp(icmp: &[u8], v6: bool) -> bool {
+    let Some(&t) = icmp.first() else {
+        return false;
+    };
+    let is_err = if v6 {
+        (1..=4).contains(&t)
+    } else {
+        matches!(t, 3 | 11 | 12)
+    };
+    if !is_err || icmp.len() < 8 {
+        return false;
+    }
+    let quoted = &icmp[8..];
+    match quoted.first().map(|b| b >> 4) {
+        Some(4) => quoted.get(9) == Some(&IPPROTO_VRRP),
+        Some(6) => quoted.get(6) == Some(&IPPROTO_VRRP),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sll2_header_gives_ifindex_and_source_mac() {
+        let mut f = vec![
+            0x08, 0x06, 0, 0, 0, 0, 0, 7, 0, 1, 0, 6, 2, 0, 0, 0, 0, 0x11, 0, 0,
+        ];
+        // ARP request, gratuitous for 192.0.2.100.
+        f.extend_from_slice(&[0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 0x11, 192, 0, 2, 100]);
+        f.extend_from_slice(&[0, 0, 0, 0, 0, 0, 192, 0, 2, 100]);
+        let d = decode(LinkType::LinuxSll2, 0, &f);
+        assert_eq!(d.segment.ifindex, Some(7));
+        assert_eq!(d.eth_src, Some([2, 0, 0, 0, 0, 0x11]));
+        match d.kind {
+            Kind::Arp(a) => {
+                assert_eq!(a.op, 1);
+                assert_eq!(a.spa, Ipv4Addr::new(192, 0, 2, 100));
+                assert_eq!(a.tpa, Ipv4Addr::new(192, 0, 2, 100));
+            }
+            other => panic!("expected ARP, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn short_frames_decode_as_other() {
+        for link in [
+            LinkType::Ethernet,
+            LinkType::LinuxSll,
+            LinkType::LinuxSll2,
+            LinkType::RawIp,
+        ] {
+            for n in 0..24 {
+                let d = decode(link, 0, &[0x45; 24][..n]);
+                assert!(!matches!(d.kind, Kind::Vrrp(_) | Kind::Arp(_)));
+            }
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! The real keepalived captures and the crafted captures, with exact expected values.
+
+use conformance::{Profile, Severity};
+
+use crate::{check, rules_of};
+
+fn only_failover(rel: &str, profile: Profile) -> conformance::Failover {
+    let r = check(rel, profile);
+    assert_eq!(
+        r.summary.errors, 0,
+        "{rel} under {profile:?}: {:#?}",
+        r.findings
+    );
+    assert_eq!(r.failovers.len(), 1, "{rel}");
+    r.failovers[0].clone()
+}
+
+#[test]
+fn keepalived_crash_failover_gap_is_master_down_interval() {
+    for p in [Profile::Keepalived, Profile::Auto] {
+        let f = only_failover("keepalived/keepalived-vrrpv2-crash-failover.pcap", p);
+        assert_eq!(
+            (f.from.as_str(), f.to.as_str()),
+            ("192.0.2.11", "192.0.2.12")
+        );
+        assert_eq!(format!("{:.1}", f.gap_ms), "3614.1");
+        assert!(!f.resigned);
+        assert_eq!(f.frame, 16);
+    }
+}
+
+#[test]
+fn keepalived_graceful_stop_gap_after_priority_zero() {
+    for p in [Profile::Keepalived, Profile::Auto] {
+        let f = only_failover("keepalived/keepalived-vrrpv2-graceful-stop.pcap", p);
+        assert_eq!(format!("{:.1}", f.gap_ms), "615.1");
+        assert!(f.resigned);
+        assert_eq!(format!("{:.1}", f.since_last_regular_ms), "901.3");
+    }
+}
+
+#[test]
+fn keepalived_preemption_handover() {
+    for p in [Profile::Keepalived, Profile::Auto] {
+        let f = only_failover("keepalived/keepalived-vrrpv2-preemption.pcap", p);
+        assert_eq!(
+            (f.from.as_str(), f.to.as_str()),
+            ("192.0.2.12", "192.0.2.11")
+        );
+        assert_eq!(format!("{:.1}", f.gap_ms), "718.5");
+    }
+}
+
+#[test]
+fn keepalived_unicast_is_recognised_and_icmp_quotes_are_not_adverts() {
+    let r = check(
+        "keepalived/keepalived-vrrpv2-unicast-crash-failover.pcap",
+        Profile::Auto,
+    );
+    assert_eq!(r.summary.errors, 0);
+    assert_eq!(r.packets, 43);
+    assert_eq!(r.vrrp_packets, 17);
+    assert_eq!(r.routers.len(), 1);
+    assert!(r.routers[0].unicast);
+    assert_eq!(r.routers[0].profile, "keepalived");
+}
+
+#[test]
+fn keepalived_master_timeline() {
+    let r = check(
+        "keepalived/keepalived-vrrpv2-crash-failover.pcap",
+        Profile::Auto,
+    );
+    let m = &r.routers[0].masters;
+    assert_eq!(m.len(), 2);
+    assert_eq!(
+        (
+            m[0].src_ip.as_str(),
+            m[0].first_frame,
+            m[0].last_frame,
+            m[0].adverts
+        ),
+        ("192.0.2.11", 1, 13, 8)
+    );
+    assert_eq!(
+        (
+            m[1].src_ip.as_str(),
+            m[1].first_frame,
+            m[1].last_frame,
+            m[1].adverts
+        ),
+        ("192.0.2.12", 16, 34, 9)
+    );
+    assert_eq!(m[1].priorities, vec![99]);
+    assert_eq!(m[1].garps, 10);
+    assert!(m[1].takeover && !m[0].takeover);
+    let st = r.routers[0]
+        .advert_interval
+        .as_ref()
+        .map(|s| (s.median_ms.round(), s.samples));
+    assert_eq!(st, Some((1000.0, 15)));
+}
+
+#[test]
+fn keepalived_deviations_are_errors_under_rfc3768() {
+    let r = check(
+        "keepalived/keepalived-vrrpv2-crash-failover.pcap",
+        Profile::Rfc3768,
+    );
+    let errs: Vec<_> = rules_of(&r)
+        .into_iter()
+        .filter(|(_, s)| *s == Severity::Error)
+        .map(|(r, _)| r)
+        .collect();
+    assert_eq!(
+        errs,
+        vec!["V2-PKT-06", "V2-PKT-19", "V2-PKT-06", "V2-PKT-19"]
+    );
+}
+
+#[test]
+fn crafted_files_are_what_the_generator_writes() {
+    for c in conformance::synth::crafted() {
+        let on_disk = std::fs::read(crate::pcaps().join(c.path)).unwrap_or_default();
+        assert!(
+            on_disk == c.bytes,
+            "{} differs from the generator: run cargo run -p conformance --example make_captures",
+            c.path
+        );
+    }
+}
+
+#[test]
+fn crafted_files_raise_their_rule() {
+    for c in conformance::synth::crafted() {
+        let profile = Profile::from_name(c.profile).unwrap_or_default();
+        let r = check(c.path, profile);
+        match c.rule {
+            Some(rule) => assert!(
+                r.findings.iter().any(|f| f.rule == rule),
+                "{} should raise {rule}: {:#?}",
+                c.path,
+                r.findings
+            ),
+            None => assert_eq!(
+                r.summary.errors + r.summary.warnings,
+                0,
+                "{}: {:#?}",
+                c.path,
+                r.findings
+            ),
+        }
+    }
+}
+
+#[test]
+fn rfc9568_accepts_v3_checksum_without_pseudo_header_that_rfc5798_rejects() {
+    let f = "bad/v3-checksum-without-pseudo-header.pcap";
+    let strict = check(f, Profile::Rfc5798);
+    assert_eq!(
+        rules_of(&strict),
+        vec![("V3-PKT-15".to_string(), Severity::Error)]
+    );
+    assert_eq!(check(f, Profile::Rfc9568).summary.errors, 0);
+    let auto = check(f, Profile::Auto);
+    assert_eq!(auto.summary.errors, 0);
+    assert_eq!(auto.routers[0].profile, "rfc9568");
+    assert_eq!(auto.routers[0].checksum_form, Some("no-pseudo-header"));
+}
+
+#[test]
+fn rfc3768_6_4_two_masters_is_split_brain() {
+    let r = check("bad/two-masters.pcap", Profile::Auto);
+    assert_eq!(r.split_brain.len(), 1);
+    let s = &r.split_brain[0];
+    assert_eq!((s.from_time, s.to_time), (0.5, 5.5));
+    assert_eq!(s.sources, vec!["192.0.2.1", "192.0.2.2"]);
+}
+
+#[test]
+fn rfc5798_6_4_2_ipv6_handover_after_skew_time_is_clean() {
+    let r = check(
+        "synthetic/v3-ipv6-vlan-graceful-handover.pcapng",
+        Profile::Auto,
+    );
+    assert_eq!(
+        r.summary.errors + r.summary.warnings,
+        0,
+        "{:#?}",
+        r.findings
+    );
+    assert_eq!(r.routers[0].interface, "br0.vlan100");
+    assert_eq!(r.routers[0].family, "ipv6");
+    assert_eq!(r.failovers.len(), 1);
+    assert_eq!(format!("{:.3}", r.failovers[0].gap_ms), "609.375");
+    assert!(r.failovers[0].resigned);
+    assert_eq!(r.routers[0].masters[1].garps, 2);
+}
+
+#[test]
+fn sll2_capture_decodes_ifindex_and_subsecond_interval() {
+    let r = check("synthetic/sll2-v3-ipv4-subsecond.pcap", Profile::Auto);
+    assert_eq!(r.link_type, "linux_sll2");
+    assert_eq!(r.routers[0].interface, "if0@ifindex3");
+    assert_eq!(
+        r.routers[0].advert_interval.as_ref().map(|s| s.median_ms),
+        Some(500.0)
+    );
+    assert_eq!(r.summary.errors, 0);
+}

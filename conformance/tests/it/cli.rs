@@ -1,0 +1,74 @@
+//! The binary: exit codes 0/1/2 and output formats.
+
+use std::process::Command;
+
+fn run(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_conformance"))
+        .args(args)
+        .output();
+    match out {
+        Ok(o) => (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        ),
+        Err(e) => panic!("cannot run the binary: {e}"),
+    }
+}
+
+fn p(rel: &str) -> String {
+    crate::pcaps().join(rel).display().to_string()
+}
+
+#[test]
+fn exit_0_for_clean_keepalived_capture() {
+    let (code, out) = run(&[
+        "check",
+        &p("keepalived/keepalived-vrrpv2-crash-failover.pcap"),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("gap 3614.1 ms"), "{out}");
+}
+
+#[test]
+fn exit_1_for_errors_and_json_array_for_several_files() {
+    let (code, out) = run(&[
+        "check",
+        "--format",
+        "json",
+        &p("bad/wrong-ttl.pcap"),
+        &p("bad/vrid-0.pcap"),
+    ]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+    assert_eq!(v.as_array().map(|a| a.len()), Some(2));
+    assert_eq!(v[0]["findings"][0]["rule"], "V2-PKT-04");
+    assert_eq!(v[1]["summary"]["errors"], 1);
+}
+
+#[test]
+fn exit_2_for_unreadable_input_and_bad_flags() {
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+    assert_eq!(run(&["check", manifest]).0, 2);
+    assert_eq!(run(&["check", "/nonexistent/file.pcap"]).0, 2);
+    assert_eq!(
+        run(&["check", "--profile", "rfc1234", &p("bad/vrid-0.pcap")]).0,
+        2
+    );
+}
+
+#[test]
+fn junit_and_markdown_formats() {
+    let (code, out) = run(&["check", "--format", "junit", &p("bad/bad-checksum.pcap")]);
+    assert_eq!(code, 1);
+    assert!(out.contains("<failure type=\"error\""), "{out}");
+    let (_, md) = run(&[
+        "check",
+        "--format",
+        "markdown",
+        &p("keepalived/keepalived-vrrpv2-preemption.pcap"),
+    ]);
+    assert!(
+        md.contains("| 12.324 | 24 | 51 | 192.0.2.12 | 192.0.2.11 | 718.5 |"),
+        "{md}"
+    );
+}

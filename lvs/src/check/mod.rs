@@ -1,0 +1,551 @@
+//! keepalived's health checkers as sans-IO state machines: [`Checker`] runs one `TCP_CHECK` or
+//! `HTTP_GET` against one real server, and [`RealServerHealth`] turns its verdicts (and those of the
+//! server's other checkers) into what keepalived does to IPVS and to the notify scripts.
+//!
+//! Read keepalived 2.2.7's `keepalived/check/check_tcp.c` (`tcp_epilog`), `check_http.c` (`epilog`,
+//! `timeout_epilog`, `http_handle_response`), `check_api.c` (`register_checkers_thread`) and
+//! `ipwrapper.c` (`update_svr_checker_state`, `perform_svr_state`) first; every rule here is one of
+//! theirs.
+//!
+//! # Driving a checker
+//!
+//! 1. [`Checker::start`] once, with a random draw for the warmup.
+//! 2. Loop: call [`Checker::poll_timeout`]; when the time comes call [`Checker::handle_timeout`].
+//!    After every call, drain [`Checker::poll_action`] (open a TCP connection, send bytes, close) and
+//!    [`Checker::poll_event`] (the checker's verdict changed).
+//! 3. Report what the network did with [`Checker::handle_io`]: connected, refused, bytes, end of stream.
+//!    Results for an attempt that already ended (e.g. a late connect after the timeout) are ignored.
+//!
+//! # Detection time (seed configuration: connect_timeout 3, retry 3, delay_before_retry 3, delay_loop 6)
+//!
+//! While a server is up, each failed attempt before the last schedules the next one `delay_before_retry`
+//! after the failure; the `(retry + 1)`-th consecutive failure marks it down (both TCP_CHECK's
+//! `retry_it >= retry` and HTTP_GET's `retry_it > retry` after the increment come to that). A server that
+//! stops answering altogether makes every attempt last `connect_timeout`, so, with `t₁` the start of the
+//! first check that fails:
+//!
+//! ```text
+//! removal = t₁ + (retry + 1) × connect_timeout + retry × delay_before_retry      = t₁ + 21 s
+//! t₁ ∈ (t_death, t_death + delay_loop + one successful check's duration]
+//! ⇒ removal − t_death ∈ (21 s, 27 s + ε]
+//! ```
+//!
+//! A server that refuses connections (RST) fails each attempt in one round trip instead:
+//! `removal = t₁ + retry × delay_before_retry (+ 4 round trips)` = `t₁ + 9 s`.
+
+mod http;
+mod rs;
+
+pub use http::{
+    format_digest, genhash, parse_digest, HttpGet, HttpProtocol, StatusCodes, UrlCheck,
+};
+pub use rs::{RealServerHealth, RsAction};
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+
+use crate::time::{Duration, Instant};
+
+/// keepalived's `BOOTSTRAP_DELAY`: checkers start one second after the daemon.
+pub const BOOTSTRAP_DELAY: Duration = Duration::from_secs(1);
+
+/// Timing settings shared by every checker (`install_checker_common_keywords`), already resolved
+/// against the real_server and virtual_server defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckerSettings {
+    /// `connect_timeout` (default: the virtual server's, 5 s). HTTP_GET also uses it as the idle timeout
+    /// of every read and write.
+    pub connect_timeout: Duration,
+    /// `retry` (alias `nb_get_retry` for HTTP_GET): failures tolerated before the last one. Default 1.
+    pub retry: u32,
+    /// `delay_before_retry`: pause after a tolerated failure. Default 1 s (TCP_CHECK), 3 s (HTTP_GET).
+    pub delay_before_retry: Duration,
+    /// `delay_loop`: pause after a completed check. Default 60 s.
+    pub delay_loop: Duration,
+    /// `warmup`: the first check waits a random part of it. Default: `delay_loop`.
+    pub warmup: Duration,
+    /// `alpha`: start with the server considered down until its first success.
+    pub alpha: bool,
+}
+
+impl CheckerSettings {
+    /// keepalived's defaults for a TCP_CHECK.
+    pub fn tcp_defaults() -> Self {
+        CheckerSettings {
+            connect_timeout: Duration::from_secs(5),
+            retry: 1,
+            delay_before_retry: Duration::from_secs(1),
+            delay_loop: Duration::from_secs(60),
+            warmup: Duration::from_secs(60),
+            alpha: false,
+        }
+    }
+
+    /// keepalived's defaults for an HTTP_GET.
+    pub fn http_defaults() -> Self {
+        CheckerSettings {
+            delay_before_retry: Duration::from_secs(3),
+            ..Self::tcp_defaults()
+        }
+    }
+
+    /// Upper bound on the time from a server going silent (all packets dropped) to its removal, for a
+    /// server that was up: `delay_loop + (retry + 1) × connect_timeout + retry × delay_before_retry`
+    /// (plus the duration of the last successful check, which the caller adds).
+    pub fn silent_failure_bound(&self) -> Duration {
+        self.delay_loop
+            .saturating_add(
+                self.connect_timeout
+                    .saturating_mul(u64::from(self.retry) + 1),
+            )
+            .saturating_add(
+                self.delay_before_retry
+                    .saturating_mul(u64::from(self.retry)),
+            )
+    }
+
+    /// Time from the first failing check's start to removal when every attempt times out.
+    pub fn silent_failure_after_first_attempt(&self) -> Duration {
+        self.connect_timeout
+            .saturating_mul(u64::from(self.retry) + 1)
+            .saturating_add(
+                self.delay_before_retry
+                    .saturating_mul(u64::from(self.retry)),
+            )
+    }
+}
+
+/// Which check to run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CheckKind {
+    /// `TCP_CHECK`: a connect that succeeds is a pass.
+    Tcp,
+    /// `HTTP_GET`: GET each URL and compare status code and digest.
+    Http(HttpGet),
+}
+
+/// Identity of one connection attempt, echoed in [`CheckAction`]s and expected back in
+/// [`Checker::handle_io`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AttemptId(pub u64);
+
+/// What the checker asks the network layer to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CheckAction {
+    /// Open a TCP connection to `dst`.
+    Connect {
+        /// Attempt.
+        attempt: AttemptId,
+        /// Destination (`connect_ip`:`connect_port`, default the real server).
+        dst: SocketAddr,
+    },
+    /// Send these bytes on the attempt's connection.
+    Send {
+        /// Attempt.
+        attempt: AttemptId,
+        /// Bytes (the HTTP request).
+        data: Vec<u8>,
+    },
+    /// Close (or abort) the attempt's connection.
+    Close {
+        /// Attempt.
+        attempt: AttemptId,
+    },
+}
+
+/// What the network layer reports for an attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CheckIo<'a> {
+    /// The TCP handshake completed.
+    Connected,
+    /// The connection was refused (RST) or failed at once (unreachable).
+    Refused,
+    /// Bytes received.
+    Data(&'a [u8]),
+    /// The peer closed its side (end of stream).
+    Eof,
+    /// A read/write error on an established connection (e.g. RST).
+    Error,
+}
+
+/// Why a check failed, in keepalived's words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FailReason {
+    /// "Timeout connecting" / "TCP connection ... timeout".
+    ConnectTimeout,
+    /// "Connection failed" / "Error connecting": refused or unreachable.
+    ConnectFailed,
+    /// "Timeout HTTP read": no byte or no end of stream for `connect_timeout`.
+    ReadTimeout,
+    /// "Read error with".
+    ReadError,
+    /// "Read, no data received from": the stream ended without a complete HTTP header.
+    NoData,
+    /// "HTTP status code error to": the status is not in the accepted set.
+    StatusCode(u16),
+    /// "MD5 digest error to": with the digest that was computed, as genhash prints it.
+    Digest(String),
+}
+
+/// A change in the checker's verdict.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CheckEvent {
+    /// The server passed ("Remote Web server ... succeed on service" / "TCP connection ... success").
+    Up {
+        /// When.
+        at: Instant,
+    },
+    /// The server failed after its retries ("... failed after N retries").
+    Down {
+        /// When.
+        at: Instant,
+        /// The last failure.
+        reason: FailReason,
+        /// True when this only confirms the initial "down" of alpha mode (TCP_CHECK's first failure);
+        /// keepalived then runs notify_down without touching IPVS.
+        initial: bool,
+    },
+}
+
+#[derive(Clone, Debug)]
+enum Phase {
+    /// Waiting for the next check.
+    Idle { at: Instant },
+    /// Connect in progress.
+    Connecting {
+        attempt: AttemptId,
+        deadline: Instant,
+    },
+    /// HTTP: request sent, reading the response.
+    Reading {
+        attempt: AttemptId,
+        deadline: Instant,
+    },
+    /// Not started.
+    Stopped,
+}
+
+/// One health checker for one real server.
+///
+/// Methods, in call order: [`start`](Self::start) once; then any of [`handle_timeout`](Self::handle_timeout)
+/// (when [`poll_timeout`](Self::poll_timeout) is due) and [`handle_io`](Self::handle_io) (when the network
+/// reports); after each, drain [`poll_action`](Self::poll_action) and [`poll_event`](Self::poll_event).
+#[derive(Clone, Debug)]
+pub struct Checker {
+    settings: CheckerSettings,
+    kind: CheckKind,
+    dst: SocketAddr,
+    enabled: bool,
+    is_up: bool,
+    has_run: bool,
+    retry_it: u32,
+    phase: Phase,
+    next_attempt: u64,
+    http: http::HttpState,
+    actions: VecDeque<CheckAction>,
+    events: VecDeque<CheckEvent>,
+}
+
+impl Checker {
+    /// A checker of `dst` (the real server's address and check port).
+    pub fn new(settings: CheckerSettings, kind: CheckKind, dst: SocketAddr) -> Self {
+        Checker {
+            settings,
+            kind,
+            dst,
+            enabled: true,
+            is_up: !settings.alpha,
+            has_run: false,
+            // check_data.c: "For non alpha mode, one failure is enough initially."
+            retry_it: settings.retry,
+            phase: Phase::Stopped,
+            next_attempt: 1,
+            http: http::HttpState::default(),
+            actions: VecDeque::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &CheckerSettings {
+        &self.settings
+    }
+
+    /// The check kind.
+    pub fn kind(&self) -> &CheckKind {
+        &self.kind
+    }
+
+    /// Where the checker connects.
+    pub fn target(&self) -> SocketAddr {
+        self.dst
+    }
+
+    /// The checker's current verdict.
+    pub fn is_up(&self) -> bool {
+        self.is_up
+    }
+
+    /// Whether at least one check completed.
+    pub fn has_run(&self) -> bool {
+        self.has_run
+    }
+
+    /// Start: the first check runs at `now + 1 s + warmup × warmup_draw / u32::MAX` (keepalived draws
+    /// `random()`; pass a value from the run's seeded generator, or 0 for no warmup).
+    pub fn start(&mut self, now: Instant, warmup_draw: u32) {
+        let warm = (u128::from(self.settings.warmup.as_nanos()) * u128::from(warmup_draw)
+            / u128::from(u32::MAX)) as u64;
+        self.phase = Phase::Idle {
+            at: now + BOOTSTRAP_DELAY + Duration::from_nanos(warm),
+        };
+    }
+
+    /// Enable or disable (`ha_suspend`): a disabled checker re-arms every `delay_loop` without checking.
+    pub fn set_enabled(&mut self, enabled: bool) {
+        self.enabled = enabled;
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) must next be called.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match self.phase {
+            Phase::Idle { at } => Some(at),
+            Phase::Connecting { deadline, .. } | Phase::Reading { deadline, .. } => Some(deadline),
+            Phase::Stopped => None,
+        }
+    }
+
+    /// The next thing to do on the network.
+    pub fn poll_action(&mut self) -> Option<CheckAction> {
+        self.actions.pop_front()
+    }
+
+    /// The next verdict change.
+    pub fn poll_event(&mut self) -> Option<CheckEvent> {
+        self.events.pop_front()
+    }
+
+    fn new_attempt(&mut self) -> AttemptId {
+        let id = AttemptId(self.next_attempt);
+        self.next_attempt += 1;
+        id
+    }
+
+    /// Timers: start a check, or time out the current connect/read.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        match self.phase.clone() {
+            Phase::Idle { at } if at <= now => {
+                if !self.enabled {
+                    self.phase = Phase::Idle {
+                        at: now + self.settings.delay_loop,
+                    };
+                    return;
+                }
+                if let CheckKind::Http(h) = &self.kind {
+                    // http_connect_thread: no URL left to fetch means "enable without checking".
+                    if h.urls.is_empty() {
+                        self.http_epilog(now, http::Method::New, None);
+                        return;
+                    }
+                }
+                let attempt = self.new_attempt();
+                self.actions.push_back(CheckAction::Connect {
+                    attempt,
+                    dst: self.dst,
+                });
+                self.phase = Phase::Connecting {
+                    attempt,
+                    deadline: now + self.settings.connect_timeout,
+                };
+            }
+            Phase::Connecting { attempt, deadline } if deadline <= now => {
+                self.actions.push_back(CheckAction::Close { attempt });
+                self.fail(now, FailReason::ConnectTimeout);
+            }
+            Phase::Reading { attempt, deadline } if deadline <= now => {
+                self.actions.push_back(CheckAction::Close { attempt });
+                self.fail(now, FailReason::ReadTimeout);
+            }
+            _ => {}
+        }
+    }
+
+    /// Network results for `attempt`.
+    pub fn handle_io(&mut self, now: Instant, attempt: AttemptId, io: CheckIo<'_>) {
+        match (self.phase.clone(), io) {
+            (Phase::Connecting { attempt: a, .. }, CheckIo::Connected) if a == attempt => {
+                match &self.kind {
+                    CheckKind::Tcp => {
+                        self.actions.push_back(CheckAction::Close { attempt });
+                        self.tcp_epilog(now, None);
+                    }
+                    CheckKind::Http(h) => {
+                        let url = self.http.current_url(h);
+                        let req = h.request(url, self.dst);
+                        self.http.begin_response();
+                        self.actions
+                            .push_back(CheckAction::Send { attempt, data: req });
+                        self.phase = Phase::Reading {
+                            attempt,
+                            deadline: now + self.settings.connect_timeout,
+                        };
+                    }
+                }
+            }
+            (Phase::Connecting { attempt: a, .. }, CheckIo::Refused | CheckIo::Error)
+                if a == attempt =>
+            {
+                self.actions.push_back(CheckAction::Close { attempt });
+                self.fail(now, FailReason::ConnectFailed);
+            }
+            (Phase::Reading { attempt: a, .. }, CheckIo::Data(bytes)) if a == attempt => {
+                self.http.push(bytes);
+                // http_read_thread re-arms the read timeout after every read.
+                self.phase = Phase::Reading {
+                    attempt,
+                    deadline: now + self.settings.connect_timeout,
+                };
+            }
+            (Phase::Reading { attempt: a, .. }, CheckIo::Eof) if a == attempt => {
+                self.actions.push_back(CheckAction::Close { attempt });
+                let verdict = match &self.kind {
+                    CheckKind::Http(h) => self.http.verdict(h),
+                    CheckKind::Tcp => Ok(()),
+                };
+                match verdict {
+                    Ok(()) => self.http_epilog(now, http::Method::New, None),
+                    Err(reason) => self.fail(now, reason),
+                }
+            }
+            (Phase::Reading { attempt: a, .. }, CheckIo::Error | CheckIo::Refused)
+                if a == attempt =>
+            {
+                self.actions.push_back(CheckAction::Close { attempt });
+                self.fail(now, FailReason::ReadError);
+            }
+            _ => {}
+        }
+    }
+
+    fn fail(&mut self, now: Instant, reason: FailReason) {
+        match self.kind {
+            CheckKind::Tcp => self.tcp_epilog(now, Some(reason)),
+            CheckKind::Http(_) => {
+                // timeout_epilog: retry only while the server is (or may be) up.
+                if self.is_up || !self.has_run {
+                    self.has_run = true;
+                    self.http_epilog(now, http::Method::Retry, Some(reason));
+                } else {
+                    self.http_epilog(now, http::Method::Failed, Some(reason));
+                }
+            }
+        }
+    }
+
+    fn set_state(&mut self, now: Instant, up: bool, reason: Option<FailReason>) {
+        // update_svr_checker_state: an unchanged verdict only matters on the first run (alpha).
+        if self.is_up == up {
+            if !self.has_run && (self.settings.alpha || !up) {
+                if let Some(reason) = reason {
+                    self.events.push_back(CheckEvent::Down {
+                        at: now,
+                        reason,
+                        initial: true,
+                    });
+                }
+            }
+            self.has_run = true;
+            return;
+        }
+        self.has_run = true;
+        self.is_up = up;
+        self.events.push_back(if up {
+            CheckEvent::Up { at: now }
+        } else {
+            CheckEvent::Down {
+                at: now,
+                reason: reason.unwrap_or(FailReason::ConnectFailed),
+                initial: false,
+            }
+        });
+    }
+
+    /// check_tcp.c `tcp_epilog`; `failure` is None on success.
+    fn tcp_epilog(&mut self, now: Instant, failure: Option<FailReason>) {
+        let success = failure.is_none();
+        let mut delay = self.settings.delay_loop;
+        if success || ((self.is_up || !self.has_run) && self.retry_it >= self.settings.retry) {
+            self.retry_it = 0;
+            if success && (!self.is_up || !self.has_run) {
+                self.set_state(now, true, None);
+            } else if !success && (self.is_up || !self.has_run) {
+                self.set_state(now, false, failure);
+            }
+        } else if self.is_up {
+            delay = self.settings.delay_before_retry;
+            self.retry_it += 1;
+        }
+        self.has_run = true;
+        self.phase = Phase::Idle { at: now + delay };
+    }
+
+    /// check_http.c `epilog`.
+    fn http_epilog(&mut self, now: Instant, method: http::Method, failure: Option<FailReason>) {
+        let CheckKind::Http(h) = &self.kind else {
+            return;
+        };
+        let n_urls = h.urls.len();
+        let fast_recovery = h.fast_recovery;
+        match method {
+            http::Method::New => {
+                self.http.advance(n_urls);
+                self.retry_it = 0;
+            }
+            http::Method::Retry => self.retry_it += 1,
+            http::Method::Failed => {}
+        }
+        if method == http::Method::New
+            && self.http.url_it.is_none()
+            && self.http.failed_url.is_none()
+        {
+            // All URLs passed.
+            if !self.is_up || !self.has_run {
+                self.set_state(now, true, None);
+                self.has_run = true;
+            }
+            self.http.url_it = Some(0);
+            self.retry_it = 0;
+        } else if method == http::Method::Retry && self.retry_it > self.settings.retry {
+            if self.is_up || !self.has_run {
+                self.set_state(now, false, failure);
+            }
+            self.http.failed_url = self.http.url_it;
+        } else if method == http::Method::New && self.http.failed_url.is_some() {
+            // The failed URL passes again: start over with every URL (a second full round is needed
+            // before the server is declared up).
+            self.http.failed_url = None;
+            self.http.url_it = Some(0);
+            self.retry_it = 0;
+        }
+        let delay = if method == http::Method::New {
+            if !self.has_run {
+                self.retry_it = self.settings.retry;
+            }
+            self.settings.delay_loop
+        } else if self.http.failed_url.is_some() {
+            self.settings
+                .delay_before_retry
+                .max(self.settings.delay_loop)
+        } else {
+            self.settings.delay_before_retry
+        };
+        let delay = if fast_recovery
+            && (!self.has_run || (!self.is_up && self.http.failed_url.is_none()))
+        {
+            Duration::ZERO
+        } else {
+            delay
+        };
+        self.phase = Phase::Idle { at: now + delay };
+    }
+}

@@ -1,0 +1,9 @@
+//! Integration tests of the `lvs` crate: schedulers against the kernel's algorithms, the connection
+//! table and persistence, frame forwarding, and keepalived checker timing.
+
+mod check_timing;
+mod conn_table;
+mod forward;
+mod props;
+mod sched;
+mod util;

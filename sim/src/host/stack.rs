@@ -1,0 +1,617 @@
+//! A host's TCP/IP stack: smoltcp for IP, TCP and ICMP, plus the Linux-like Ethernet/ARP layer smoltcp lacks.
+//!
+//! smoltcp runs on `Medium::Ip`; this module owns Ethernet framing and the ARP cache, because smoltcp's own
+//! ARP handling falls short of what a Linux host does in a VRRP failover:
+//! - it learns from gratuitous ARP: an existing cache entry is updated by any ARP whose sender is that IP
+//!   (Linux `neigh` behaviour with `arp_accept=0`), so clients move to a new master at its first GARP;
+//! - it answers ARP for extra addresses with a chosen MAC (a VRRP master's VIPs, with the virtual MAC under
+//!   `use_vmac`), and receives frames sent to extra MACs on the same NIC;
+//! - it accepts IP for addresses held on loopback but never answers ARP for them (`arp_ignore=1`, the LVS-DR
+//!   real-server setup).
+//!
+//! IPv6 neighbour discovery is not modelled here; IPv6 frames are ignored by this stack.
+
+use crate::net::Mac;
+use crate::time::{from_smoltcp, to_smoltcp, Duration, Instant};
+use smoltcp::iface::{Config, Interface, SocketSet};
+use smoltcp::phy::{Device, DeviceCapabilities, Medium, RxToken, TxToken};
+use smoltcp::wire::{HardwareAddress, IpAddress, IpCidr};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::net::Ipv4Addr;
+
+/// Ethernet broadcast.
+pub const BROADCAST: Mac = [0xff; 6];
+const ETHERTYPE_IPV4: u16 = 0x0800;
+const ETHERTYPE_ARP: u16 = 0x0806;
+/// How long an unanswered ARP waits before it is repeated (Linux `retrans_time_ms`).
+const ARP_RETRANS: Duration = Duration::from_secs(1);
+/// Requests before queued packets are dropped (Linux `mcast_solicit`).
+const ARP_TRIES: u8 = 3;
+/// Packets queued per unresolved address (Linux `unres_qlen_bytes` is larger; a few suffice here).
+const ARP_QUEUE: usize = 8;
+
+/// The device between smoltcp and this layer: two packet queues.
+#[derive(Default)]
+struct QueueDevice {
+    rx: VecDeque<Vec<u8>>,
+    tx: VecDeque<Vec<u8>>,
+}
+
+struct QRx(Vec<u8>);
+struct QTx<'a>(&'a mut VecDeque<Vec<u8>>);
+
+impl RxToken for QRx {
+    fn consume<R, F: FnOnce(&[u8]) -> R>(self, f: F) -> R {
+        f(&self.0)
+    }
+}
+
+impl TxToken for QTx<'_> {
+    fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
+        let mut buf = vec![0u8; len];
+        let r = f(&mut buf);
+        self.0.push_back(buf);
+        r
+    }
+}
+
+impl Device for QueueDevice {
+    type RxToken<'a> = QRx;
+    type TxToken<'a> = QTx<'a>;
+
+    fn receive(&mut self, _now: smoltcp::time::Instant) -> Option<(QRx, QTx<'_>)> {
+        let p = self.rx.pop_front()?;
+        Some((QRx(p), QTx(&mut self.tx)))
+    }
+
+    fn transmit(&mut self, _now: smoltcp::time::Instant) -> Option<QTx<'_>> {
+        Some(QTx(&mut self.tx))
+    }
+
+    fn capabilities(&self) -> DeviceCapabilities {
+        let mut caps = DeviceCapabilities::default();
+        caps.medium = Medium::Ip;
+        caps.max_transmission_unit = 1500;
+        caps
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ArpEntry {
+    mac: Mac,
+}
+
+struct Pending {
+    packets: Vec<Vec<u8>>,
+    next_request: Instant,
+    tries: u8,
+}
+
+/// A parsed ARP packet (Ethernet/IPv4 only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Arp {
+    /// 1 request, 2 reply.
+    pub op: u16,
+    /// Sender hardware address.
+    pub sha: Mac,
+    /// Sender protocol address.
+    pub spa: Ipv4Addr,
+    /// Target hardware address.
+    pub tha: Mac,
+    /// Target protocol address.
+    pub tpa: Ipv4Addr,
+}
+
+impl Arp {
+    /// Parses the ARP payload of an Ethernet frame; `None` for anything but Ethernet/IPv4 ARP.
+    pub fn parse(payload: &[u8]) -> Option<Arp> {
+        let p = payload.get(..28)?;
+        if p[0..2] != [0, 1] || p[2..4] != [0x08, 0x00] || p[4] != 6 || p[5] != 4 {
+            return None;
+        }
+        let mac = |r: std::ops::Range<usize>| -> Option<Mac> { p.get(r)?.try_into().ok() };
+        let ip = |r: std::ops::Range<usize>| -> Option<Ipv4Addr> {
+            let b: [u8; 4] = p.get(r)?.try_into().ok()?;
+            Some(Ipv4Addr::from(b))
+        };
+        Some(Arp {
+            op: u16::from_be_bytes([p[6], p[7]]),
+            sha: mac(8..14)?,
+            spa: ip(14..18)?,
+            tha: mac(18..24)?,
+            tpa: ip(24..28)?,
+        })
+    }
+
+    /// A complete Ethernet frame carrying this ARP, from `src` to `dst`.
+    pub fn frame(&self, dst: Mac, src: Mac) -> Vec<u8> {
+        let mut f = Vec::with_capacity(42);
+        f.extend_from_slice(&dst);
+        f.extend_from_slice(&src);
+        f.extend_from_slice(&ETHERTYPE_ARP.to_be_bytes());
+        f.extend_from_slice(&[0, 1, 0x08, 0x00, 6, 4]);
+        f.extend_from_slice(&self.op.to_be_bytes());
+        f.extend_from_slice(&self.sha);
+        f.extend_from_slice(&self.spa.octets());
+        f.extend_from_slice(&self.tha);
+        f.extend_from_slice(&self.tpa.octets());
+        f
+    }
+}
+
+/// Builds an Ethernet frame.
+pub fn ethernet(dst: Mac, src: Mac, ethertype: u16, payload: &[u8]) -> Vec<u8> {
+    let mut f = Vec::with_capacity(14 + payload.len());
+    f.extend_from_slice(&dst);
+    f.extend_from_slice(&src);
+    f.extend_from_slice(&ethertype.to_be_bytes());
+    f.extend_from_slice(payload);
+    f
+}
+
+/// One host's IPv4 stack on one NIC.
+pub struct Stack {
+    /// The NIC's own MAC.
+    pub mac: Mac,
+    /// The NIC's primary address.
+    pub ip: Ipv4Addr,
+    /// Its prefix length.
+    pub prefix: u8,
+    iface: Interface,
+    dev: QueueDevice,
+    /// smoltcp's sockets; applications add theirs here.
+    pub sockets: SocketSet<'static>,
+    answer_for: BTreeMap<Ipv4Addr, Mac>,
+    loopback: BTreeSet<Ipv4Addr>,
+    extra_macs: BTreeSet<Mac>,
+    arp: BTreeMap<Ipv4Addr, ArpEntry>,
+    pending: BTreeMap<Ipv4Addr, Pending>,
+}
+
+fn ipv4_dst(packet: &[u8]) -> Option<Ipv4Addr> {
+    let b: [u8; 4] = packet.get(16..20)?.try_into().ok()?;
+    Some(Ipv4Addr::from(b))
+}
+
+fn ipv4_src(packet: &[u8]) -> Option<Ipv4Addr> {
+    let b: [u8; 4] = packet.get(12..16)?.try_into().ok()?;
+    Some(Ipv4Addr::from(b))
+}
+
+impl Stack {
+    /// A stack with `ip/prefix` on a NIC with `mac`; `seed` feeds smoltcp's TCP initial sequence numbers.
+    pub fn new(mac: Mac, ip: Ipv4Addr, prefix: u8, seed: u64, now: Instant) -> Stack {
+        let mut dev = QueueDevice::default();
+        let mut config = Config::new(HardwareAddress::Ip);
+        config.random_seed = seed;
+        let mut iface = Interface::new(config, &mut dev, to_smoltcp(now));
+        iface.update_ip_addrs(|a| {
+            let _ = a.push(IpCidr::new(IpAddress::Ipv4(ip), prefix));
+        });
+        Stack {
+            mac,
+            ip,
+            prefix,
+            iface,
+            dev,
+            sockets: SocketSet::new(vec![]),
+            answer_for: BTreeMap::new(),
+            loopback: BTreeSet::new(),
+            extra_macs: BTreeSet::new(),
+            arp: BTreeMap::new(),
+            pending: BTreeMap::new(),
+        }
+    }
+
+    fn sync_addrs(&mut self) {
+        let mut addrs: Vec<IpCidr> = vec![IpCidr::new(IpAddress::Ipv4(self.ip), self.prefix)];
+        addrs.extend(
+            self.answer_for
+                .keys()
+                .map(|a| IpCidr::new(IpAddress::Ipv4(*a), 32)),
+        );
+        addrs.extend(
+            self.loopback
+                .iter()
+                .map(|a| IpCidr::new(IpAddress::Ipv4(*a), 32)),
+        );
+        self.iface.update_ip_addrs(|a| {
+            a.clear();
+            for c in addrs {
+                // smoltcp holds a fixed number of addresses; extra VIPs beyond it are not served by TCP/ICMP.
+                let _ = a.push(c);
+            }
+        });
+    }
+
+    /// Starts holding `addr` on the NIC, answering ARP for it with `mac` (a VRRP master's VIP).
+    pub fn add_address(&mut self, addr: Ipv4Addr, mac: Mac) {
+        self.answer_for.insert(addr, mac);
+        self.sync_addrs();
+    }
+
+    /// Stops holding `addr`.
+    pub fn remove_address(&mut self, addr: Ipv4Addr) {
+        if self.answer_for.remove(&addr).is_some() {
+            self.sync_addrs();
+        }
+    }
+
+    /// Holds `addr` on loopback: accepted, never announced or answered by ARP (`arp_ignore=1`).
+    pub fn add_loopback(&mut self, addr: Ipv4Addr) {
+        self.loopback.insert(addr);
+        self.sync_addrs();
+    }
+
+    /// Receives frames sent to `mac` too (a virtual MAC on this NIC).
+    pub fn add_mac(&mut self, mac: Mac) {
+        self.extra_macs.insert(mac);
+    }
+
+    /// Stops receiving frames sent to `mac`.
+    pub fn remove_mac(&mut self, mac: Mac) {
+        self.extra_macs.remove(&mac);
+    }
+
+    /// True if this stack currently answers ARP for `addr`.
+    pub fn holds(&self, addr: Ipv4Addr) -> bool {
+        addr == self.ip || self.answer_for.contains_key(&addr)
+    }
+
+    /// The MAC this host's ARP cache holds for `addr`.
+    pub fn arp_lookup(&self, addr: Ipv4Addr) -> Option<Mac> {
+        self.arp.get(&addr).map(|e| e.mac)
+    }
+
+    /// Pre-loads the ARP cache (a test or scenario can start from a warm cache).
+    pub fn arp_insert(&mut self, addr: Ipv4Addr, mac: Mac) {
+        self.arp.insert(addr, ArpEntry { mac });
+    }
+
+    /// True if a frame with this destination MAC is for this NIC.
+    pub fn accepts_mac(&self, dst: &[u8]) -> bool {
+        dst.first().is_some_and(|b| b & 1 == 1)
+            || dst == self.mac
+            || self.extra_macs.iter().any(|m| m == dst)
+    }
+
+    /// Handles one received Ethernet frame (not VRRP: the host hands those to its router), pushing any frames to
+    /// send onto `out`.
+    pub fn receive(&mut self, now: Instant, frame: &[u8], out: &mut Vec<Vec<u8>>) {
+        let Some(dst) = frame.get(0..6) else { return };
+        if !self.accepts_mac(dst) {
+            return;
+        }
+        let (Some(&a), Some(&b)) = (frame.get(12), frame.get(13)) else {
+            return;
+        };
+        let payload = frame.get(14..).unwrap_or(&[]);
+        match u16::from_be_bytes([a, b]) {
+            ETHERTYPE_ARP => {
+                if let Some(arp) = Arp::parse(payload) {
+                    self.receive_arp(now, arp, out);
+                }
+            }
+            ETHERTYPE_IPV4 => {
+                let Some(dst_ip) = ipv4_dst(payload) else {
+                    return;
+                };
+                let for_us = self.holds(dst_ip)
+                    || self.loopback.contains(&dst_ip)
+                    || dst_ip.is_broadcast()
+                    || dst_ip.is_multicast();
+                if for_us {
+                    // Strip Ethernet padding: smoltcp wants exactly the IP packet.
+                    let total = payload
+                        .get(2..4)
+                        .map(|l| u16::from_be_bytes([l[0], l[1]]) as usize);
+                    let end = total.unwrap_or(payload.len()).min(payload.len());
+                    self.dev.rx.push_back(payload[..end].to_vec());
+                    self.poll(now, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn receive_arp(&mut self, now: Instant, arp: Arp, out: &mut Vec<Vec<u8>>) {
+        if arp.spa.is_unspecified() {
+            return;
+        }
+        // Linux updates an existing neighbour entry from any ARP sent by that address, including gratuitous
+        // ARP; it creates an entry only when the ARP is aimed at one of its addresses.
+        let target_is_us = arp.tpa == self.ip || self.answer_for.contains_key(&arp.tpa);
+        if self.arp.contains_key(&arp.spa) || (target_is_us && arp.spa != arp.tpa) {
+            self.arp.insert(arp.spa, ArpEntry { mac: arp.sha });
+            self.flush_pending(arp.spa, out);
+        }
+        if arp.op == 1 && target_is_us && arp.spa != arp.tpa {
+            let mac = if arp.tpa == self.ip {
+                self.mac
+            } else {
+                self.answer_for.get(&arp.tpa).copied().unwrap_or(self.mac)
+            };
+            let reply = Arp {
+                op: 2,
+                sha: mac,
+                spa: arp.tpa,
+                tha: arp.sha,
+                tpa: arp.spa,
+            };
+            out.push(reply.frame(arp.sha, mac));
+        }
+        let _ = now;
+    }
+
+    fn flush_pending(&mut self, ip: Ipv4Addr, out: &mut Vec<Vec<u8>>) {
+        if let Some(p) = self.pending.remove(&ip) {
+            for packet in p.packets {
+                self.emit_ip(ip, packet, out);
+            }
+        }
+    }
+
+    fn src_mac_for(&self, packet: &[u8]) -> Mac {
+        ipv4_src(packet)
+            .and_then(|s| self.answer_for.get(&s).copied())
+            .unwrap_or(self.mac)
+    }
+
+    fn emit_ip(&mut self, next_hop: Ipv4Addr, packet: Vec<u8>, out: &mut Vec<Vec<u8>>) {
+        let src = self.src_mac_for(&packet);
+        if let Some(e) = self.arp.get(&next_hop) {
+            out.push(ethernet(e.mac, src, ETHERTYPE_IPV4, &packet));
+        }
+    }
+
+    fn on_link(&self, dst: Ipv4Addr) -> bool {
+        let mask = if self.prefix == 0 {
+            0
+        } else {
+            u32::MAX << (32 - u32::from(self.prefix.min(32)))
+        };
+        u32::from(dst) & mask == u32::from(self.ip) & mask
+    }
+
+    fn send_arp_request(&self, target: Ipv4Addr, out: &mut Vec<Vec<u8>>) {
+        let req = Arp {
+            op: 1,
+            sha: self.mac,
+            spa: self.ip,
+            tha: [0; 6],
+            tpa: target,
+        };
+        out.push(req.frame(BROADCAST, self.mac));
+    }
+
+    /// Sends a raw IPv4 packet built outside smoltcp (a unicast VRRP advert) to on-link `next_hop`, resolving
+    /// its MAC by ARP first when the cache has none, as the kernel would.
+    pub fn send_ip(
+        &mut self,
+        now: Instant,
+        next_hop: Ipv4Addr,
+        packet: Vec<u8>,
+        out: &mut Vec<Vec<u8>>,
+    ) {
+        if self.arp.contains_key(&next_hop) {
+            self.emit_ip(next_hop, packet, out);
+            return;
+        }
+        let fresh = !self.pending.contains_key(&next_hop);
+        let p = self.pending.entry(next_hop).or_insert(Pending {
+            packets: vec![],
+            next_request: now,
+            tries: 0,
+        });
+        if p.packets.len() < ARP_QUEUE {
+            p.packets.push(packet);
+        }
+        if fresh {
+            p.tries = 1;
+            p.next_request = now + ARP_RETRANS;
+            self.send_arp_request(next_hop, out);
+        }
+    }
+
+    /// Runs smoltcp and the ARP timers at `now`, pushing frames to send onto `out`.
+    pub fn poll(&mut self, now: Instant, out: &mut Vec<Vec<u8>>) {
+        let _ = self
+            .iface
+            .poll(to_smoltcp(now), &mut self.dev, &mut self.sockets);
+        while let Some(packet) = self.dev.tx.pop_front() {
+            let Some(dst) = ipv4_dst(&packet) else {
+                continue;
+            };
+            if dst.is_broadcast() {
+                let src = self.src_mac_for(&packet);
+                out.push(ethernet(BROADCAST, src, ETHERTYPE_IPV4, &packet));
+                continue;
+            }
+            if !self.on_link(dst) {
+                // No default gateway is modelled: every scenario address is on-link.
+                continue;
+            }
+            if self.arp.contains_key(&dst) {
+                self.emit_ip(dst, packet, out);
+                continue;
+            }
+            let fresh = !self.pending.contains_key(&dst);
+            let p = self.pending.entry(dst).or_insert(Pending {
+                packets: vec![],
+                next_request: now,
+                tries: 0,
+            });
+            if p.packets.len() < ARP_QUEUE {
+                p.packets.push(packet);
+            }
+            if fresh {
+                p.tries = 1;
+                p.next_request = now + ARP_RETRANS;
+                self.send_arp_request(dst, out);
+            }
+        }
+        // ARP retransmissions and give-ups.
+        let due: Vec<Ipv4Addr> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.next_request <= now)
+            .map(|(ip, _)| *ip)
+            .collect();
+        for ip in due {
+            let give_up = self.pending.get(&ip).is_some_and(|p| p.tries >= ARP_TRIES);
+            if give_up {
+                self.pending.remove(&ip);
+            } else if let Some(p) = self.pending.get_mut(&ip) {
+                p.tries += 1;
+                p.next_request = now + ARP_RETRANS;
+                self.send_arp_request(ip, out);
+            }
+        }
+    }
+
+    /// When this stack next needs [`Stack::poll`], if ever.
+    pub fn poll_at(&mut self, now: Instant) -> Option<Instant> {
+        let s = self
+            .iface
+            .poll_at(to_smoltcp(now), &self.sockets)
+            .map(from_smoltcp);
+        let a = self.pending.values().map(|p| p.next_request).min();
+        match (s, a) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, y) => x.or(y),
+        }
+    }
+
+    /// smoltcp's interface context, needed to open TCP connections.
+    pub fn iface_context(&mut self) -> &mut smoltcp::iface::Context {
+        self.iface.context()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OLD: Mac = [2, 0, 0, 0, 0, 0x11];
+    const NEW: Mac = [2, 0, 0, 0, 0, 0x12];
+    const ME: Mac = [2, 0, 0, 0, 0, 0x50];
+    const VIP: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 100);
+
+    fn client() -> Stack {
+        Stack::new(ME, Ipv4Addr::new(192, 0, 2, 50), 24, 1, Instant::ZERO)
+    }
+
+    #[test]
+    fn linux_neigh_updates_existing_entry_from_gratuitous_arp() {
+        let mut s = client();
+        s.arp_insert(VIP, OLD);
+        let mut out = vec![];
+        s.receive(
+            Instant::ZERO,
+            &vrrp::frame::gratuitous_arp(NEW, VIP, None),
+            &mut out,
+        );
+        assert_eq!(s.arp_lookup(VIP), Some(NEW));
+        assert!(out.is_empty(), "a gratuitous ARP is not answered");
+    }
+
+    #[test]
+    fn linux_neigh_does_not_create_entry_from_gratuitous_arp() {
+        // arp_accept=0: an unknown sender learned from GARP would be a cache-poisoning vector.
+        let mut s = client();
+        let mut out = vec![];
+        s.receive(
+            Instant::ZERO,
+            &vrrp::frame::gratuitous_arp(NEW, VIP, None),
+            &mut out,
+        );
+        assert_eq!(s.arp_lookup(VIP), None);
+    }
+
+    #[test]
+    fn master_answers_arp_for_vip_with_chosen_mac_and_receives_on_it() {
+        let vmac = vrrp::frame::virtual_mac(vrrp::wire::Family::V4, 51);
+        let mut r = Stack::new(OLD, Ipv4Addr::new(192, 0, 2, 11), 24, 1, Instant::ZERO);
+        r.add_address(VIP, vmac);
+        r.add_mac(vmac);
+        let req = Arp {
+            op: 1,
+            sha: ME,
+            spa: Ipv4Addr::new(192, 0, 2, 50),
+            tha: [0; 6],
+            tpa: VIP,
+        };
+        let mut out = vec![];
+        r.receive(Instant::ZERO, &req.frame(BROADCAST, ME), &mut out);
+        assert_eq!(out.len(), 1);
+        let reply = Arp::parse(&out[0][14..]).unwrap();
+        assert_eq!(
+            (reply.op, reply.sha, reply.spa, reply.tpa),
+            (2, vmac, VIP, Ipv4Addr::new(192, 0, 2, 50))
+        );
+        assert_eq!(&out[0][6..12], &vmac);
+        assert!(r.accepts_mac(&vmac));
+        r.remove_address(VIP);
+        r.remove_mac(vmac);
+        out.clear();
+        r.receive(Instant::ZERO, &req.frame(BROADCAST, ME), &mut out);
+        assert!(out.is_empty(), "a backup does not answer for the VIP");
+        assert!(!r.accepts_mac(&vmac));
+    }
+
+    #[test]
+    fn arp_ignore_loopback_vip_is_never_answered() {
+        let mut rs = Stack::new(NEW, Ipv4Addr::new(192, 0, 2, 21), 24, 1, Instant::ZERO);
+        rs.add_loopback(VIP);
+        let req = Arp {
+            op: 1,
+            sha: ME,
+            spa: Ipv4Addr::new(192, 0, 2, 50),
+            tha: [0; 6],
+            tpa: VIP,
+        };
+        let mut out = vec![];
+        rs.receive(Instant::ZERO, &req.frame(BROADCAST, ME), &mut out);
+        assert!(out.is_empty());
+        assert!(!rs.holds(VIP));
+    }
+
+    #[test]
+    fn unresolved_packets_wait_for_arp_and_retry_then_give_up() {
+        let mut s = client();
+        let mut out = vec![];
+        let dst = Ipv4Addr::new(192, 0, 2, 11);
+        s.send_ip(
+            Instant::ZERO,
+            dst,
+            vec![
+                0x45, 0, 0, 20, 0, 0, 0, 0, 64, 112, 0, 0, 192, 0, 2, 50, 192, 0, 2, 11,
+            ],
+            &mut out,
+        );
+        assert_eq!(out.len(), 1, "one ARP request");
+        assert_eq!(s.poll_at(Instant::ZERO), Some(Instant::ZERO + ARP_RETRANS));
+        out.clear();
+        // The reply releases the queued packet.
+        let reply = Arp {
+            op: 2,
+            sha: OLD,
+            spa: dst,
+            tha: ME,
+            tpa: s.ip,
+        };
+        s.receive(Instant::ZERO, &reply.frame(ME, OLD), &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(&out[0][0..6], &OLD);
+        assert_eq!(&out[0][12..14], &[0x08, 0x00]);
+        // Nobody answers for .99: three requests, one second apart, then the packet is dropped.
+        out.clear();
+        let gone = Ipv4Addr::new(192, 0, 2, 99);
+        s.send_ip(Instant::ZERO, gone, vec![0x45; 20], &mut out);
+        for k in 1..=3 {
+            s.poll(Instant::ZERO + Duration::from_secs(k), &mut out);
+        }
+        assert_eq!(out.len(), 3);
+        assert_eq!(s.poll_at(Instant::ZERO + Duration::from_secs(3)), None);
+    }
+}

@@ -1,0 +1,31 @@
+//! `sim`: a deterministic discrete-event network simulator that runs real keepalived configurations.
+//!
+//! A run builds a world of hosts on L2 segments from a RON scenario file, lets VRRP routers (the `vrrp` crate's
+//! sans-IO `Router`, configured through `keepalived-conf`), clients and HTTP responders exchange real Ethernet
+//! frames, injects the scenario's faults at their times, and records every frame into one pcapng file plus a
+//! timeline of state changes, faults and client requests. Expectations are then evaluated over that timeline.
+//!
+//! Inside a run there is no wall clock, no thread, no iteration over unordered maps and no randomness except
+//! the seeded ChaCha streams of [`rng`]: the same scenario and seed give byte-identical output. This crate never
+//! touches real network interfaces.
+#![warn(missing_docs, unreachable_pub)]
+
+pub mod capture;
+pub mod engine;
+pub mod expect;
+pub mod host;
+pub mod net;
+pub mod report;
+pub mod rng;
+pub mod scenario;
+pub mod time;
+
+pub mod router_host;
+pub mod runner;
+pub mod timeline;
+pub mod world;
+
+/// The `CaptureConforms` check this build provides, if any.
+pub fn conformance_check() -> Option<runner::ConformanceCheck> {
+    None
+}

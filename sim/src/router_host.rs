@@ -1,0 +1,908 @@
+//! A keepalived router host: the `vrrp` crate's sans-IO `Router`, one per vrrp_instance, built from a
+//! keepalived.conf read through `keepalived-conf`, wired to the host's NIC and TCP/IP stack.
+//!
+//! This module owns the mapping keepalived.conf → `vrrp::RouterConfig` (keepalived mode by default, per-node
+//! overrides from the scenario), track-script and track-file results (from the scenario, unless keepalived
+//! would disable the script at start-up, which is then noted in the timeline), notify-script records, and the
+//! VIP side effects: addresses on the stack, ARP answers with the interface or virtual MAC.
+
+use crate::host::stack::Stack;
+use crate::net::Mac;
+use crate::scenario::{
+    ConfigSource, InitialState as SpecState, Loaded, ModeName, Overrides, RouterSpec, ScenarioError,
+};
+use crate::time::{Duration, Instant};
+use crate::timeline::{Event as TEvent, Timeline, VrrpState};
+use keepalived_conf::model::{Config as KaConfig, VrrpInstance};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
+use vrrp::router::{
+    Event as REvent, Mode, Reason, Router, RouterConfig, State, TrackConfig, TrackInput, Transmit,
+};
+use vrrp::wire::{Auth, Version};
+
+/// What the router host may touch while it runs: its stack, the frames to send, the timeline.
+pub struct RouterIo<'a> {
+    /// The host's TCP/IP stack (VIPs are added to and removed from it).
+    pub stack: &'a mut Stack,
+    /// Frames to send on the NIC.
+    pub out: &'a mut Vec<Vec<u8>>,
+    /// The run's timeline.
+    pub timeline: &'a mut Timeline,
+    /// This node's name.
+    pub node: &'a str,
+}
+
+/// Facts about one instance, for reports and timing expectations.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InstanceInfo {
+    /// vrrp_instance name.
+    pub instance: String,
+    /// VRID.
+    pub vrid: u8,
+    /// VRRP version.
+    pub version: u8,
+    /// Configured priority.
+    pub priority: u8,
+    /// Advertisement interval, ms.
+    pub advert_int_ms: f64,
+    /// Master_Down_Interval this router computes for its own priority, ms.
+    pub master_down_interval_ms: f64,
+    /// VIPs.
+    pub vips: Vec<String>,
+    /// Behaviour mode.
+    pub mode: String,
+    /// Sends from the virtual MAC.
+    pub use_vmac: bool,
+}
+
+struct Notify {
+    master: Option<String>,
+    backup: Option<String>,
+    fault: Option<String>,
+    stop: Option<String>,
+    any: Option<String>,
+}
+
+struct Instance {
+    name: String,
+    config: RouterConfig,
+    /// keepalived `garp_lower_prio_repeat` / `garp_lower_prio_delay` (0 = off).
+    lower_prio_garp: (u32, Duration),
+    router: Router,
+    state: VrrpState,
+    notify: Notify,
+    /// Track ids this instance listens to, by kind.
+    scripts: Vec<String>,
+    files: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+struct ScriptState {
+    ok: bool,
+    disabled: Option<String>,
+    interval: Duration,
+}
+
+/// One keepalived process on one host.
+pub struct RouterHost {
+    ka: KaConfig,
+    overrides: Overrides,
+    mode: Mode,
+    mac: Mac,
+    ip: Ipv4Addr,
+    instances: Vec<Instance>,
+    scripts: BTreeMap<String, ScriptState>,
+    initial_scripts: BTreeMap<String, bool>,
+    files: BTreeMap<String, i64>,
+    initial_files: BTreeMap<String, i64>,
+    /// Script results waiting for the script's next run: (when, name, ok).
+    pending_scripts: Vec<(Instant, String, bool)>,
+    /// Second lower-priority GARP bursts due: (when, instance index).
+    pending_garps: Vec<(Instant, usize)>,
+    started_at: Instant,
+    running: bool,
+}
+
+fn to_vrrp_duration(d: std::time::Duration) -> Duration {
+    Duration::from_nanos(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
+fn mode_of(m: ModeName) -> Mode {
+    match m {
+        ModeName::Keepalived => Mode::Keepalived,
+        ModeName::Rfc3768 => Mode::Rfc3768,
+        ModeName::Rfc5798 => Mode::Rfc5798,
+        ModeName::Rfc9568 => Mode::Rfc9568,
+    }
+}
+
+fn vrrp_state(s: State) -> VrrpState {
+    match s {
+        State::Initialize => VrrpState::Init,
+        State::Backup => VrrpState::Backup,
+        State::Master => VrrpState::Master,
+        State::Fault => VrrpState::Fault,
+    }
+}
+
+fn cause(r: Reason) -> &'static str {
+    match r {
+        Reason::Startup => "startup",
+        Reason::OwnerStartup => "startup as address owner (priority 255)",
+        Reason::MasterDownTimer => "no advert for Master_Down_Interval",
+        Reason::HigherPriority => "heard a higher-priority advert",
+        Reason::EqualPriorityHigherAddress => {
+            "heard an equal-priority advert from a higher address"
+        }
+        Reason::Shutdown => "shutdown",
+        Reason::InterfaceDown => "interface down",
+        Reason::InterfaceUp => "interface up",
+        Reason::TrackFault => "tracked object failed",
+        Reason::TrackRecovered => "tracked objects recovered",
+        Reason::SyncGroup => "sync group",
+    }
+}
+
+/// Would keepalived find this program? The simulated host has any absolute path; shell syntax such as `[[`
+/// or a bare word is not an executable file (keepalived 2.x execs scripts without a shell).
+fn program_exists(p: &Path) -> bool {
+    p.is_absolute()
+}
+
+/// Builds the `RouterConfig` keepalived would run for `inst`, applying the node's overrides.
+pub fn router_config(
+    ka: &KaConfig,
+    inst: &VrrpInstance,
+    mode: Mode,
+    primary: Ipv4Addr,
+    overrides: &Overrides,
+) -> Result<RouterConfig, String> {
+    let applies = overrides.instance.as_ref().is_none_or(|n| n == &inst.name);
+    let vrid = inst
+        .virtual_router_id
+        .ok_or_else(|| format!("vrrp_instance {} has no virtual_router_id", inst.name))?;
+    let vips: Vec<IpAddr> = inst.virtual_ipaddress.iter().map(|v| v.addr).collect();
+    let src = inst
+        .unicast_src_ip
+        .or(inst.mcast_src_ip)
+        .unwrap_or(IpAddr::V4(primary));
+    let mut c = RouterConfig::new(mode, vrid, src, vips);
+    let g = &ka.global_defs;
+    c.version = match inst.effective_version(g) {
+        3 => Version::V3,
+        _ => Version::V2,
+    };
+    c.priority = inst.effective_priority();
+    c.adver_int = to_vrrp_duration(inst.effective_advert_int(g));
+    c.initial_state = match inst.effective_state() {
+        keepalived_conf::model::InitialState::Master => vrrp::router::InitialState::Master,
+        keepalived_conf::model::InitialState::Backup => vrrp::router::InitialState::Backup,
+    };
+    c.preempt = !inst.nopreempt;
+    if let Some(d) = inst.preempt_delay {
+        c.preempt_delay = to_vrrp_duration(d);
+    }
+    c.accept_mode = inst.effective_accept(g);
+    if let Some(a) = &inst.authentication {
+        if let (Some(keepalived_conf::model::AuthType::Pass), Some(p)) = (a.auth_type, &a.auth_pass)
+        {
+            if c.version == Version::V2 {
+                c.auth = Auth::simple_text(p);
+            }
+        }
+    }
+    c.use_vmac = inst.use_vmac.is_some() || (mode != Mode::Keepalived && c.use_vmac);
+    c.unicast_peers = inst.unicast_peer.iter().map(|p| p.addr).collect();
+    if let Some(d) = inst.garp_master_delay.or(g.vrrp_garp_master_delay) {
+        c.garp_master_delay = to_vrrp_duration(d);
+    }
+    if let Some(r) = inst.garp_master_repeat.or(g.vrrp_garp_master_repeat) {
+        c.garp_master_repeat = r;
+    }
+    if let Some(d) = inst.garp_master_refresh.or(g.vrrp_garp_master_refresh) {
+        c.garp_master_refresh = to_vrrp_duration(d);
+    }
+    if let Some(r) = inst
+        .garp_master_refresh_repeat
+        .or(g.vrrp_garp_master_refresh_repeat)
+    {
+        c.garp_master_refresh_repeat = r;
+    }
+    if let Some(v) = inst.lower_prio_no_advert.or(g.vrrp_lower_prio_no_advert) {
+        c.lower_prio_no_advert = v;
+    }
+    if let Some(v) = inst
+        .higher_prio_send_advert
+        .or(g.vrrp_higher_prio_send_advert)
+    {
+        c.higher_prio_send_advert = v;
+    }
+    if let Some(v) = inst.skip_check_adv_addr {
+        c.skip_check_adv_addr = v;
+    } else if g.vrrp_skip_check_adv_addr {
+        c.skip_check_adv_addr = true;
+    }
+    if let Some(n) = inst.down_timer_adverts {
+        c.down_timer_adverts = n;
+    }
+    for t in &inst.track_script {
+        let script = ka.vrrp_scripts.iter().find(|s| s.name == t.name);
+        let weight = t.weight.or(script.and_then(|s| s.weight)).unwrap_or(0);
+        let reverse = t.reverse || script.is_some_and(|s| s.weight_reverse);
+        c.tracks.push(TrackConfig {
+            id: format!("script:{}", t.name),
+            weight,
+            reverse,
+        });
+    }
+    for t in &inst.track_file {
+        let file = ka.vrrp_track_files.iter().find(|s| s.name == t.name);
+        let weight = t.weight.or(file.and_then(|s| s.weight)).unwrap_or(1);
+        let reverse = t.reverse || file.is_some_and(|s| s.weight_reverse);
+        c.tracks.push(TrackConfig {
+            id: format!("file:{}", t.name),
+            weight,
+            reverse,
+        });
+    }
+    if applies {
+        if let Some(s) = overrides.state {
+            c.initial_state = match s {
+                SpecState::Master => vrrp::router::InitialState::Master,
+                SpecState::Backup => vrrp::router::InitialState::Backup,
+            };
+        }
+        if let Some(p) = overrides.priority {
+            c.priority = p;
+        }
+        if let Some(a) = &overrides.advert_int {
+            let d = crate::time::parse_duration(a)
+                .or_else(|_| crate::time::parse_duration(&format!("{a}s")));
+            c.adver_int = d.map_err(|e| e.to_string())?;
+        }
+        if let Some(p) = overrides.preempt {
+            c.preempt = p;
+        }
+    }
+    Ok(c)
+}
+
+fn load_config(loaded: &Loaded, spec: &RouterSpec) -> Result<KaConfig, ScenarioError> {
+    // The simulated host's files are not the machine's: script existence is judged by the router host.
+    let opts = keepalived_conf::ParseOptions {
+        check_scripts: false,
+        ..keepalived_conf::ParseOptions::default()
+    };
+    let (parsed, origin) = match &spec.config {
+        ConfigSource::File(f) => {
+            let p = loaded.resolve(f);
+            (keepalived_conf::parse_file(&p, &opts), f.clone())
+        }
+        ConfigSource::Inline(text) => {
+            let p = loaded
+                .path
+                .with_extension(format!("{}.keepalived.conf", spec.name));
+            (
+                keepalived_conf::parse_str(text, &p, &opts),
+                spec.name.clone(),
+            )
+        }
+    };
+    let errors: Vec<String> = parsed
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == keepalived_conf::Severity::Error)
+        .map(|d| {
+            format!(
+                "{}:{}:{}: {}",
+                d.span.file.display(),
+                d.span.line,
+                d.span.col,
+                d.message
+            )
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err(loaded.error_at(
+            &origin,
+            format!(
+                "router {:?}: keepalived.conf has errors:\n  {}",
+                spec.name,
+                errors.join("\n  ")
+            ),
+        ));
+    }
+    Ok(parsed.config)
+}
+
+impl RouterHost {
+    /// Builds the router host for `spec` (reads and checks its keepalived.conf).
+    pub fn build(
+        loaded: &Loaded,
+        spec: &RouterSpec,
+        mac: Mac,
+        ip: Ipv4Addr,
+        _seed: u64,
+        _index: usize,
+    ) -> Result<RouterHost, ScenarioError> {
+        let ka = load_config(loaded, spec)?;
+        if ka.vrrp_instances.is_empty() {
+            return Err(loaded.error_at(
+                &spec.name,
+                format!(
+                    "router {:?}: its keepalived.conf has no vrrp_instance",
+                    spec.name
+                ),
+            ));
+        }
+        let mode = mode_of(spec.mode);
+        let mut host = RouterHost {
+            ka,
+            overrides: spec.overrides.clone(),
+            mode,
+            mac,
+            ip,
+            instances: vec![],
+            scripts: BTreeMap::new(),
+            initial_scripts: spec.track_scripts.clone(),
+            files: BTreeMap::new(),
+            initial_files: spec.track_files.clone(),
+            pending_scripts: vec![],
+            pending_garps: vec![],
+            started_at: Instant::ZERO,
+            running: false,
+        };
+        for name in spec.track_scripts.keys() {
+            if !host.ka.vrrp_scripts.iter().any(|s| &s.name == name) {
+                return Err(loaded.error_at(
+                    name,
+                    format!(
+                        "router {:?}: no vrrp_script {name:?} in its config",
+                        spec.name
+                    ),
+                ));
+            }
+        }
+        host.instantiate()
+            .map_err(|m| loaded.error_at(&spec.name, format!("router {:?}: {m}", spec.name)))?;
+        Ok(host)
+    }
+
+    fn instantiate(&mut self) -> Result<(), String> {
+        self.instances.clear();
+        for inst in &self.ka.vrrp_instances {
+            let config = router_config(&self.ka, inst, self.mode, self.ip, &self.overrides)?;
+            let script =
+                |s: &Option<keepalived_conf::model::Script>| s.as_ref().map(|s| s.command.clone());
+            let lower_prio_garp = if self.mode == Mode::Keepalived {
+                // keepalived defaults both to the master's garp settings (vrrp_complete_init).
+                (
+                    inst.garp_lower_prio_repeat
+                        .unwrap_or(config.garp_master_repeat),
+                    inst.garp_lower_prio_delay
+                        .map(to_vrrp_duration)
+                        .unwrap_or(config.garp_master_delay),
+                )
+            } else {
+                (0, Duration::ZERO)
+            };
+            self.instances.push(Instance {
+                name: inst.name.clone(),
+                lower_prio_garp,
+                router: Router::new(config.clone()),
+                config,
+                state: VrrpState::Down,
+                notify: Notify {
+                    master: script(&inst.notify_master),
+                    backup: script(&inst.notify_backup),
+                    fault: script(&inst.notify_fault),
+                    stop: script(&inst.notify_stop),
+                    any: script(&inst.notify),
+                },
+                scripts: inst.track_script.iter().map(|t| t.name.clone()).collect(),
+                files: inst.track_file.iter().map(|t| t.name.clone()).collect(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Facts about each instance.
+    pub fn info(&self) -> Vec<InstanceInfo> {
+        self.instances
+            .iter()
+            .map(|i| {
+                let c = &i.config;
+                let mdi = vrrp::timing::master_down_interval(c.version, c.priority, c.adver_int);
+                InstanceInfo {
+                    instance: i.name.clone(),
+                    vrid: c.vrid,
+                    version: if c.version == Version::V3 { 3 } else { 2 },
+                    priority: c.priority,
+                    advert_int_ms: c.adver_int.as_millis_f64(),
+                    master_down_interval_ms: mdi.as_millis_f64(),
+                    vips: c.virtual_addresses.iter().map(|a| a.to_string()).collect(),
+                    mode: c.mode.name().to_string(),
+                    use_vmac: c.use_vmac,
+                }
+            })
+            .collect()
+    }
+
+    /// keepalived starts: scripts are checked, instances start.
+    pub fn start(&mut self, now: Instant, io: &mut RouterIo<'_>) {
+        if self.running {
+            return;
+        }
+        self.running = true;
+        self.started_at = now;
+        self.pending_scripts.clear();
+        self.pending_garps.clear();
+        if self.instances.iter().any(|i| i.state != VrrpState::Down) {
+            // Restart after a crash: a fresh process with fresh routers.
+            let _ = self.instantiate();
+        }
+        // keepalived checks every vrrp_script once at start-up.
+        self.scripts.clear();
+        for s in &self.ka.vrrp_scripts {
+            let disabled = s.keepalived_disables(program_exists);
+            if let Some(why) = &disabled {
+                io.timeline.push(
+                    now,
+                    Some(io.node),
+                    TEvent::Note {
+                        text: format!("keepalived: {why}; its weight never applies"),
+                    },
+                );
+            }
+            let ok = self.initial_scripts.get(&s.name).copied().unwrap_or(true);
+            self.scripts.insert(
+                s.name.clone(),
+                ScriptState {
+                    ok,
+                    disabled,
+                    interval: to_vrrp_duration(s.effective_interval()),
+                },
+            );
+        }
+        self.files = self.initial_files.clone();
+        for inst in &mut self.instances {
+            for name in &inst.scripts {
+                match self.scripts.get(name) {
+                    Some(st) if st.disabled.is_none() => {
+                        inst.router
+                            .set_track(now, &format!("script:{name}"), up(st.ok))
+                    }
+                    // A disabled script never changes the priority: it counts as up.
+                    _ => inst
+                        .router
+                        .set_track(now, &format!("script:{name}"), TrackInput::Up),
+                }
+            }
+            for name in &inst.files {
+                let v = self.files.get(name).copied().unwrap_or(0);
+                inst.router
+                    .set_track(now, &format!("file:{name}"), TrackInput::Value(v));
+            }
+            inst.router.start(now);
+        }
+        self.drain(now, io);
+    }
+
+    /// Everything a frame with IP protocol 112 does.
+    pub fn handle_frame(&mut self, now: Instant, frame: &[u8], io: &mut RouterIo<'_>) {
+        if !self.running {
+            return;
+        }
+        let Some(dst) = frame.get(0..6) else { return };
+        if !io.stack.accepts_mac(dst) {
+            return;
+        }
+        let Ok(adv) = vrrp::frame::parse(frame) else {
+            return;
+        };
+        if adv.dst_ip.is_ipv4() && !adv.dst_ip.is_multicast() && adv.dst_ip != IpAddr::V4(self.ip) {
+            return;
+        }
+        let mut garp_now = vec![];
+        for (k, inst) in self.instances.iter_mut().enumerate() {
+            if inst.config.vrid != adv.repr.vrid {
+                continue;
+            }
+            let was_master = inst.router.state() == State::Master;
+            let accepted = inst.router.stats().adverts_received;
+            inst.router.handle_frame(now, &adv);
+            let lower = adv.repr.priority != 0 && adv.repr.priority < inst.router.priority();
+            if was_master
+                && inst.router.state() == State::Master
+                && inst.router.stats().adverts_received > accepted
+                && lower
+            {
+                // keepalived vrrp_state_master_rx: a master hearing a lower priority "refreshes remote ARP
+                // caches" with garp_lower_prio_repeat gratuitous ARPs, and again after garp_lower_prio_delay.
+                // This is what moves clients back after a split brain heals. (Not in vrrp::Router yet.)
+                let (rep, delay) = inst.lower_prio_garp;
+                garp_now.push(k);
+                if rep > 0 && delay > Duration::ZERO && !self.pending_garps.iter().any(|p| p.1 == k)
+                {
+                    self.pending_garps.push((now + delay, k));
+                }
+            }
+        }
+        // keepalived sends its advert first, then the gratuitous ARPs.
+        self.drain(now, io);
+        for k in garp_now {
+            if let Some(inst) = self.instances.get(k) {
+                send_garps(inst, inst.lower_prio_garp.0, self.mac, io);
+            }
+        }
+    }
+
+    /// Fires due timers and script changes, then applies what the routers want.
+    pub fn poll(&mut self, now: Instant, io: &mut RouterIo<'_>) {
+        if !self.running {
+            return;
+        }
+        let mut i = 0;
+        while i < self.pending_scripts.len() {
+            if self.pending_scripts[i].0 <= now {
+                let (_, name, ok) = self.pending_scripts.remove(i);
+                self.apply_script(now, &name, ok);
+            } else {
+                i += 1;
+            }
+        }
+        let mut j = 0;
+        while j < self.pending_garps.len() {
+            if self.pending_garps[j].0 <= now {
+                let (_, k) = self.pending_garps.remove(j);
+                if let Some(inst) = self.instances.get_mut(k) {
+                    if inst.router.state() == State::Master {
+                        let rep = inst.lower_prio_garp.0;
+                        send_garps(inst, rep, self.mac, io);
+                    }
+                }
+            } else {
+                j += 1;
+            }
+        }
+        for inst in &mut self.instances {
+            if inst.router.poll_timeout().is_some_and(|t| t <= now) {
+                inst.router.handle_timeout(now);
+            }
+        }
+        self.drain(now, io);
+    }
+
+    /// The earliest deadline of any instance or pending script run.
+    pub fn poll_timeout(&mut self) -> Option<Instant> {
+        if !self.running {
+            return None;
+        }
+        let r = self
+            .instances
+            .iter_mut()
+            .filter_map(|i| i.router.poll_timeout())
+            .min();
+        let s = self
+            .pending_scripts
+            .iter()
+            .map(|p| p.0)
+            .chain(self.pending_garps.iter().map(|p| p.0))
+            .min();
+        match (r, s) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn drain(&mut self, now: Instant, io: &mut RouterIo<'_>) {
+        let vmac_of = |c: &RouterConfig| vrrp::frame::virtual_mac(c.family(), c.vrid);
+        for inst in &mut self.instances {
+            while let Some(ev) = inst.router.poll_event() {
+                match ev {
+                    REvent::StateChanged { from, to, reason } => {
+                        let (f, t) = (vrrp_state(from), vrrp_state(to));
+                        let from_state = if inst.state == VrrpState::Down {
+                            VrrpState::Down.max(f)
+                        } else {
+                            inst.state
+                        };
+                        io.timeline.push(
+                            now,
+                            Some(io.node),
+                            TEvent::State {
+                                instance: inst.name.clone(),
+                                vrid: inst.config.vrid,
+                                from: from_state,
+                                to: t,
+                                cause: cause(reason).to_string(),
+                            },
+                        );
+                        inst.state = t;
+                        record_notify(now, io, &inst.name, &inst.notify, t);
+                    }
+                    REvent::AddAddresses(addrs) => {
+                        let mac = if inst.config.use_vmac {
+                            vmac_of(&inst.config)
+                        } else {
+                            self.mac
+                        };
+                        if inst.config.use_vmac {
+                            io.stack.add_mac(mac);
+                        }
+                        for a in addrs {
+                            if let IpAddr::V4(v4) = a {
+                                io.stack.add_address(v4, mac);
+                            }
+                        }
+                    }
+                    REvent::RemoveAddresses(addrs) => {
+                        for a in addrs {
+                            if let IpAddr::V4(v4) = a {
+                                io.stack.remove_address(v4);
+                            }
+                        }
+                        if inst.config.use_vmac {
+                            io.stack.remove_mac(vmac_of(&inst.config));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            while let Some(tx) = inst.router.poll_transmit() {
+                let dst_mac = match &tx {
+                    Transmit::Advert(a) => match a.dst_ip {
+                        IpAddr::V4(d) if !d.is_multicast() => match io.stack.arp_lookup(d) {
+                            Some(m) => Some(m),
+                            None => {
+                                // The kernel resolves a unicast peer before the advert can leave.
+                                if let Ok(f) = tx.build_frame(self.mac, Some([0; 6])) {
+                                    if let Some(ip) = f.get(14..) {
+                                        io.stack.send_ip(now, d, ip.to_vec(), io.out);
+                                    }
+                                }
+                                continue;
+                            }
+                        },
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if let Ok(f) = tx.build_frame(self.mac, dst_mac) {
+                    io.out.push(f);
+                }
+            }
+        }
+    }
+
+    fn apply_script(&mut self, now: Instant, name: &str, ok: bool) {
+        let Some(st) = self.scripts.get_mut(name) else {
+            return;
+        };
+        st.ok = ok;
+        if st.disabled.is_some() {
+            return;
+        }
+        for inst in &mut self.instances {
+            if inst.scripts.iter().any(|s| s == name) {
+                inst.router
+                    .set_track(now, &format!("script:{name}"), up(ok));
+            }
+        }
+    }
+
+    /// keepalived stops gracefully (SIGTERM): priority-0 adverts, VIPs released.
+    pub fn stop(&mut self, now: Instant, io: &mut RouterIo<'_>) {
+        if !self.running {
+            return;
+        }
+        for inst in &mut self.instances {
+            inst.router.shutdown(now);
+        }
+        self.drain(now, io);
+        self.running = false;
+        for inst in &mut self.instances {
+            if inst.state != VrrpState::Down {
+                io.timeline.push(
+                    now,
+                    Some(io.node),
+                    TEvent::State {
+                        instance: inst.name.clone(),
+                        vrid: inst.config.vrid,
+                        from: inst.state,
+                        to: VrrpState::Down,
+                        cause: "keepalived stopped".into(),
+                    },
+                );
+                record_notify(now, io, &inst.name, &inst.notify, VrrpState::Down);
+                inst.state = VrrpState::Down;
+            }
+        }
+    }
+
+    /// The host died: no adverts, no notify; the timeline records the loss of state.
+    pub fn crash(&mut self, now: Instant, node: &str, timeline: &mut Timeline) {
+        self.running = false;
+        for inst in &mut self.instances {
+            if inst.state != VrrpState::Down {
+                timeline.push(
+                    now,
+                    Some(node),
+                    TEvent::State {
+                        instance: inst.name.clone(),
+                        vrid: inst.config.vrid,
+                        from: inst.state,
+                        to: VrrpState::Down,
+                        cause: "node crashed".into(),
+                    },
+                );
+            }
+        }
+        // The routers keep their pre-crash state objects until restart rebuilds them; mark them down now.
+        for inst in &mut self.instances {
+            inst.state = VrrpState::Down;
+        }
+        let _ = self.instantiate();
+    }
+
+    /// The node's interface went down or came up.
+    pub fn set_interface(&mut self, now: Instant, up: bool, io: &mut RouterIo<'_>) {
+        if !self.running {
+            return;
+        }
+        for inst in &mut self.instances {
+            inst.router.set_interface_up(now, up);
+        }
+        self.drain(now, io);
+    }
+
+    /// Priority change.
+    pub fn set_priority(
+        &mut self,
+        now: Instant,
+        instance: Option<&str>,
+        priority: u8,
+        io: &mut RouterIo<'_>,
+    ) {
+        for inst in &mut self.instances {
+            if instance.is_none_or(|n| n == inst.name) {
+                inst.config.priority = priority;
+                if self.running {
+                    inst.router.set_priority(now, priority);
+                }
+            }
+        }
+        self.drain(now, io);
+    }
+
+    /// A vrrp_script's result changes; it takes effect at the script's next run.
+    pub fn set_script(&mut self, now: Instant, name: &str, ok: bool, io: &mut RouterIo<'_>) {
+        self.initial_scripts.insert(name.to_string(), ok);
+        let Some(st) = self.scripts.get(name).cloned() else {
+            return;
+        };
+        if let Some(why) = &st.disabled {
+            io.timeline.push(now, Some(io.node), TEvent::Note { text: format!("track script {name} is disabled by keepalived ({why}): its result is ignored") });
+            return;
+        }
+        if !self.running {
+            return;
+        }
+        // keepalived runs the script every `interval` from start-up; the new result is seen at the next run.
+        let iv = st.interval.as_nanos().max(1);
+        let since = (now - self.started_at).as_nanos();
+        let next = self.started_at + Duration::from_nanos(since.div_ceil(iv) * iv);
+        self.pending_scripts.push((next, name.to_string(), ok));
+        self.poll(now, io);
+    }
+
+    /// A vrrp_track_file's value changes (keepalived watches the file and applies it at once).
+    pub fn set_file(&mut self, now: Instant, name: &str, value: i64, io: &mut RouterIo<'_>) {
+        self.initial_files.insert(name.to_string(), value);
+        self.files.insert(name.to_string(), value);
+        if !self.running {
+            return;
+        }
+        for inst in &mut self.instances {
+            if inst.files.iter().any(|f| f == name) {
+                inst.router
+                    .set_track(now, &format!("file:{name}"), TrackInput::Value(value));
+            }
+        }
+        self.drain(now, io);
+    }
+
+    /// keepalived reloads its configuration, possibly with new overrides: instances whose configuration changed
+    /// restart (as keepalived does on SIGHUP for changed instances); VIPs follow.
+    pub fn reload(&mut self, now: Instant, overrides: Option<&Overrides>, io: &mut RouterIo<'_>) {
+        if let Some(o) = overrides {
+            self.overrides = o.clone();
+        }
+        if !self.running {
+            return;
+        }
+        let mut changed = vec![];
+        for (k, inst) in self.ka.vrrp_instances.iter().enumerate() {
+            if let Ok(c) = router_config(&self.ka, inst, self.mode, self.ip, &self.overrides) {
+                if self.instances.get(k).is_some_and(|i| i.config != c) {
+                    changed.push((k, c));
+                }
+            }
+        }
+        for (k, c) in changed {
+            if let Some(inst) = self.instances.get_mut(k) {
+                inst.router.shutdown(now);
+            }
+            self.drain(now, io);
+            if let Some(inst) = self.instances.get_mut(k) {
+                inst.config = c.clone();
+                inst.router = Router::new(c);
+                for name in &inst.scripts {
+                    let ok = self
+                        .scripts
+                        .get(name)
+                        .is_none_or(|s| s.disabled.is_some() || s.ok);
+                    inst.router
+                        .set_track(now, &format!("script:{name}"), up(ok));
+                }
+                inst.router.start(now);
+            }
+        }
+        self.drain(now, io);
+    }
+}
+
+fn send_garps(inst: &Instance, repeat: u32, mac: Mac, io: &mut RouterIo<'_>) {
+    let src = inst.router.src_mac().resolve(mac);
+    for _ in 0..repeat {
+        for a in &inst.config.virtual_addresses {
+            if let IpAddr::V4(v4) = a {
+                io.out.push(vrrp::frame::gratuitous_arp(src, *v4, None));
+            }
+        }
+    }
+}
+
+fn up(ok: bool) -> TrackInput {
+    if ok {
+        TrackInput::Up
+    } else {
+        TrackInput::Down
+    }
+}
+
+fn record_notify(now: Instant, io: &mut RouterIo<'_>, instance: &str, n: &Notify, to: VrrpState) {
+    let (specific, state) = match to {
+        VrrpState::Master => (&n.master, "MASTER"),
+        VrrpState::Backup => (&n.backup, "BACKUP"),
+        VrrpState::Fault => (&n.fault, "FAULT"),
+        VrrpState::Down => (&n.stop, "STOP"),
+        VrrpState::Init => return,
+    };
+    // keepalived runs the state's own script, then the generic `notify` with "INSTANCE name STATE prio".
+    if let Some(s) = specific {
+        io.timeline.push(
+            now,
+            Some(io.node),
+            TEvent::Notify {
+                instance: instance.into(),
+                state: state.into(),
+                script: Some(s.clone()),
+            },
+        );
+    }
+    if let Some(s) = &n.any {
+        io.timeline.push(
+            now,
+            Some(io.node),
+            TEvent::Notify {
+                instance: instance.into(),
+                state: state.into(),
+                script: Some(format!("{s} INSTANCE {instance} {state}")),
+            },
+        );
+    }
+}

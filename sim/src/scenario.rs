@@ -1,0 +1,851 @@
+//! Scenario files: RON text → typed [`Scenario`], with every error located as file:line:col.
+//!
+//! The types here are the file format: each struct and enum deserializes one construct of the file, and
+//! docs/scenario-format.md documents every field. Loading also resolves what the file refers to (keepalived
+//! configs relative to the scenario file, node and segment names), so a run never starts from a bad scenario.
+
+use crate::net::{LinkOptions, SegmentOptions};
+use crate::time::{serde_dur, Duration};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+
+/// A whole scenario file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Short name for reports (defaults to the file stem).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// What the scenario shows, one paragraph.
+    #[serde(default)]
+    pub description: String,
+    /// How much virtual time the run covers.
+    #[serde(with = "serde_dur")]
+    pub duration: Duration,
+    /// Seed used when the command line gives none.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// L2 segments.
+    pub segments: Vec<SegmentSpec>,
+    /// Hosts.
+    pub nodes: Vec<NodeSpec>,
+    /// The fault timeline.
+    #[serde(default)]
+    pub faults: Vec<TimedFault>,
+    /// What must hold.
+    #[serde(default)]
+    pub expect: Vec<Expectation>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+/// One L2 segment (a learning switch).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SegmentSpec {
+    /// Name, unique among segments; also the capture interface name.
+    pub name: String,
+    /// Link settings every port on this segment starts with.
+    #[serde(default)]
+    pub link: LinkOptions,
+    /// Switch settings.
+    #[serde(default)]
+    pub switch: SegmentOptions,
+}
+
+/// Where a router's keepalived.conf comes from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ConfigSource {
+    /// A file, relative to the scenario file.
+    File(String),
+    /// The config text itself.
+    Inline(String),
+}
+
+/// What a scenario overrides in a router's keepalived config, per node (what a second config file would
+/// change), applied to every vrrp_instance of the node unless `instance` is set.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Overrides {
+    /// Only this vrrp_instance (by name); all instances when unset.
+    pub instance: Option<String>,
+    /// `state MASTER` / `state BACKUP`.
+    pub state: Option<InitialState>,
+    /// `priority`.
+    pub priority: Option<u8>,
+    /// `advert_int` in the config's units (seconds).
+    pub advert_int: Option<String>,
+    /// `nopreempt` when false.
+    pub preempt: Option<bool>,
+    /// `interface`: which NIC name the instance binds to (informational: every node has one NIC).
+    pub interface: Option<String>,
+}
+
+/// A configured start state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InitialState {
+    /// `state MASTER`.
+    Master,
+    /// `state BACKUP`.
+    Backup,
+}
+
+/// The router behaviour mode (DESIGN's names).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModeName {
+    /// keepalived 2.2 behaviour (default for configs read from keepalived.conf).
+    #[default]
+    Keepalived,
+    /// Strict RFC 3768.
+    Rfc3768,
+    /// Strict RFC 5798.
+    Rfc5798,
+    /// RFC 9568.
+    Rfc9568,
+}
+
+/// One host.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum NodeSpec {
+    /// A keepalived router.
+    Router(RouterSpec),
+    /// A client measuring a VIP.
+    Client(ClientSpec),
+    /// A plain host with an HTTP responder (e.g. a real server).
+    Host(HostSpec),
+}
+
+/// Fields every node has.
+pub trait NodeCommon {
+    /// Node name.
+    fn name(&self) -> &str;
+    /// Segment name.
+    fn segment(&self) -> &str;
+}
+
+/// A keepalived router.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouterSpec {
+    /// Unique node name.
+    pub name: String,
+    /// Segment its NIC plugs into.
+    pub segment: String,
+    /// The NIC's address with prefix, e.g. "192.0.2.11/24".
+    pub ip: String,
+    /// The NIC's MAC, "02:00:00:00:00:11"; default 02:00:00:00:<node index, 2 bytes>.
+    #[serde(default)]
+    pub mac: Option<String>,
+    /// keepalived.conf.
+    pub config: ConfigSource,
+    /// Per-node changes to that config.
+    #[serde(default)]
+    pub overrides: Overrides,
+    /// Behaviour mode.
+    #[serde(default)]
+    pub mode: ModeName,
+    /// Initial result of each vrrp_script by name (default: success, i.e. true).
+    #[serde(default)]
+    pub track_scripts: BTreeMap<String, bool>,
+    /// Initial value of each vrrp_track_file by name (default 0).
+    #[serde(default)]
+    pub track_files: BTreeMap<String, i64>,
+    /// When keepalived starts on this node (default 0s); `never` keeps it stopped until a `Start` fault.
+    #[serde(default, with = "serde_dur::option")]
+    pub start: Option<Duration>,
+    /// keepalived is not started at all until a `Start`/`Restart` fault.
+    #[serde(default)]
+    pub stopped: bool,
+    /// TCP port of the HTTP responder served on whatever addresses the node holds (VIPs while master).
+    #[serde(default = "default_http_port")]
+    pub http_port: Option<u16>,
+}
+
+fn default_http_port() -> Option<u16> {
+    Some(80)
+}
+
+/// A client that requests a VIP.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSpec {
+    /// Unique node name.
+    pub name: String,
+    /// Segment its NIC plugs into.
+    pub segment: String,
+    /// Address with prefix.
+    pub ip: String,
+    /// MAC (optional, as for routers).
+    #[serde(default)]
+    pub mac: Option<String>,
+    /// "VIP:port" to request.
+    pub target: String,
+    /// One new request every `interval`.
+    #[serde(with = "serde_dur", default = "default_interval")]
+    pub interval: Duration,
+    /// A request without a complete answer after `timeout` failed.
+    #[serde(with = "serde_dur", default = "default_timeout")]
+    pub timeout: Duration,
+    /// First request no earlier than this.
+    #[serde(with = "serde_dur", default = "default_client_start")]
+    pub start: Duration,
+}
+
+fn default_interval() -> Duration {
+    Duration::from_millis(100)
+}
+fn default_timeout() -> Duration {
+    Duration::from_secs(1)
+}
+fn default_client_start() -> Duration {
+    Duration::from_secs(1)
+}
+
+/// A plain host.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostSpec {
+    /// Unique node name.
+    pub name: String,
+    /// Segment its NIC plugs into.
+    pub segment: String,
+    /// Address with prefix.
+    pub ip: String,
+    /// MAC (optional).
+    #[serde(default)]
+    pub mac: Option<String>,
+    /// Addresses held on loopback (accepted, never ARPed for: LVS-DR real server, `arp_ignore=1`).
+    #[serde(default)]
+    pub loopback: Vec<String>,
+    /// HTTP responder port.
+    #[serde(default = "default_http_port")]
+    pub http_port: Option<u16>,
+}
+
+impl NodeSpec {
+    /// The node's name.
+    pub fn name(&self) -> &str {
+        match self {
+            NodeSpec::Router(r) => &r.name,
+            NodeSpec::Client(c) => &c.name,
+            NodeSpec::Host(h) => &h.name,
+        }
+    }
+    /// Its segment's name.
+    pub fn segment(&self) -> &str {
+        match self {
+            NodeSpec::Router(r) => &r.segment,
+            NodeSpec::Client(c) => &c.segment,
+            NodeSpec::Host(h) => &h.segment,
+        }
+    }
+    /// Its address text.
+    pub fn ip(&self) -> &str {
+        match self {
+            NodeSpec::Router(r) => &r.ip,
+            NodeSpec::Client(c) => &c.ip,
+            NodeSpec::Host(h) => &h.ip,
+        }
+    }
+    /// Its MAC text, if given.
+    pub fn mac(&self) -> Option<&str> {
+        match self {
+            NodeSpec::Router(r) => r.mac.as_deref(),
+            NodeSpec::Client(c) => c.mac.as_deref(),
+            NodeSpec::Host(h) => h.mac.as_deref(),
+        }
+    }
+}
+
+/// A fault and when it happens.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimedFault {
+    /// Time since the start of the run.
+    #[serde(with = "serde_dur")]
+    pub at: Duration,
+    /// What happens.
+    pub fault: Fault,
+}
+
+/// The fault vocabulary. Link impairments go through [`Fault::SetLink`] with the one [`LinkOptions`] struct.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Fault {
+    /// Replace a node's link settings (fields not given take their defaults, not the old values).
+    SetLink {
+        /// Node.
+        node: String,
+        /// New settings.
+        link: LinkOptions,
+    },
+    /// Carrier loss on a node's link (both directions).
+    LinkDown {
+        /// Node.
+        node: String,
+    },
+    /// Carrier back.
+    LinkUp {
+        /// Node.
+        node: String,
+    },
+    /// The node's interface goes down as seen by the node itself (keepalived enters FAULT), and passes nothing.
+    InterfaceDown {
+        /// Node.
+        node: String,
+    },
+    /// The node's interface comes back up.
+    InterfaceUp {
+        /// Node.
+        node: String,
+    },
+    /// A firewall on each listed node starts dropping incoming VRRP (IP protocol 112).
+    BlockVrrp {
+        /// Nodes.
+        nodes: Vec<String>,
+    },
+    /// The firewall rule is removed again.
+    UnblockVrrp {
+        /// Nodes.
+        nodes: Vec<String>,
+    },
+    /// Split a segment into groups that cannot reach each other; nodes not listed form one more group.
+    Partition {
+        /// Segment.
+        segment: String,
+        /// Groups of node names.
+        groups: Vec<Vec<String>>,
+    },
+    /// Undo a partition.
+    Heal {
+        /// Segment.
+        segment: String,
+    },
+    /// The segment's switch starts (true) or stops (false) dropping multicast.
+    DropMulticast {
+        /// Segment.
+        segment: String,
+        /// On or off.
+        on: bool,
+    },
+    /// Gratuitous ARPs from a node are lost (true) or pass again (false).
+    DropGarp {
+        /// Node.
+        node: String,
+        /// On or off.
+        on: bool,
+    },
+    /// The node dies at once: no priority-0 advert, all state lost.
+    Crash {
+        /// Node.
+        node: String,
+    },
+    /// A crashed or stopped node boots and starts keepalived from its config.
+    Restart {
+        /// Node.
+        node: String,
+    },
+    /// keepalived stops gracefully: priority-0 adverts, VIPs released (RFC 5798 §6.4.3 shutdown).
+    Stop {
+        /// Node.
+        node: String,
+    },
+    /// keepalived starts (same as Restart for a stopped node).
+    Start {
+        /// Node.
+        node: String,
+    },
+    /// The node freezes for `duration`: it processes nothing, and its timers fire late when it thaws.
+    Stall {
+        /// Node.
+        node: String,
+        /// How long.
+        #[serde(with = "serde_dur")]
+        duration: Duration,
+    },
+    /// Change a router's configured priority (as a config edit + reload would).
+    SetPriority {
+        /// Node.
+        node: String,
+        /// Only this instance; all when unset.
+        #[serde(default)]
+        instance: Option<String>,
+        /// New priority.
+        priority: u8,
+    },
+    /// A vrrp_script's result changes.
+    TrackScript {
+        /// Node.
+        node: String,
+        /// vrrp_script name.
+        script: String,
+        /// true = exit 0 (success).
+        ok: bool,
+    },
+    /// A vrrp_track_file's value changes.
+    TrackFile {
+        /// Node.
+        node: String,
+        /// vrrp_track_file name.
+        file: String,
+        /// New value written to the file.
+        value: i64,
+    },
+    /// keepalived reloads its config (SIGHUP), optionally with different overrides.
+    Reload {
+        /// Node.
+        node: String,
+        /// New overrides, if they change.
+        #[serde(default)]
+        overrides: Option<Overrides>,
+    },
+    /// An address is deleted from the node's interface behind keepalived's back (`ip addr del`).
+    RemoveAddress {
+        /// Node.
+        node: String,
+        /// Address.
+        address: String,
+    },
+}
+
+/// A time window "[from, to)".
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Window(
+    /// From.
+    #[serde(with = "serde_dur")]
+    pub Duration,
+    /// To.
+    #[serde(with = "serde_dur")]
+    pub Duration,
+);
+
+/// What must hold over the run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Expectation {
+    /// At most one master per VRID at every instant outside the windows.
+    SingleMaster {
+        /// Only this VRID (all when unset).
+        #[serde(default)]
+        vrid: Option<u8>,
+        /// Windows where more masters are allowed.
+        #[serde(default)]
+        except: Vec<Window>,
+    },
+    /// `node` is master of the VRID at `at`.
+    MasterIs {
+        /// Node.
+        node: String,
+        /// Time.
+        #[serde(with = "serde_dur")]
+        at: Duration,
+        /// VRID (the node's only/first one when unset).
+        #[serde(default)]
+        vrid: Option<u8>,
+    },
+    /// After `after`, a different node than the master at `after` becomes master within `within`.
+    FailoverWithin {
+        /// The fault's time.
+        #[serde(with = "serde_dur")]
+        after: Duration,
+        /// Bound.
+        #[serde(with = "serde_dur")]
+        within: Duration,
+        /// VRID (when unset: the only one).
+        #[serde(default)]
+        vrid: Option<u8>,
+        /// The expected new master, if it matters.
+        #[serde(default)]
+        to: Option<String>,
+    },
+    /// After `after`, exactly one master (optionally `master`) within `within`, and it stays until the end.
+    ConvergeWithin {
+        /// Start of the clock (e.g. the repair).
+        #[serde(with = "serde_dur")]
+        after: Duration,
+        /// Bound.
+        #[serde(with = "serde_dur")]
+        within: Duration,
+        /// VRID (when unset: the only one).
+        #[serde(default)]
+        vrid: Option<u8>,
+        /// Who must be that master.
+        #[serde(default)]
+        master: Option<String>,
+    },
+    /// At most `max` state transitions into or out of MASTER.
+    MaxTransitions {
+        /// Bound.
+        max: u32,
+        /// Only this node.
+        #[serde(default)]
+        node: Option<String>,
+        /// Only this VRID.
+        #[serde(default)]
+        vrid: Option<u8>,
+    },
+    /// Two or more masters of the VRID during the whole window.
+    SplitBrain {
+        /// VRID (when unset: the only one).
+        #[serde(default)]
+        vrid: Option<u8>,
+        /// From.
+        #[serde(with = "serde_dur")]
+        from: Duration,
+        /// To.
+        #[serde(with = "serde_dur")]
+        to: Duration,
+    },
+    /// Clients' requests succeed with ratio ≥ `min_ratio`, and no outage (run of failed requests) is longer
+    /// than `max_outage`.
+    VipReachable {
+        /// Only this client.
+        #[serde(default)]
+        client: Option<String>,
+        /// Minimum success ratio in 0..=1.
+        min_ratio: f64,
+        /// Longest allowed outage.
+        #[serde(with = "serde_dur")]
+        max_outage: Duration,
+    },
+    /// The capture passes the conformance checker with zero errors, apart from the listed rule IDs.
+    CaptureConforms {
+        /// Profile name (`auto`, `keepalived`, `rfc3768`, `rfc5798`, `rfc9568`).
+        #[serde(default = "default_profile")]
+        profile: String,
+        /// Rule IDs whose findings are expected.
+        #[serde(default)]
+        expected: Vec<String>,
+    },
+}
+
+fn default_profile() -> String {
+    "auto".into()
+}
+
+/// A scenario problem, located in its file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ScenarioError {
+    /// The file.
+    pub file: PathBuf,
+    /// 1-based line (0 when the file could not be read).
+    pub line: usize,
+    /// 1-based column.
+    pub col: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file.display(), self.message)
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file.display(),
+                self.line,
+                self.col,
+                self.message
+            )
+        }
+    }
+}
+
+/// A scenario read from a file, with its origin.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    /// Where it came from.
+    pub path: PathBuf,
+    /// Its text (for locating later errors).
+    pub text: String,
+    /// The parsed scenario.
+    pub scenario: Scenario,
+}
+
+impl Loaded {
+    /// The scenario's name: its `name` field, or the file stem.
+    pub fn name(&self) -> String {
+        self.scenario.name.clone().unwrap_or_else(|| {
+            self.path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
+    }
+
+    /// A located error about the first occurrence of `needle` (quoted) in the file, or the file start.
+    pub fn error_at(&self, needle: &str, message: String) -> ScenarioError {
+        let quoted = format!("\"{needle}\"");
+        let (line, col) = match self.text.find(&quoted) {
+            Some(off) => line_col(&self.text, off),
+            None => (1, 1),
+        };
+        ScenarioError {
+            file: self.path.clone(),
+            line,
+            col,
+            message,
+        }
+    }
+
+    /// Resolves a config path relative to the scenario file.
+    pub fn resolve(&self, rel: &str) -> PathBuf {
+        let base = self.path.parent().unwrap_or(Path::new("."));
+        base.join(rel)
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
+    (line, col)
+}
+
+/// Parses scenario text; `path` is used for error locations and relative config paths.
+pub fn parse_str(path: &Path, text: &str) -> Result<Loaded, ScenarioError> {
+    let options = ron::Options::default().with_default_extension(
+        ron::extensions::Extensions::IMPLICIT_SOME
+            | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES,
+    );
+    let scenario: Scenario = options.from_str(text).map_err(|e| ScenarioError {
+        file: path.to_path_buf(),
+        line: e.span.start.line.max(1),
+        col: e.span.start.col.max(1),
+        message: e.code.to_string(),
+    })?;
+    let loaded = Loaded {
+        path: path.to_path_buf(),
+        text: text.to_string(),
+        scenario,
+    };
+    validate(&loaded)?;
+    Ok(loaded)
+}
+
+/// Reads and parses a scenario file.
+pub fn load(path: &Path) -> Result<Loaded, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+        file: path.to_path_buf(),
+        line: 0,
+        col: 0,
+        message: format!("cannot read: {e}"),
+    })?;
+    parse_str(path, &text)
+}
+
+/// Parses "a.b.c.d/len".
+pub fn parse_cidr(text: &str) -> Option<(Ipv4Addr, u8)> {
+    let (ip, len) = text.split_once('/').unwrap_or((text, "24"));
+    let ip: Ipv4Addr = ip.trim().parse().ok()?;
+    let len: u8 = len.trim().parse().ok()?;
+    (len <= 32).then_some((ip, len))
+}
+
+/// Parses "aa:bb:cc:dd:ee:ff".
+pub fn parse_mac(text: &str) -> Option<[u8; 6]> {
+    let mut mac = [0u8; 6];
+    let mut parts = text.split(':');
+    for b in &mut mac {
+        *b = u8::from_str_radix(parts.next()?, 16).ok()?;
+    }
+    parts.next().is_none().then_some(mac)
+}
+
+/// Parses "a.b.c.d:port".
+pub fn parse_target(text: &str) -> Option<(Ipv4Addr, u16)> {
+    let (ip, port) = text.rsplit_once(':')?;
+    Some((ip.parse().ok()?, port.parse().ok()?))
+}
+
+fn validate(l: &Loaded) -> Result<(), ScenarioError> {
+    let s = &l.scenario;
+    let mut segs = BTreeMap::new();
+    for seg in &s.segments {
+        if segs.insert(seg.name.as_str(), ()).is_some() {
+            return Err(l.error_at(&seg.name, format!("segment {:?} defined twice", seg.name)));
+        }
+        check_link(l, &seg.name, &seg.link)?;
+    }
+    let mut nodes = BTreeMap::new();
+    for n in &s.nodes {
+        if nodes.insert(n.name(), ()).is_some() {
+            return Err(l.error_at(n.name(), format!("node {:?} defined twice", n.name())));
+        }
+        if !segs.contains_key(n.segment()) {
+            return Err(l.error_at(
+                n.segment(),
+                format!("node {:?}: unknown segment {:?}", n.name(), n.segment()),
+            ));
+        }
+        if parse_cidr(n.ip()).is_none() {
+            return Err(l.error_at(
+                n.ip(),
+                format!(
+                    "node {:?}: invalid address {:?} (write \"192.0.2.11/24\")",
+                    n.name(),
+                    n.ip()
+                ),
+            ));
+        }
+        if let Some(mac) = n.mac() {
+            if parse_mac(mac).is_none() {
+                return Err(l.error_at(mac, format!("node {:?}: invalid MAC {mac:?}", n.name())));
+            }
+        }
+        match n {
+            NodeSpec::Client(c) if parse_target(&c.target).is_none() => {
+                return Err(l.error_at(
+                    &c.target,
+                    format!(
+                        "client {:?}: invalid target {:?} (write \"192.0.2.100:80\")",
+                        c.name, c.target
+                    ),
+                ));
+            }
+            NodeSpec::Host(h) => {
+                for a in &h.loopback {
+                    if a.parse::<Ipv4Addr>().is_err() {
+                        return Err(l.error_at(
+                            a,
+                            format!("host {:?}: invalid loopback address {a:?}", h.name),
+                        ));
+                    }
+                }
+            }
+            NodeSpec::Router(r) => {
+                if let ConfigSource::File(f) = &r.config {
+                    let p = l.resolve(f);
+                    if !p.is_file() {
+                        return Err(l.error_at(
+                            f,
+                            format!("router {:?}: config file {} not found", r.name, p.display()),
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let node = |name: &str| -> Result<(), ScenarioError> {
+        if nodes.contains_key(name) {
+            Ok(())
+        } else {
+            Err(l.error_at(name, format!("unknown node {name:?}")))
+        }
+    };
+    let seg = |name: &str| -> Result<(), ScenarioError> {
+        if segs.contains_key(name) {
+            Ok(())
+        } else {
+            Err(l.error_at(name, format!("unknown segment {name:?}")))
+        }
+    };
+    for f in &s.faults {
+        if f.at > s.duration {
+            return Err(l.error_at(
+                "",
+                format!(
+                    "fault at {} is after the end of the run",
+                    crate::time::format_duration(f.at)
+                ),
+            ));
+        }
+        match &f.fault {
+            Fault::SetLink { node: n, link } => {
+                node(n)?;
+                check_link(l, n, link)?;
+            }
+            Fault::LinkDown { node: n }
+            | Fault::LinkUp { node: n }
+            | Fault::InterfaceDown { node: n }
+            | Fault::InterfaceUp { node: n }
+            | Fault::DropGarp { node: n, .. }
+            | Fault::Crash { node: n }
+            | Fault::Restart { node: n }
+            | Fault::Stop { node: n }
+            | Fault::Start { node: n }
+            | Fault::Stall { node: n, .. }
+            | Fault::SetPriority { node: n, .. }
+            | Fault::TrackScript { node: n, .. }
+            | Fault::TrackFile { node: n, .. }
+            | Fault::Reload { node: n, .. } => node(n)?,
+            Fault::RemoveAddress { node: n, address } => {
+                node(n)?;
+                if address.parse::<Ipv4Addr>().is_err() {
+                    return Err(l.error_at(address, format!("invalid address {address:?}")));
+                }
+            }
+            Fault::BlockVrrp { nodes: ns } | Fault::UnblockVrrp { nodes: ns } => {
+                for n in ns {
+                    node(n)?;
+                }
+            }
+            Fault::Partition { segment, groups } => {
+                seg(segment)?;
+                for n in groups.iter().flatten() {
+                    node(n)?;
+                }
+            }
+            Fault::Heal { segment } | Fault::DropMulticast { segment, .. } => seg(segment)?,
+        }
+    }
+    for e in &s.expect {
+        match e {
+            Expectation::MasterIs { node: n, .. } => node(n)?,
+            Expectation::FailoverWithin { to: Some(n), .. }
+            | Expectation::ConvergeWithin {
+                master: Some(n), ..
+            } => node(n)?,
+            Expectation::MaxTransitions { node: Some(n), .. } => node(n)?,
+            Expectation::VipReachable {
+                client: Some(n),
+                min_ratio,
+                ..
+            } => {
+                node(n)?;
+                check_ratio(l, *min_ratio)?;
+            }
+            Expectation::VipReachable { min_ratio, .. } => check_ratio(l, *min_ratio)?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn check_ratio(l: &Loaded, p: f64) -> Result<(), ScenarioError> {
+    if (0.0..=1.0).contains(&p) {
+        Ok(())
+    } else {
+        Err(l.error_at("min_ratio", format!("min_ratio {p} is not in 0..=1")))
+    }
+}
+
+fn check_link(l: &Loaded, owner: &str, o: &LinkOptions) -> Result<(), ScenarioError> {
+    for (name, p) in [
+        ("loss", o.loss),
+        ("loss_in", o.loss_in),
+        ("loss_out", o.loss_out),
+        ("duplicate", o.duplicate),
+        ("reorder", o.reorder),
+    ] {
+        if !(0.0..=1.0).contains(&p) {
+            return Err(l.error_at(
+                owner,
+                format!("{owner}: link {name} = {p} is not a probability in 0..=1"),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,165 @@
+//! The run's timeline: every VRRP state change (with its cause), notify, fault, request outcome and note, in
+//! the order they happened. Expectations are evaluated over it; timeline.json and the text report print it.
+
+use crate::host::app::Outcome;
+use crate::time::{secs_f64, Instant, Secs};
+use serde::Serialize;
+use std::fmt::Write as _;
+
+/// A VRRP state as the timeline names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum VrrpState {
+    /// Not running (before start, after stop or crash).
+    Down,
+    /// RFC 5798 Initialize.
+    Init,
+    /// Backup.
+    Backup,
+    /// Master.
+    Master,
+    /// keepalived FAULT (interface down, failed tracking).
+    Fault,
+}
+
+impl VrrpState {
+    /// Upper-case name as keepalived logs it.
+    pub fn name(self) -> &'static str {
+        match self {
+            VrrpState::Down => "DOWN",
+            VrrpState::Init => "INIT",
+            VrrpState::Backup => "BACKUP",
+            VrrpState::Master => "MASTER",
+            VrrpState::Fault => "FAULT",
+        }
+    }
+}
+
+/// What happened.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    /// A vrrp_instance changed state.
+    State {
+        /// Instance name from keepalived.conf.
+        instance: String,
+        /// Its VRID.
+        vrid: u8,
+        /// Old state.
+        from: VrrpState,
+        /// New state.
+        to: VrrpState,
+        /// Why, in words.
+        cause: String,
+    },
+    /// keepalived would run a notify script here (recorded, never executed).
+    Notify {
+        /// Instance name.
+        instance: String,
+        /// The state passed to the script ("MASTER", "BACKUP", "FAULT", "STOP").
+        state: String,
+        /// The configured script, if any.
+        script: Option<String>,
+    },
+    /// A scenario fault was applied.
+    Fault {
+        /// What it did.
+        what: String,
+    },
+    /// A client request finished.
+    Request {
+        /// Request number.
+        id: u64,
+        /// Seconds since start when it began.
+        started: f64,
+        /// Milliseconds from start to outcome.
+        latency_ms: f64,
+        /// Result.
+        outcome: Outcome,
+    },
+    /// Anything else worth knowing (a disabled track script, an address that could not be served, ...).
+    Note {
+        /// Text.
+        text: String,
+    },
+}
+
+/// One timeline entry.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Entry {
+    /// Seconds since the start of the run.
+    pub t: f64,
+    /// Exact time.
+    #[serde(skip)]
+    pub at: Instant,
+    /// The node it concerns, if any.
+    pub node: Option<String>,
+    /// The event.
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+/// The ordered list of entries.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(transparent)]
+pub struct Timeline {
+    /// Entries in time order.
+    pub entries: Vec<Entry>,
+}
+
+impl Timeline {
+    /// Appends an entry.
+    pub fn push(&mut self, at: Instant, node: Option<&str>, event: Event) {
+        self.entries.push(Entry {
+            t: secs_f64(at),
+            at,
+            node: node.map(str::to_string),
+            event,
+        });
+    }
+
+    /// Human-readable lines (requests are summarized, not listed).
+    pub fn render_text(&self) -> String {
+        let mut out = String::new();
+        for e in &self.entries {
+            let node = e.node.as_deref().unwrap_or("-");
+            match &e.event {
+                Event::State {
+                    instance,
+                    vrid,
+                    from,
+                    to,
+                    cause,
+                } => {
+                    let _ = writeln!(
+                        out,
+                        "{:>12} {node:<8} {instance} vrid={vrid} {} -> {} ({cause})",
+                        Secs(e.at).to_string(),
+                        from.name(),
+                        to.name()
+                    );
+                }
+                Event::Notify {
+                    instance,
+                    state,
+                    script,
+                } => {
+                    let s = script.as_deref().unwrap_or("(no script)");
+                    let _ = writeln!(
+                        out,
+                        "{:>12} {node:<8} notify {instance} {state} {s}",
+                        Secs(e.at).to_string()
+                    );
+                }
+                Event::Fault { what } => {
+                    let _ = writeln!(out, "{:>12} {node:<8} FAULT {what}", Secs(e.at).to_string());
+                }
+                Event::Note { text } => {
+                    let _ = writeln!(out, "{:>12} {node:<8} note: {text}", Secs(e.at).to_string());
+                }
+                Event::Request { .. } => {}
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,841 @@
+//! The simulated world: nodes, ports and segments, driven by one event queue.
+//!
+//! Only this module schedules events. A frame a node sends crosses its link (egress), is captured and switched
+//! by its segment, crosses each receiving link (ingress) and is handed to the receiving node. Nodes ask to be
+//! woken at the earliest deadline of their router, applications and TCP/IP stack; stale wake-ups are skipped.
+
+use crate::capture::Capture;
+use crate::engine::{EventQueue, Livelock, LivelockGuard};
+use crate::host::app::{Client, HttpServer, RequestResult};
+use crate::host::stack::Stack;
+use crate::net::{Dir, FrameKind, LinkOptions, Mac, Port, Segment};
+use crate::rng::{SimRng, Stream};
+use crate::router_host::{RouterHost, RouterIo};
+use crate::scenario::{self, Fault, Loaded, NodeSpec, ScenarioError};
+use crate::time::{format_duration, Duration, Instant};
+use crate::timeline::{Event, Timeline};
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+use std::rc::Rc;
+
+type Frame = Rc<[u8]>;
+
+enum Ev {
+    ToSwitch { port: usize, frame: Frame },
+    ToNode { port: usize, frame: Frame },
+    Wake { node: usize },
+    Fault { index: usize },
+    Thaw { node: usize },
+    Boot { node: usize },
+}
+
+/// What runs on a node besides its stack.
+pub enum Role {
+    /// A keepalived router.
+    Router(Box<RouterHost>),
+    /// A client measuring a VIP.
+    Client(Client),
+    /// A plain host.
+    Host,
+}
+
+/// One host of the world.
+pub struct Node {
+    /// Name from the scenario.
+    pub name: String,
+    /// Its port (one NIC per node).
+    pub port: usize,
+    /// Its NIC's MAC.
+    pub mac: Mac,
+    /// Its NIC's address and prefix.
+    pub ip: (Ipv4Addr, u8),
+    /// Its TCP/IP stack.
+    pub stack: Stack,
+    /// What runs on it.
+    pub role: Role,
+    http: Option<(u16, HttpServer)>,
+    loopback: Vec<Ipv4Addr>,
+    alive: bool,
+    frozen_until: Option<Instant>,
+    frozen_frames: Vec<Frame>,
+    wake: Option<Instant>,
+    stack_seed: u64,
+}
+
+/// Counters of a finished run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Stats {
+    /// Events processed.
+    pub events: u64,
+    /// Frames captured.
+    pub frames: u64,
+}
+
+/// Everything a run produced.
+pub struct RunOutput {
+    /// The pcapng bytes.
+    pub capture: Vec<u8>,
+    /// The timeline.
+    pub timeline: Timeline,
+    /// Counters.
+    pub stats: Stats,
+    /// Set if the run stopped early because virtual time stopped advancing.
+    pub livelock: Option<Livelock>,
+    /// Per router node, its instances' facts (VRID, priority, intervals) for reports and expectations.
+    pub routers: BTreeMap<String, Vec<crate::router_host::InstanceInfo>>,
+    /// Virtual time covered.
+    pub duration: Duration,
+}
+
+/// The world of one run.
+pub struct World {
+    queue: EventQueue<Ev>,
+    guard: LivelockGuard,
+    segments: Vec<Segment>,
+    ports: Vec<Port>,
+    /// The nodes, in scenario order.
+    pub nodes: Vec<Node>,
+    node_index: BTreeMap<String, usize>,
+    segment_index: BTreeMap<String, usize>,
+    faults: Vec<Fault>,
+    capture: Capture,
+    /// What happened so far.
+    pub timeline: Timeline,
+    end: Instant,
+    events: u64,
+    scratch_out: Vec<Vec<u8>>,
+    scratch_ports: Vec<usize>,
+    done: Vec<RequestResult>,
+}
+
+/// Events allowed at one instant before the driver reports a livelock.
+const LIVELOCK_LIMIT: u64 = 1_000_000;
+
+fn default_mac(index: usize) -> Mac {
+    let i = (index + 1) as u16;
+    [0x02, 0x00, 0x00, 0x00, (i >> 8) as u8, (i & 0xff) as u8]
+}
+
+impl World {
+    /// Builds the world of `loaded` for `seed`.
+    pub fn build(loaded: &Loaded, seed: u64) -> Result<World, ScenarioError> {
+        let s = &loaded.scenario;
+        let mut segments = vec![];
+        let mut segment_index = BTreeMap::new();
+        for (i, seg) in s.segments.iter().enumerate() {
+            segment_index.insert(seg.name.clone(), i);
+            segments.push(Segment::new(seg.name.clone(), seg.switch.clone()));
+        }
+        let capture = Capture::new(
+            &s.segments
+                .iter()
+                .map(|x| x.name.clone())
+                .collect::<Vec<_>>(),
+        )
+        .map_err(|e| loaded.error_at("", e.to_string()))?;
+        let mut queue = EventQueue::new();
+        let mut ports = vec![];
+        let mut nodes = vec![];
+        let mut node_index = BTreeMap::new();
+        for (i, spec) in s.nodes.iter().enumerate() {
+            let seg = segment_index.get(spec.segment()).copied().unwrap_or(0);
+            let link = s
+                .segments
+                .get(seg)
+                .map(|x| x.link.clone())
+                .unwrap_or_default();
+            ports.push(Port::new(i, i, seg, link, seed));
+            if let Some(x) = segments.get_mut(seg) {
+                x.ports.push(i);
+            }
+            let ip = scenario::parse_cidr(spec.ip())
+                .ok_or_else(|| loaded.error_at(spec.ip(), "invalid address".into()))?;
+            let mac = match spec.mac() {
+                Some(m) => scenario::parse_mac(m)
+                    .ok_or_else(|| loaded.error_at(m, "invalid MAC".into()))?,
+                None => default_mac(i),
+            };
+            let stack_seed = SimRng::split(seed, Stream::Stack, i as u32).next_u64();
+            let mut stack = Stack::new(mac, ip.0, ip.1, stack_seed, Instant::ZERO);
+            let (role, http_port, loopback, start) = match spec {
+                NodeSpec::Router(r) => {
+                    let host = RouterHost::build(loaded, r, mac, ip.0, seed, i)?;
+                    let start = if r.stopped {
+                        None
+                    } else {
+                        Some(r.start.unwrap_or(Duration::ZERO))
+                    };
+                    (Role::Router(Box::new(host)), r.http_port, vec![], start)
+                }
+                NodeSpec::Client(c) => {
+                    let (tip, tport) = scenario::parse_target(&c.target)
+                        .ok_or_else(|| loaded.error_at(&c.target, "invalid target".into()))?;
+                    let mut rng = SimRng::split(seed, Stream::Client, i as u32);
+                    let client = Client::new(
+                        tip,
+                        tport,
+                        c.interval,
+                        c.timeout,
+                        Instant::ZERO + c.start,
+                        &mut rng,
+                    );
+                    (Role::Client(client), None, vec![], Some(Duration::ZERO))
+                }
+                NodeSpec::Host(h) => {
+                    let lo = h.loopback.iter().filter_map(|a| a.parse().ok()).collect();
+                    (Role::Host, h.http_port, lo, Some(Duration::ZERO))
+                }
+            };
+            for a in &loopback {
+                stack.add_loopback(*a);
+            }
+            let http = http_port.map(|p| (p, HttpServer::new(p, spec.name(), &mut stack)));
+            node_index.insert(spec.name().to_string(), i);
+            nodes.push(Node {
+                name: spec.name().to_string(),
+                port: i,
+                mac,
+                ip,
+                stack,
+                role,
+                http,
+                loopback,
+                alive: false,
+                frozen_until: None,
+                frozen_frames: vec![],
+                wake: None,
+                stack_seed,
+            });
+            if let Some(start) = start {
+                queue.schedule(Instant::ZERO + start, Ev::Boot { node: i });
+            }
+        }
+        let mut faults = vec![];
+        for (i, f) in s.faults.iter().enumerate() {
+            queue.schedule(Instant::ZERO + f.at, Ev::Fault { index: i });
+            faults.push(f.fault.clone());
+        }
+        Ok(World {
+            queue,
+            guard: LivelockGuard::new(LIVELOCK_LIMIT),
+            segments,
+            ports,
+            nodes,
+            node_index,
+            segment_index,
+            faults,
+            capture,
+            timeline: Timeline::default(),
+            end: Instant::ZERO + s.duration,
+            events: 0,
+            scratch_out: vec![],
+            scratch_ports: vec![],
+            done: vec![],
+        })
+    }
+
+    /// Runs to the end of the scenario (or a livelock) and returns what was produced.
+    pub fn run(mut self) -> RunOutput {
+        let livelock = self.run_until(self.end).err();
+        self.finish(livelock)
+    }
+
+    /// Processes every event due at or before `until`.
+    pub fn run_until(&mut self, until: Instant) -> Result<(), Livelock> {
+        while let Some((now, ev)) = self.queue.pop_until(until) {
+            self.guard.step(now)?;
+            self.events += 1;
+            self.dispatch(now, ev);
+        }
+        Ok(())
+    }
+
+    /// The current virtual time.
+    pub fn now(&self) -> Instant {
+        self.queue.now()
+    }
+
+    fn finish(mut self, livelock: Option<Livelock>) -> RunOutput {
+        if let Some(l) = &livelock {
+            let at = Instant::from_nanos(l.at_ns);
+            self.timeline.push(
+                at,
+                None,
+                Event::Note {
+                    text: l.to_string(),
+                },
+            );
+        }
+        let frames = self.capture.frames();
+        let end = self.end;
+        let mut routers = BTreeMap::new();
+        for n in &self.nodes {
+            if let Role::Router(r) = &n.role {
+                routers.insert(n.name.clone(), r.info());
+            }
+        }
+        let capture = match self.capture.into_bytes() {
+            Ok(b) => b,
+            Err(e) => {
+                self.timeline.push(
+                    end,
+                    None,
+                    Event::Note {
+                        text: e.to_string(),
+                    },
+                );
+                vec![]
+            }
+        };
+        RunOutput {
+            capture,
+            timeline: self.timeline,
+            stats: Stats {
+                events: self.events,
+                frames,
+            },
+            livelock,
+            routers,
+            duration: end - Instant::ZERO,
+        }
+    }
+
+    fn dispatch(&mut self, now: Instant, ev: Ev) {
+        match ev {
+            Ev::ToSwitch { port, frame } => self.switch(now, port, frame),
+            Ev::ToNode { port, frame } => {
+                let Some(node) = self.ports.get(port).map(|p| p.node) else {
+                    return;
+                };
+                self.node_input(now, node, Some(frame));
+            }
+            Ev::Wake { node } => {
+                if self.nodes.get(node).is_some_and(|n| n.wake == Some(now)) {
+                    self.nodes[node].wake = None;
+                    self.node_input(now, node, None);
+                }
+            }
+            Ev::Fault { index } => {
+                if let Some(f) = self.faults.get(index).cloned() {
+                    self.apply_fault(now, &f);
+                }
+            }
+            Ev::Thaw { node } => self.thaw(now, node),
+            Ev::Boot { node } => self.boot(now, node),
+        }
+    }
+
+    fn switch(&mut self, now: Instant, port: usize, frame: Frame) {
+        let Some(seg) = self.ports.get(port).map(|p| p.segment) else {
+            return;
+        };
+        self.capture.record(seg, now, &frame);
+        let kind = FrameKind::of(&frame);
+        let mut outs = std::mem::take(&mut self.scratch_ports);
+        if let Some(s) = self.segments.get_mut(seg) {
+            s.forward(port, &frame, kind, &mut outs);
+        }
+        for &p in &outs {
+            if let Some(link) = self.ports.get_mut(p) {
+                for d in link.transit(now, Dir::In, kind).as_slice() {
+                    self.queue.schedule(
+                        now + *d,
+                        Ev::ToNode {
+                            port: p,
+                            frame: frame.clone(),
+                        },
+                    );
+                }
+            }
+        }
+        self.scratch_ports = outs;
+    }
+
+    fn send(&mut self, now: Instant, node: usize, frames: &mut Vec<Vec<u8>>) {
+        let Some(port) = self.nodes.get(node).map(|n| n.port) else {
+            return;
+        };
+        for f in frames.drain(..) {
+            let kind = FrameKind::of(&f);
+            let frame: Frame = f.into();
+            if let Some(link) = self.ports.get_mut(port) {
+                for d in link.transit(now, Dir::Out, kind).as_slice() {
+                    self.queue.schedule(
+                        now + *d,
+                        Ev::ToSwitch {
+                            port,
+                            frame: frame.clone(),
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    /// Feeds a frame (or just the passage of time) to a node, runs everything on it, sends what it produced
+    /// and re-arms its wake-up.
+    fn node_input(&mut self, now: Instant, node: usize, frame: Option<Frame>) {
+        let Some(n) = self.nodes.get_mut(node) else {
+            return;
+        };
+        if !n.alive {
+            return;
+        }
+        if let Some(until) = n.frozen_until {
+            if now < until {
+                // A frozen node's NIC still queues frames; the node handles them when it thaws.
+                if let Some(f) = frame {
+                    n.frozen_frames.push(f);
+                }
+                return;
+            }
+        }
+        let mut out = std::mem::take(&mut self.scratch_out);
+        let mut done = std::mem::take(&mut self.done);
+        {
+            let Node {
+                stack,
+                role,
+                http,
+                name,
+                ..
+            } = n;
+            if let Some(f) = &frame {
+                let is_vrrp = FrameKind::of(f).vrrp;
+                match role {
+                    Role::Router(r) if is_vrrp => {
+                        let mut io = RouterIo {
+                            stack,
+                            out: &mut out,
+                            timeline: &mut self.timeline,
+                            node: name,
+                        };
+                        r.handle_frame(now, f, &mut io);
+                    }
+                    _ => stack.receive(now, f, &mut out),
+                }
+            }
+            if let Role::Router(r) = role {
+                let mut io = RouterIo {
+                    stack,
+                    out: &mut out,
+                    timeline: &mut self.timeline,
+                    node: name,
+                };
+                r.poll(now, &mut io);
+            }
+            if let Role::Client(c) = role {
+                c.poll(now, stack, &mut done);
+            }
+            if let Some((_, srv)) = http {
+                srv.poll(stack);
+            }
+            stack.poll(now, &mut out);
+            if let Some((_, srv)) = http {
+                // Answers to data that arrived in this poll leave in the same step.
+                srv.poll(stack);
+                stack.poll(now, &mut out);
+            }
+        }
+        for r in done.drain(..) {
+            let latency = r.finished - r.started;
+            self.timeline.push(
+                r.finished,
+                Some(&self.nodes[node].name),
+                Event::Request {
+                    id: r.id,
+                    started: crate::time::secs_f64(r.started),
+                    latency_ms: crate::time::millis_f64(latency),
+                    outcome: r.outcome,
+                },
+            );
+        }
+        self.done = done;
+        self.send(now, node, &mut out);
+        self.scratch_out = out;
+        self.rearm(now, node);
+    }
+
+    fn rearm(&mut self, now: Instant, node: usize) {
+        let Some(n) = self.nodes.get_mut(node) else {
+            return;
+        };
+        let mut next = n.stack.poll_at(now);
+        let mut consider = |t: Option<Instant>| {
+            if let Some(t) = t {
+                next = Some(next.map_or(t, |x| x.min(t)));
+            }
+        };
+        match &mut n.role {
+            Role::Router(r) => consider(r.poll_timeout()),
+            Role::Client(c) => consider(Some(c.poll_at())),
+            Role::Host => {}
+        }
+        let Some(mut t) = next else { return };
+        if t <= now {
+            // smoltcp reports deadlines in whole microseconds; never re-wake at the same instant.
+            t = now + Duration::from_micros(1);
+        }
+        if n.wake.is_some_and(|w| w <= t && w > now) {
+            return;
+        }
+        n.wake = Some(t);
+        self.queue.schedule(t, Ev::Wake { node });
+    }
+
+    fn boot(&mut self, now: Instant, node: usize) {
+        let Some(n) = self.nodes.get_mut(node) else {
+            return;
+        };
+        if !n.alive {
+            n.alive = true;
+            n.frozen_until = None;
+            n.frozen_frames.clear();
+        }
+        if let Role::Router(r) = &mut n.role {
+            let Node { stack, name, .. } = n;
+            let mut out = std::mem::take(&mut self.scratch_out);
+            let mut io = RouterIo {
+                stack,
+                out: &mut out,
+                timeline: &mut self.timeline,
+                node: name,
+            };
+            r.start(now, &mut io);
+            self.send(now, node, &mut out);
+            self.scratch_out = out;
+        }
+        self.node_input(now, node, None);
+    }
+
+    fn thaw(&mut self, now: Instant, node: usize) {
+        let Some(n) = self.nodes.get_mut(node) else {
+            return;
+        };
+        if n.frozen_until.is_none_or(|t| t > now) {
+            return;
+        }
+        n.frozen_until = None;
+        let frames = std::mem::take(&mut n.frozen_frames);
+        for f in frames {
+            self.node_input(now, node, Some(f));
+        }
+        self.node_input(now, node, None);
+    }
+
+    fn node_id(&self, name: &str) -> Option<usize> {
+        self.node_index.get(name).copied()
+    }
+
+    fn note_fault(&mut self, now: Instant, node: Option<&str>, what: String) {
+        self.timeline.push(now, node, Event::Fault { what });
+    }
+
+    fn set_link(&mut self, node: usize, f: impl FnOnce(&mut LinkOptions)) {
+        if let Some(p) = self.nodes.get(node).map(|n| n.port) {
+            if let Some(port) = self.ports.get_mut(p) {
+                f(&mut port.options);
+            }
+        }
+    }
+
+    fn with_router(
+        &mut self,
+        now: Instant,
+        node: usize,
+        f: impl FnOnce(&mut RouterHost, Instant, &mut RouterIo<'_>),
+    ) {
+        let Some(n) = self.nodes.get_mut(node) else {
+            return;
+        };
+        if !n.alive {
+            return;
+        }
+        let Node {
+            stack, role, name, ..
+        } = n;
+        if let Role::Router(r) = role {
+            let mut out = std::mem::take(&mut self.scratch_out);
+            let mut io = RouterIo {
+                stack,
+                out: &mut out,
+                timeline: &mut self.timeline,
+                node: name,
+            };
+            f(r, now, &mut io);
+            self.send(now, node, &mut out);
+            self.scratch_out = out;
+        }
+        self.node_input(now, node, None);
+    }
+
+    /// Applies one fault now.
+    pub fn apply_fault(&mut self, now: Instant, fault: &Fault) {
+        match fault {
+            Fault::SetLink { node, link } => {
+                self.note_fault(
+                    now,
+                    Some(node),
+                    format!("link settings {}", describe_link(link)),
+                );
+                if let Some(i) = self.node_id(node) {
+                    let link = link.clone();
+                    self.set_link(i, |o| *o = link);
+                }
+            }
+            Fault::LinkDown { node } | Fault::LinkUp { node } => {
+                let up = matches!(fault, Fault::LinkUp { .. });
+                self.note_fault(
+                    now,
+                    Some(node),
+                    format!("link {}", if up { "up" } else { "down" }),
+                );
+                if let Some(i) = self.node_id(node) {
+                    self.set_link(i, |o| o.up = up);
+                }
+            }
+            Fault::InterfaceDown { node } | Fault::InterfaceUp { node } => {
+                let up = matches!(fault, Fault::InterfaceUp { .. });
+                self.note_fault(
+                    now,
+                    Some(node),
+                    format!("interface {}", if up { "up" } else { "down" }),
+                );
+                if let Some(i) = self.node_id(node) {
+                    self.set_link(i, |o| o.up = up);
+                    self.with_router(now, i, |r, now, io| r.set_interface(now, up, io));
+                }
+            }
+            Fault::BlockVrrp { nodes } | Fault::UnblockVrrp { nodes } => {
+                let on = matches!(fault, Fault::BlockVrrp { .. });
+                for node in nodes {
+                    let what = if on {
+                        "firewall drops incoming VRRP (IP protocol 112)"
+                    } else {
+                        "firewall rule for VRRP removed"
+                    };
+                    self.note_fault(now, Some(node), what.into());
+                    if let Some(i) = self.node_id(node) {
+                        self.set_link(i, |o| o.block_vrrp = on);
+                    }
+                }
+            }
+            Fault::Partition { segment, groups } => {
+                self.note_fault(now, None, format!("partition {segment}: {groups:?}"));
+                let Some(&s) = self.segment_index.get(segment) else {
+                    return;
+                };
+                let mut map = BTreeMap::new();
+                for (g, members) in groups.iter().enumerate() {
+                    for m in members {
+                        if let Some(i) = self.node_id(m) {
+                            map.insert(self.nodes[i].port, g as u32 + 1);
+                        }
+                    }
+                }
+                if let Some(seg) = self.segments.get_mut(s) {
+                    seg.groups = map;
+                    seg.flush();
+                }
+            }
+            Fault::Heal { segment } => {
+                self.note_fault(now, None, format!("partition of {segment} healed"));
+                if let Some(seg) = self
+                    .segment_index
+                    .get(segment)
+                    .and_then(|&s| self.segments.get_mut(s))
+                {
+                    seg.groups.clear();
+                }
+            }
+            Fault::DropMulticast { segment, on } => {
+                self.note_fault(
+                    now,
+                    None,
+                    format!(
+                        "switch {segment} {} multicast",
+                        if *on { "drops" } else { "forwards" }
+                    ),
+                );
+                if let Some(seg) = self
+                    .segment_index
+                    .get(segment)
+                    .and_then(|&s| self.segments.get_mut(s))
+                {
+                    seg.options.drop_multicast = *on;
+                }
+            }
+            Fault::DropGarp { node, on } => {
+                self.note_fault(
+                    now,
+                    Some(node),
+                    format!("gratuitous ARP {}", if *on { "lost" } else { "passes" }),
+                );
+                if let Some(i) = self.node_id(node) {
+                    let on = *on;
+                    self.set_link(i, |o| o.drop_garp = on);
+                }
+            }
+            Fault::Crash { node } => {
+                self.note_fault(now, Some(node), "crash".into());
+                if let Some(i) = self.node_id(node) {
+                    self.crash(now, i);
+                }
+            }
+            Fault::Restart { node } | Fault::Start { node } => {
+                self.note_fault(
+                    now,
+                    Some(node),
+                    if matches!(fault, Fault::Start { .. }) {
+                        "keepalived start"
+                    } else {
+                        "restart"
+                    }
+                    .into(),
+                );
+                if let Some(i) = self.node_id(node) {
+                    self.boot(now, i);
+                }
+            }
+            Fault::Stop { node } => {
+                self.note_fault(now, Some(node), "keepalived stops gracefully".into());
+                if let Some(i) = self.node_id(node) {
+                    self.with_router(now, i, |r, now, io| r.stop(now, io));
+                }
+            }
+            Fault::Stall { node, duration } => {
+                self.note_fault(
+                    now,
+                    Some(node),
+                    format!("stalls for {}", format_duration(*duration)),
+                );
+                if let Some(i) = self.node_id(node) {
+                    if let Some(n) = self.nodes.get_mut(i) {
+                        let until = now + *duration;
+                        n.frozen_until = Some(n.frozen_until.map_or(until, |t| t.max(until)));
+                        self.queue.schedule(until, Ev::Thaw { node: i });
+                    }
+                }
+            }
+            Fault::SetPriority {
+                node,
+                instance,
+                priority,
+            } => {
+                self.note_fault(now, Some(node), format!("priority set to {priority}"));
+                if let Some(i) = self.node_id(node) {
+                    let (inst, p) = (instance.clone(), *priority);
+                    self.with_router(now, i, |r, now, io| {
+                        r.set_priority(now, inst.as_deref(), p, io)
+                    });
+                }
+            }
+            Fault::TrackScript { node, script, ok } => {
+                self.note_fault(
+                    now,
+                    Some(node),
+                    format!(
+                        "track script {script} now {}",
+                        if *ok { "succeeds" } else { "fails" }
+                    ),
+                );
+                if let Some(i) = self.node_id(node) {
+                    let (s, ok) = (script.clone(), *ok);
+                    self.with_router(now, i, |r, now, io| r.set_script(now, &s, ok, io));
+                }
+            }
+            Fault::TrackFile { node, file, value } => {
+                self.note_fault(now, Some(node), format!("track file {file} = {value}"));
+                if let Some(i) = self.node_id(node) {
+                    let (f, v) = (file.clone(), *value);
+                    self.with_router(now, i, |r, now, io| r.set_file(now, &f, v, io));
+                }
+            }
+            Fault::Reload { node, overrides } => {
+                self.note_fault(now, Some(node), "config reload".into());
+                if let Some(i) = self.node_id(node) {
+                    let o = overrides.clone();
+                    self.with_router(now, i, |r, now, io| r.reload(now, o.as_ref(), io));
+                }
+            }
+            Fault::RemoveAddress { node, address } => {
+                self.note_fault(
+                    now,
+                    Some(node),
+                    format!("address {address} deleted from the interface"),
+                );
+                if let (Some(i), Ok(a)) = (self.node_id(node), address.parse::<Ipv4Addr>()) {
+                    if let Some(n) = self.nodes.get_mut(i) {
+                        n.stack.remove_address(a);
+                    }
+                }
+            }
+        }
+    }
+
+    fn crash(&mut self, now: Instant, node: usize) {
+        let Some(n) = self.nodes.get_mut(node) else {
+            return;
+        };
+        n.alive = false;
+        n.wake = None;
+        n.frozen_until = None;
+        n.frozen_frames.clear();
+        // A reboot loses the ARP cache, sockets and addresses.
+        let mut stack = Stack::new(
+            n.mac,
+            n.ip.0,
+            n.ip.1,
+            n.stack_seed.wrapping_add(now.as_nanos()),
+            now,
+        );
+        for a in &n.loopback {
+            stack.add_loopback(*a);
+        }
+        n.http = n
+            .http
+            .take()
+            .map(|(p, _)| (p, HttpServer::new(p, &n.name, &mut stack)));
+        n.stack = stack;
+        let name = n.name.clone();
+        if let Role::Router(r) = &mut n.role {
+            r.crash(now, &name, &mut self.timeline);
+        }
+    }
+}
+
+fn describe_link(o: &LinkOptions) -> String {
+    let d = LinkOptions::default();
+    let mut parts = vec![];
+    if o.up != d.up {
+        parts.push(format!("up={}", o.up));
+    }
+    if o.latency != d.latency {
+        parts.push(format!("latency={}", format_duration(o.latency)));
+    }
+    if o.jitter != d.jitter {
+        parts.push(format!("jitter={}", format_duration(o.jitter)));
+    }
+    for (name, v, dv) in [
+        ("loss", o.loss, d.loss),
+        ("loss_out", o.loss_out, d.loss_out),
+        ("loss_in", o.loss_in, d.loss_in),
+        ("duplicate", o.duplicate, d.duplicate),
+        ("reorder", o.reorder, d.reorder),
+    ] {
+        if v != dv {
+            parts.push(format!("{name}={v}"));
+        }
+    }
+    if o.block_vrrp {
+        parts.push("block_vrrp".into());
+    }
+    if o.drop_garp {
+        parts.push("drop_garp".into());
+    }
+    if parts.is_empty() {
+        "(defaults)".into()
+    } else {
+        parts.join(" ")
+    }
+}

@@ -1,0 +1,9 @@
+//! Integration tests of the simulator: scenario files end to end, determinism, tshark as the capture oracle,
+//! host behaviour that smoltcp alone lacks, and fidelity to real keepalived captures.
+
+mod arp_learning;
+mod determinism;
+mod scenario_errors;
+mod split_brain;
+mod tshark;
+mod util;

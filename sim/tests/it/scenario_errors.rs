@@ -1,0 +1,137 @@
+//! A bad scenario file gets file:line:col and exit code 2, never a panic.
+
+use crate::util;
+use sim::scenario;
+use std::path::Path;
+
+fn err(text: &str) -> String {
+    match scenario::parse_str(&util::repo().join("scenarios/bad.ron"), text) {
+        Ok(_) => panic!("should not parse:\n{text}"),
+        Err(e) => e.to_string().replace(
+            &util::repo().join("scenarios").display().to_string(),
+            "scenarios",
+        ),
+    }
+}
+
+const GOOD_HEAD: &str = r#"Scenario(
+    duration: "10s",
+    segments: [(name: "lan")],
+    nodes: [
+        Client(name: "c", segment: "lan", ip: "192.0.2.50/24", target: "192.0.2.100:80"),
+"#;
+
+#[test]
+fn syntax_error_is_located() {
+    assert_eq!(
+        err("Scenario(\n  duration: \"10s\",\n  segments: [(name: \"lan\"]\n)"),
+        "scenarios/bad.ron:3:26: Expected comma"
+    );
+}
+
+#[test]
+fn unknown_field_is_located() {
+    let e = err(&format!("{GOOD_HEAD}    ],\n    colour: \"blue\",\n)"));
+    assert!(e.starts_with("scenarios/bad.ron:7:5: "), "{e}");
+    assert!(e.contains("colour"), "{e}");
+}
+
+#[test]
+fn bad_duration_is_located_and_explained() {
+    let e = err("Scenario(\n    duration: \"10 parsecs\",\n    segments: [],\n    nodes: [],\n)");
+    assert!(e.starts_with("scenarios/bad.ron:2:"), "{e}");
+    assert!(e.contains("invalid duration \"10 parsecs\""), "{e}");
+}
+
+#[test]
+fn unknown_node_in_fault_points_at_the_name() {
+    let e = err(&format!(
+        "{GOOD_HEAD}    ],\n    faults: [(at: \"1s\", fault: Crash(node: \"ghost\"))],\n)"
+    ));
+    assert_eq!(e, "scenarios/bad.ron:7:44: unknown node \"ghost\"");
+}
+
+#[test]
+fn unknown_segment_bad_address_and_missing_config_are_located() {
+    let e = err(
+        r#"Scenario(duration: "1s", segments: [(name: "lan")], nodes: [Host(name: "h", segment: "wan", ip: "192.0.2.1/24")])"#,
+    );
+    assert_eq!(
+        e,
+        "scenarios/bad.ron:1:86: node \"h\": unknown segment \"wan\""
+    );
+    let e = err(
+        r#"Scenario(duration: "1s", segments: [(name: "lan")], nodes: [Host(name: "h", segment: "lan", ip: "192.0.2.300/24")])"#,
+    );
+    assert!(e.contains("invalid address \"192.0.2.300/24\""), "{e}");
+    let e = err(
+        r#"Scenario(duration: "1s", segments: [(name: "lan")], nodes: [Router(name: "r", segment: "lan", ip: "192.0.2.1/24", config: File("nope.conf"))])"#,
+    );
+    assert!(e.starts_with("scenarios/bad.ron:1:"), "{e}");
+    assert!(
+        e.contains("config file") && e.contains("nope.conf not found"),
+        "{e}"
+    );
+}
+
+#[test]
+fn bad_probability_is_rejected() {
+    let e =
+        err(r#"Scenario(duration: "1s", segments: [(name: "lan", link: (loss: 1.5))], nodes: [])"#);
+    assert!(e.contains("link loss = 1.5 is not a probability"), "{e}");
+}
+
+#[test]
+fn keepalived_config_errors_are_reported_with_their_location() {
+    let text = r#"Scenario(duration: "1s", segments: [(name: "lan")], nodes: [
+        Router(name: "r", segment: "lan", ip: "192.0.2.1/24", config: Inline("vrrp_instance VI_1 {\n  virtual_router_id 300\n}\n")),
+    ])"#;
+    let l = scenario::parse_str(&util::repo().join("scenarios/bad.ron"), text).unwrap();
+    let e = match sim::world::World::build(&l, 1) {
+        Ok(_) => panic!("VRID 300 must be rejected"),
+        Err(e) => e.to_string(),
+    };
+    assert!(e.contains("keepalived.conf has errors"), "{e}");
+    assert!(e.contains(":2:"), "the config error carries its line: {e}");
+}
+
+#[test]
+fn binary_exits_2_on_bad_input_and_never_panics() {
+    let dir = util::tempdir("bad-input");
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("garbage.ron", b"\xff\xfe not ron at all".to_vec()),
+        ("empty.ron", vec![]),
+        (
+            "truncated.ron",
+            b"Scenario(duration: \"1s\", segments: [(name: \"lan\"".to_vec(),
+        ),
+    ];
+    for (name, bytes) in cases {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sim"))
+            .arg(&p)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&p.display().to_string()), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sim"))
+        .arg(Path::new("/nonexistent/x.ron"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sim"))
+        .arg(util::repo().join("scenarios/split_brain.ron"))
+        .args(["--seeds", "9..3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
