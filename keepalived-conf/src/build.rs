@@ -1926,6 +1926,42 @@ impl Builder {
                 "logs the warning and ignores the protocol",
             );
         }
+        let by_addr = match &vs.key {
+            VsKey::Addr { .. } => true,
+            VsKey::Fwmark(_) => false,
+            VsKey::Group(g) => self
+                .cfg
+                .virtual_server_groups
+                .iter()
+                .find(|x| &x.name == g)
+                .is_some_and(|x| {
+                    x.entries
+                        .iter()
+                        .any(|e| matches!(e, VsgEntry::Range { .. }))
+                }),
+        };
+        if !vs.real_servers.is_empty() && by_addr && vs.protocol.is_none() {
+            self.warn(
+                "no-protocol",
+                &n.kw.span,
+                format!("virtual server {}: no protocol set - defaulting to UDP", describe_vs(&vs.key)),
+                "logs it and creates a UDP service: TCP clients and TCP health checks of this service get nothing",
+            );
+            if let Some(d) = self.diags.last_mut() {
+                d.help = Some("add `protocol TCP`".into());
+            }
+        }
+        if vs.lb_kind.is_none() && vs.real_servers.iter().any(|r| r.lb_kind.is_none()) {
+            self.warn(
+                "no-lb-kind",
+                &n.kw.span,
+                format!(
+                    "virtual server {}: no forwarding method set, setting default NAT",
+                    describe_vs(&vs.key)
+                ),
+                "logs it and uses NAT",
+            );
+        }
         if vs.real_servers.is_empty() && vs.sorry_server.is_none() {
             self.err(
                 "no-real-servers",
@@ -1946,8 +1982,8 @@ impl Builder {
                 self.err(
                     "lb-kind",
                     &t.span,
-                    format!("unknown forwarding method {other}"),
-                    "ignores it (NAT applies)",
+                    format!("unknown [{other}] routing method (NAT, DR or TUN)"),
+                    "logs \"PARSER : unknown [...] routing method\" and ignores it (NAT applies)",
                 );
                 None
             }

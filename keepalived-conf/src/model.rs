@@ -261,8 +261,25 @@ impl VrrpScript {
                 self.name
             ));
         };
-        // keepalived looks a bare name up in PATH; a simulator treats it as the name given.
-        let found = exists(Path::new(prog));
+        // "</path": keepalived only tests that the file can be opened; it never disables it.
+        if prog.starts_with('<') && prog[1..].trim_start().starts_with('/') {
+            return None;
+        }
+        // A bare name is looked up in keepalived's default PATH.
+        let found = if prog.contains('/') {
+            exists(Path::new(prog))
+        } else {
+            [
+                "/usr/local/sbin",
+                "/usr/local/bin",
+                "/usr/sbin",
+                "/usr/bin",
+                "/sbin",
+                "/bin",
+            ]
+            .iter()
+            .any(|d| exists(&Path::new(d).join(prog)))
+        };
         if found {
             None
         } else {
@@ -521,6 +538,11 @@ pub struct VrrpInstance {
 }
 
 impl VrrpInstance {
+    /// An instance with every keyword unset (what an empty `vrrp_instance NAME {}` block gives).
+    pub fn named(name: String) -> VrrpInstance {
+        VrrpInstance::new(name, Span::default())
+    }
+
     pub(crate) fn new(name: String, span: Span) -> VrrpInstance {
         VrrpInstance {
             name,
