@@ -13,8 +13,14 @@ fn main() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let hour = 3600;
     let cases = [
-        ("2 routers, 1 VRID", bench_scenarios::two_routers(&repo, hour)),
-        ("3 routers, 200 VRIDs", bench_scenarios::many_vrids(&repo, 200, hour)),
+        (
+            "2 routers, 1 VRID",
+            bench_scenarios::two_routers(&repo, hour),
+        ),
+        (
+            "3 routers, 200 VRIDs",
+            bench_scenarios::many_vrids(&repo, 200, hour),
+        ),
     ];
     for (name, loaded) in cases {
         let loaded = match loaded {

@@ -41,7 +41,10 @@ pub fn many_vrids_config(vrids: u8) -> String {
 
 /// 200 VRIDs (or `vrids`) × 3 routers on one segment for `secs` simulated seconds.
 pub fn many_vrids(repo: &Path, vrids: u8, secs: u64) -> Result<Loaded, ScenarioError> {
-    let conf = many_vrids_config(vrids).replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+    let conf = many_vrids_config(vrids)
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n");
     let mut nodes = String::new();
     for (i, prio) in [(1, 150), (2, 100), (3, 50)] {
         let _ = write!(

@@ -402,7 +402,10 @@ impl RouterHost {
             } else {
                 (0, Duration::ZERO)
             };
-            self.by_vrid.entry(config.vrid).or_default().push(self.instances.len());
+            self.by_vrid
+                .entry(config.vrid)
+                .or_default()
+                .push(self.instances.len());
             self.instances.push(Instance {
                 name: inst.name.clone(),
                 lower_prio_garp,
@@ -532,9 +535,15 @@ impl RouterHost {
             return;
         }
         let mut garp_now = vec![];
-        let touched = self.by_vrid.get(&adv.repr.vrid).cloned().unwrap_or_default();
+        let touched = self
+            .by_vrid
+            .get(&adv.repr.vrid)
+            .cloned()
+            .unwrap_or_default();
         for &k in &touched {
-            let Some(inst) = self.instances.get_mut(k) else { continue };
+            let Some(inst) = self.instances.get_mut(k) else {
+                continue;
+            };
             let was_master = inst.router.state() == State::Master;
             let accepted = inst.router.stats().adverts_received;
             inst.router.handle_frame(now, &adv);
@@ -614,7 +623,13 @@ impl RouterHost {
             }
             // Re-indexes k (a timer that stays due would be re-armed by the router in the future).
             self.drain_one(now, k, io);
-            if self.deadline_of.get(k).copied().flatten().is_some_and(|d| d <= now) {
+            if self
+                .deadline_of
+                .get(k)
+                .copied()
+                .flatten()
+                .is_some_and(|d| d <= now)
+            {
                 // The router left a deadline at or before now: stop rather than spin; the driver re-polls.
                 break;
             }
@@ -626,11 +641,7 @@ impl RouterHost {
         if !self.running {
             return None;
         }
-        let r = self
-            .instances
-            .iter_mut()
-            .filter_map(|i| i.router.poll_timeout())
-            .min();
+        let r = self.deadlines.first().map(|d| d.0);
         let s = self
             .pending_scripts
             .iter()
@@ -728,7 +739,11 @@ impl RouterHost {
                 }
             }
         }
-        let next = if self.running { self.instances.get(k).and_then(|i| i.router.poll_timeout()) } else { None };
+        let next = if self.running {
+            self.instances.get(k).and_then(|i| i.router.poll_timeout())
+        } else {
+            None
+        };
         if let Some(slot) = self.deadline_of.get_mut(k) {
             if *slot != next {
                 if let Some(old) = *slot {
