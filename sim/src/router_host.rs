@@ -409,6 +409,11 @@ impl RouterHost {
         Ok(())
     }
 
+    /// The keepalived configuration this host runs.
+    pub fn keepalived_config(&self) -> &KaConfig {
+        &self.ka
+    }
+
     /// Facts about each instance.
     pub fn info(&self) -> Vec<InstanceInfo> {
         self.instances
