@@ -413,7 +413,7 @@ impl World {
             if let Some(f) = &frame {
                 let is_vrrp = FrameKind::of(f).vrrp;
                 match role {
-                    Role::Router(r) if is_vrrp => {
+                    Role::Router(r) if is_vrrp && r.is_running() => {
                         let mut io = RouterIo {
                             stack,
                             out: &mut out,
@@ -720,6 +720,12 @@ impl World {
                     self.crash(now, i);
                 }
             }
+            Fault::Kill { node } => {
+                self.note_fault(now, Some(node), "keepalived killed (SIGKILL)".into());
+                if let Some(i) = self.node_id(node) {
+                    self.with_router(now, i, |r, now, io| r.kill(now, io));
+                }
+            }
             Fault::Restart { node } | Fault::Start { node } => {
                 self.note_fault(
                     now,
@@ -818,7 +824,7 @@ impl World {
         let inj = |d: String| FaultInjected { description: d };
         let heal = |d: String| FaultHealed { description: d };
         let (node, kind) = match fault {
-            Fault::Crash { node } => (self.node_id(node), NodeCrash),
+            Fault::Crash { node } | Fault::Kill { node } => (self.node_id(node), NodeCrash),
             Fault::Stop { node } => (self.node_id(node), NodeStop),
             Fault::Restart { .. } | Fault::Start { .. } => return,
             Fault::BlockVrrp { nodes } => {
