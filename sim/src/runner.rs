@@ -63,7 +63,7 @@ pub fn run(loaded: &Loaded, seed: u64) -> Result<RunResult, ScenarioError> {
         match (v, e) {
             (Some(v), _) => verdicts.push(v),
             (None, Expectation::CaptureConforms { profile, expected }) => verdicts.push(
-                capture_conforms(&out.capture, &out.events, profile, expected),
+                capture_conforms(&out.capture, &out.events, &out.configs, profile, expected),
             ),
             (None, _) => {}
         }
@@ -121,6 +121,7 @@ fn to_json<T: serde::Serialize>(v: &T) -> Vec<u8> {
 pub fn capture_conforms(
     capture: &[u8],
     events: &[conformance::Event],
+    configs: &[(std::net::IpAddr, keepalived_conf::Config)],
     profile: &str,
     expected: &[String],
 ) -> Verdict {
@@ -141,6 +142,7 @@ pub fn capture_conforms(
     };
     let opts = conformance::CheckOptions {
         profile: p,
+        configs: configs.to_vec(),
         events: events.to_vec(),
     };
     match conformance::check_bytes("capture.pcapng", capture, &opts) {

@@ -87,6 +87,8 @@ pub struct RunOutput {
     pub duration: Duration,
     /// Node starts, stops, crashes and faults, for the conformance checker.
     pub events: Vec<conformance::Event>,
+    /// Each router's keepalived config by the address its adverts come from, for the conformance checker.
+    pub configs: Vec<(std::net::IpAddr, keepalived_conf::Config)>,
 }
 
 /// The world of one run.
@@ -273,9 +275,11 @@ impl World {
         let frames = self.capture.frames();
         let end = self.end;
         let mut routers = BTreeMap::new();
+        let mut configs = vec![];
         for n in &self.nodes {
             if let Role::Router(r) = &n.role {
                 routers.insert(n.name.clone(), r.info());
+                configs.push((std::net::IpAddr::V4(n.ip.0), r.keepalived_config().clone()));
             }
         }
         let capture = match self.capture.into_bytes() {
@@ -302,6 +306,7 @@ impl World {
             routers,
             duration: end - Instant::ZERO,
             events: self.conf_events,
+            configs,
         }
     }
 
@@ -408,7 +413,7 @@ impl World {
             if let Some(f) = &frame {
                 let is_vrrp = FrameKind::of(f).vrrp;
                 match role {
-                    Role::Router(r) if is_vrrp => {
+                    Role::Router(r) if is_vrrp && r.is_running() => {
                         let mut io = RouterIo {
                             stack,
                             out: &mut out,
@@ -715,6 +720,12 @@ impl World {
                     self.crash(now, i);
                 }
             }
+            Fault::Kill { node } => {
+                self.note_fault(now, Some(node), "keepalived killed (SIGKILL)".into());
+                if let Some(i) = self.node_id(node) {
+                    self.with_router(now, i, |r, now, io| r.kill(now, io));
+                }
+            }
             Fault::Restart { node } | Fault::Start { node } => {
                 self.note_fault(
                     now,
@@ -813,7 +824,7 @@ impl World {
         let inj = |d: String| FaultInjected { description: d };
         let heal = |d: String| FaultHealed { description: d };
         let (node, kind) = match fault {
-            Fault::Crash { node } => (self.node_id(node), NodeCrash),
+            Fault::Crash { node } | Fault::Kill { node } => (self.node_id(node), NodeCrash),
             Fault::Stop { node } => (self.node_id(node), NodeStop),
             Fault::Restart { .. } | Fault::Start { .. } => return,
             Fault::BlockVrrp { nodes } => {
