@@ -3,6 +3,7 @@
 
 mod arp_learning;
 mod determinism;
+mod fidelity;
 mod scenario_errors;
 mod split_brain;
 mod tshark;

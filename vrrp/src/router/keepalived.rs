@@ -34,6 +34,12 @@ pub const DEVIATIONS: &[Deviation] = &[
         reason: "visible in every capture in pcaps/keepalived (5 GARPs at takeover, 5 more after 5.0 s)",
     },
     Deviation {
+        id: "garp-lower-prio",
+        rfc: "RFC 5798 §6.4.3: a master discards a lower-priority advert",
+        keepalived: "garp_lower_prio_repeat gratuitous ARPs per VIP on such an advert, again after garp_lower_prio_delay (defaults: garp_master_repeat, garp_master_delay)",
+        reason: "moves clients back to the real master after a split brain heals",
+    },
+    Deviation {
         id: "real-mac",
         rfc: "RFC 5798 §7.2/§7.3: adverts and ARP use the virtual MAC 00-00-5E-00-01-{VRID}",
         keepalived: "without use_vmac, adverts, GARPs and ARP replies come from the interface MAC",

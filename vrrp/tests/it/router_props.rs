@@ -11,6 +11,13 @@ use vrrp::wire::{Auth, Version, VrrpRepr};
 
 use crate::rig::*;
 
+fn cases_or(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 fn arb_mode() -> impl Strategy<Value = Mode> {
     prop_oneof![
         Just(Mode::Rfc3768),
@@ -21,7 +28,8 @@ fn arb_mode() -> impl Strategy<Value = Mode> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+    // 128 cases by default; PROPTEST_CASES raises it for long runs.
+    #![proptest_config(ProptestConfig::with_cases(cases_or(128)))]
 
     #[test]
     fn lossless_pair_converges_to_one_master(
@@ -125,7 +133,7 @@ fn check_invariants(r: &Router) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig::with_cases(cases_or(256)))]
 
     #[test]
     fn arbitrary_inputs_never_panic_and_keep_invariants(

@@ -76,7 +76,10 @@ fn endpoints(family: Family) -> (IpAddr, IpAddr) {
 
 proptest! {
     #[test]
-    fn emit_then_parse_is_identity(repr in arb_repr(), rfc9568 in any::<bool>()) {
+    fn emit_then_parse_is_identity(
+        repr in arb_repr(), rfc9568 in any::<bool>(), vlan in proptest::option::of(0u16..4096),
+        pad_to_60 in any::<bool>(),
+    ) {
         let form = if rfc9568 { ChecksumForm::Rfc9568 } else { ChecksumForm::Rfc5798 };
         let family = repr.family();
         let (s, d) = endpoints(family);
@@ -89,11 +92,19 @@ proptest! {
         // The same through a whole Ethernet frame.
         let mut f = AdvertFrame::multicast([2, 0, 0, 0, 0, 1], s);
         f.checksum_form = form;
-        let built = f.build(&repr).unwrap();
+        f.vlan = vlan;
+        let mut built = f.build(&repr).unwrap();
+        prop_assert_eq!(built.len(), f.frame_len(&repr));
+        if pad_to_60 && built.len() < 60 {
+            // Ethernet minimum-size padding must be ignored.
+            built.resize(60, 0);
+        }
         let parsed = frame::parse(&built).unwrap();
-        prop_assert_eq!(parsed.repr, repr);
-        prop_assert!(parsed.checksum.is_some());
+        prop_assert_eq!(&parsed.repr, &repr);
+        prop_assert_eq!(parsed.checksum, Some(form).filter(|_| repr.version == Version::V3 && family == Family::V4).or(Some(ChecksumForm::Rfc5798)));
         prop_assert_eq!(parsed.ttl, 255);
+        prop_assert_eq!(parsed.vlan, vlan);
+        prop_assert_eq!(parsed.to_advert_frame().build(&repr).unwrap(), f.build(&repr).unwrap());
     }
 
     #[test]
