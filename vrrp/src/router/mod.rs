@@ -348,6 +348,11 @@ impl Router {
             State::Master => self.master_rx(now, src_ip, repr),
             State::Initialize | State::Fault => {}
         }
+        // A learned interval of 0 (v3, accepted by RFC 5798 and keepalived) gives a zero
+        // Master_Down_Interval: the timer is due now, so run it now.
+        if self.poll_timeout().is_some_and(|t| t <= now) {
+            self.handle_timeout(now);
+        }
     }
 
     // ----- sync-group hooks (used by SyncGroup) -----

@@ -237,8 +237,8 @@ pub enum Transmit {
 
 impl Transmit {
     /// Builds the Ethernet frame. `interface_mac` resolves [`SrcMac::Interface`]; `dst_mac` is
-    /// needed only for unicast adverts (the caller's ARP/ND result); multicast and broadcast
-    /// destinations are derived.
+    /// needed only for unicast adverts (the caller's ARP/ND result; `None` falls back to
+    /// broadcast); multicast and broadcast destinations are derived.
     pub fn build_frame(
         &self,
         interface_mac: MacAddr,
