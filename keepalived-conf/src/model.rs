@@ -165,6 +165,17 @@ impl Script {
     }
 }
 
+/// Whether a script's first word is shell syntax rather than a program name (`[[`, `&&`,
+/// `a|b`, `x>y`, `$(...)`, `(`, `{`, `!`, ...): keepalived 2.x execs that word and fails.
+pub fn is_shell_word(prog: &str) -> bool {
+    prog.starts_with("[[")
+        || prog.starts_with(['(', '{', '!'])
+        || ["&&", "||", "|", ";", ">", "$(", "`", "="]
+            .iter()
+            .any(|t| prog.contains(t))
+        || (prog.starts_with('<') && !prog[1..].trim_start().starts_with('/'))
+}
+
 /// Splits a keepalived script command line into argv (keepalived's `'`/`"` quoting, `\` escape).
 pub fn split_command(cmd: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -264,6 +275,13 @@ impl VrrpScript {
         // "</path": keepalived only tests that the file can be opened; it never disables it.
         if prog.starts_with('<') && prog[1..].trim_start().starts_with('/') {
             return None;
+        }
+        // Shell syntax is never a program, whatever the file system holds.
+        if is_shell_word(prog) {
+            return Some(format!(
+                "Disabling track script {} since not found/accessible",
+                self.name
+            ));
         }
         // A bare name is looked up in keepalived's default PATH.
         let found = if prog.contains('/') {
