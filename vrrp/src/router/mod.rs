@@ -348,6 +348,11 @@ impl Router {
             State::Master => self.master_rx(now, src_ip, repr),
             State::Initialize | State::Fault => {}
         }
+        // A learned interval of 0 (v3, accepted by RFC 5798 and keepalived) gives a zero
+        // Master_Down_Interval: the timer is due now, so run it now.
+        if self.poll_timeout().is_some_and(|t| t <= now) {
+            self.handle_timeout(now);
+        }
     }
 
     // ----- sync-group hooks (used by SyncGroup) -----
@@ -659,7 +664,11 @@ impl Router {
         } else {
             self.cfg.unicast_peers.clone()
         };
-        let src_mac = self.src_mac();
+        let src_mac = if self.cfg.vmac_xmit_base {
+            SrcMac::Interface
+        } else {
+            self.src_mac()
+        };
         for dst_ip in dsts {
             self.ipv4_id = self.ipv4_id.wrapping_add(1);
             if self.ipv4_id == 0 {
@@ -758,6 +767,9 @@ impl Router {
         }
         if mode == Mode::Keepalived && dst_ip.is_multicast() == unicast {
             return Err(Discard::CastMismatch);
+        }
+        if unicast && self.cfg.check_unicast_src && !self.cfg.unicast_peers.contains(&src_ip) {
+            return Err(Discard::UnknownPeer);
         }
         let list_matches = self.address_list_matches(repr);
         match mode {
