@@ -223,7 +223,14 @@ impl Router {
         }
         self.recompute_priority(now);
         if self.is_faulty() {
-            self.set_state(State::Fault, Reason::TrackFault);
+            let reason = if !self.interface_up {
+                Reason::InterfaceDown
+            } else if self.track_fault {
+                Reason::TrackFault
+            } else {
+                Reason::SyncGroup
+            };
+            self.set_state(State::Fault, reason);
             return;
         }
         if self.starts_as_owner() {
