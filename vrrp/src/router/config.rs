@@ -108,6 +108,12 @@ pub struct RouterConfig {
     pub accept_mode: bool,
     /// Send from the virtual MAC (RFC) instead of the interface MAC (keepalived default).
     pub use_vmac: bool,
+    /// keepalived `vmac_xmit_base`: with `use_vmac`, adverts still leave from the interface MAC
+    /// (gratuitous ARPs keep the virtual MAC).
+    pub vmac_xmit_base: bool,
+    /// keepalived `check_unicast_src`: in unicast mode, discard adverts whose source is not one
+    /// of `unicast_peers`.
+    pub check_unicast_src: bool,
     /// keepalived `unicast_peer`: send adverts to each of these instead of the multicast
     /// group, and expect unicast adverts.
     pub unicast_peers: Vec<IpAddr>,
@@ -215,6 +221,8 @@ impl RouterConfig {
             preempt_delay: Duration::ZERO,
             accept_mode: accept,
             use_vmac,
+            vmac_xmit_base: false,
+            check_unicast_src: false,
             unicast_peers: Vec::new(),
             mcast_dst: None,
             garp_master_delay: garp_delay,

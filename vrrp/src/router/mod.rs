@@ -223,7 +223,14 @@ impl Router {
         }
         self.recompute_priority(now);
         if self.is_faulty() {
-            self.set_state(State::Fault, Reason::TrackFault);
+            let reason = if !self.interface_up {
+                Reason::InterfaceDown
+            } else if self.track_fault {
+                Reason::TrackFault
+            } else {
+                Reason::SyncGroup
+            };
+            self.set_state(State::Fault, reason);
             return;
         }
         if self.starts_as_owner() {
@@ -664,7 +671,11 @@ impl Router {
         } else {
             self.cfg.unicast_peers.clone()
         };
-        let src_mac = self.src_mac();
+        let src_mac = if self.cfg.vmac_xmit_base {
+            SrcMac::Interface
+        } else {
+            self.src_mac()
+        };
         for dst_ip in dsts {
             self.ipv4_id = self.ipv4_id.wrapping_add(1);
             if self.ipv4_id == 0 {
@@ -763,6 +774,9 @@ impl Router {
         }
         if mode == Mode::Keepalived && dst_ip.is_multicast() == unicast {
             return Err(Discard::CastMismatch);
+        }
+        if unicast && self.cfg.check_unicast_src && !self.cfg.unicast_peers.contains(&src_ip) {
+            return Err(Discard::UnknownPeer);
         }
         let list_matches = self.address_list_matches(repr);
         match mode {

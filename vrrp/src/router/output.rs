@@ -103,6 +103,8 @@ pub enum Discard {
     LocalOwner,
     /// Unicast configured but multicast received, or the reverse (keepalived).
     CastMismatch,
+    /// keepalived `check_unicast_src`: the source is not a configured unicast peer.
+    UnknownPeer,
     /// A lower-priority advert that the state machine discards (preempting backup, master).
     LowerPriority,
 }
@@ -125,6 +127,7 @@ impl Discard {
             Discard::FirstNotLinkLocal => "first_not_link_local",
             Discard::LocalOwner => "local_owner",
             Discard::CastMismatch => "cast_mismatch",
+            Discard::UnknownPeer => "unknown_peer",
             Discard::LowerPriority => "lower_priority",
         }
     }
