@@ -661,7 +661,22 @@ impl Ipvs {
     /// A packet from a client towards a virtual service (`ip_vs_in`).
     pub fn process_inbound(&mut self, now: Instant, pkt: &PacketInfo) -> Verdict {
         if let Some(&id) = self.in_index.get(&(pkt.proto, pkt.src, pkt.dst)) {
-            return self.existing_conn(now, id, pkt, Direction::Input);
+            // conn_reuse_mode 1 (the default): a fresh SYN for a connection in TIME_WAIT or CLOSE
+            // expires the old entry and is scheduled anew (`is_new_conn_expected`).
+            let reuse = pkt.proto == Protocol::Tcp
+                && pkt.tcp.syn
+                && !pkt.tcp.ack
+                && !pkt.tcp.rst
+                && self.conns.get(&id).is_some_and(|c| {
+                    matches!(
+                        c.tcp_state,
+                        Some(TcpState::TimeWait) | Some(TcpState::Close)
+                    )
+                });
+            if !reuse {
+                return self.existing_conn(now, id, pkt, Direction::Input);
+            }
+            self.remove_conn(id, true);
         }
         let Some(key) = self.find_service(pkt) else {
             return Verdict::NotIpvs;
