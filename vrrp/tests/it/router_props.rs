@@ -38,11 +38,20 @@ proptest! {
         preempt1 in any::<bool>(), preempt2 in any::<bool>(),
         start2_ms in prop_oneof![Just(0u64), 0u64..5000], latency_us in 0u64..5000,
         adver_cs in prop_oneof![Just(100u64), Just(200), Just(30)],
+        ipv6 in any::<bool>(),
     ) {
         let p2 = if same { p1 } else { p2 };
         let p1 = if owner { 255 } else { p1 };
         let mk = |me: u8, p: u8, preempt: bool| {
-            let mut c = cfg(mode, me, p);
+            let mut c = if ipv6 {
+                // IPv6 needs VRRPv3 (RFC 3768 is IPv4-only), so rfc3768 falls back to rfc5798.
+                let m = if mode == Mode::Rfc3768 { Mode::Rfc5798 } else { mode };
+                let mut c = RouterConfig::new(m, 7, ll6(u16::from(me)), vec![ll6(0x100)]);
+                c.priority = p;
+                c
+            } else {
+                cfg(mode, me, p)
+            };
             c.preempt = preempt;
             c.adver_int = Duration::from_centis(adver_cs);
             if c.version == Version::V2 {
