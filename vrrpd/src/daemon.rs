@@ -124,6 +124,14 @@ impl<I: VrrpIo> Daemon<I> {
         let now = self.now();
         for i in 0..self.insts.len() {
             let inst = &mut self.insts[i];
+            // keepalived removes its VIPs at start-up: a crashed predecessor may have left them.
+            let vips: Vec<_> = inst.spec.vips.iter().map(|v| v.addr).collect();
+            if let Err(e) = self.io.set_addresses(&inst.spec, false, &vips) {
+                log::log(
+                    Level::Warn,
+                    &format!("{}: removing stale VIPs: {e}", inst.spec.name),
+                );
+            }
             log::log(
                 Level::Info,
                 &format!(
