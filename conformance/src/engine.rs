@@ -276,6 +276,8 @@ struct Source {
     was_master: bool,
     addrs: Vec<u8>,
     sent_255: bool,
+    /// Times of its priority-0 adverts (bounded), for the graceful-stop event check.
+    resign_times: Vec<i64>,
 }
 
 #[derive(Default)]
@@ -952,6 +954,9 @@ impl<'o> Engine<'o> {
         if a.kind != 1 {
             return;
         }
+        if !self.opts.configs.is_empty() {
+            self.config_checks(no, ts, ri, &a, ip.src);
+        }
         self.sequence(no, ts, ri, &a, &ip, d.eth_src, csum);
     }
 
@@ -1003,6 +1008,7 @@ impl<'o> Engine<'o> {
                     was_master: false,
                     addrs: Vec::new(),
                     sent_255: false,
+                    resign_times: Vec::new(),
                 });
                 rt.sources.len() - 1
             }
@@ -1150,6 +1156,9 @@ impl<'o> Engine<'o> {
             }
             let s = &mut rt.sources[si];
             s.resigned_ns = Some(ts);
+            if s.resign_times.len() < 256 {
+                s.resign_times.push(ts);
+            }
             s.last_ns = ts;
             s.last_frame = no;
             s.last_priority = 0;
@@ -1267,6 +1276,19 @@ impl<'o> Engine<'o> {
                 } else {
                     let old_prio = p_regular_prio.unwrap_or(p_prio) as i64;
                     let beats = prio_b > old_prio || (prio_b == old_prio && ip.src > p_ip);
+                    // RFC 3768 §6.4.2 / RFC 5798 §6.4.2: with Preempt_Mode False a backup never takes over from a
+                    // live master (the owner always preempts).
+                    let nopreempt = Self::instance(self.opts, ip.src, key.v6, key.vrid)
+                        .and_then(|(_, i)| i)
+                        .is_some_and(|i| i.nopreempt && i.effective_priority() != 255);
+                    if beats && nopreempt && gap <= p_interval + eps(p_interval) {
+                        self.findings.emit(id("V2-SEQ-10", "V3-SEQ-08"), r, si as u64, all(E), no, ts, || {
+                            format!(
+                                "{} (priority {prio_b}) took over from {p_ip}, whose adverts were on time, although its config says nopreempt",
+                                ip.src
+                            )
+                        });
+                    }
                     if !beats && gap < mdi - e {
                         // RFC 3768 §6.1 / RFC 5798 §6.4.2: Master_Down_Interval must expire first.
                         self.findings.emit(id("V2-SEQ-03", "V3-SEQ-02"), r, si as u64, all(E), no, ts, || {
@@ -1492,6 +1514,108 @@ impl<'o> Engine<'o> {
             o.sources.insert(ip.src);
             for &(_, wip, _, _, _) in &others {
                 o.sources.insert(wip);
+            }
+        }
+    }
+
+    /// The configured instance of `src` for this router, if a config was given for `src`.
+    fn instance(
+        opts: &CheckOptions,
+        src: IpAddr,
+        v6: bool,
+        vrid: u8,
+    ) -> Option<(
+        &keepalived_conf::Config,
+        Option<&keepalived_conf::VrrpInstance>,
+    )> {
+        let (_, cfg) = opts.configs.iter().find(|(ip, _)| *ip == src)?;
+        let inst = cfg
+            .vrrp_instances
+            .iter()
+            .find(|i| i.virtual_router_id == Some(vrid) && i.is_ipv6() == v6);
+        Some((cfg, inst))
+    }
+
+    /// The checklist's `cfg` items for one advert (configs given with `--config SRC_IP=FILE`).
+    fn config_checks(&mut self, no: u64, ts: i64, ri: usize, a: &Advert<'_>, src: IpAddr) {
+        let key = self.routers[ri].key;
+        let v3 = a.version == 3;
+        let id = |v2: &'static str, v3id: &'static str| if v3 { v3id } else { v2 };
+        let opts = self.opts;
+        let Some((cfg, inst)) = Self::instance(opts, src, key.v6, key.vrid) else {
+            return;
+        };
+        let r = Some(ri);
+        let sd = src_disc(src);
+        let Some(inst) = inst else {
+            // RFC 3768 §5.3.3 / RFC 5798 §5.2.3: the VRID must be one the sender is configured for.
+            self.findings.emit(id("V2-PKT-09", "V3-PKT-10"), r, sd ^ 7, all(E), no, ts, || {
+                format!("{src} advertises VRID {} but its config has no {} vrrp_instance with that virtual_router_id", key.vrid, if key.v6 { "IPv6" } else { "IPv4" })
+            });
+            return;
+        };
+        let g = &cfg.global_defs;
+        let name = inst.name.clone();
+        let want_v = inst.effective_version(g);
+        if want_v != a.version {
+            self.findings.emit(id("V2-PKT-07", "V3-PKT-08"), r, sd ^ 8, all(E), no, ts, || {
+                format!("{src} sends VRRPv{} but vrrp_instance {name} is configured for version {want_v}", a.version)
+            });
+        }
+        let want_int = inst.effective_advert_int(g).as_nanos() as i64;
+        if want_int != a.interval_ns && a.interval_ns != 0 {
+            // v2 receivers discard a mismatch (MUST, §7.1); v3 receivers only log it.
+            let sev = if v3 { all(W) } else { all(E) };
+            self.findings.emit(id("V2-PKT-14", "V3-PKT-14"), r, sd ^ 9, sev, no, ts, || {
+                format!(
+                    "{src} advertises an interval of {:.0} ms but vrrp_instance {name} has advert_int {:.0} ms",
+                    ms(a.interval_ns),
+                    ms(want_int)
+                )
+            });
+        }
+        let owner = inst.effective_priority() == 255;
+        if a.priority != 0 && owner != (a.priority == 255) {
+            self.findings.emit(id("V2-PKT-10", "V3-PKT-11"), r, sd ^ 10, all(E), no, ts, || {
+                if owner {
+                    format!("{src} is configured as address owner (priority 255, {name}) but advertises priority {}", a.priority)
+                } else {
+                    format!("{src} advertises priority 255 but {name} is not the address owner (priority {})", inst.effective_priority())
+                }
+            });
+        }
+        let mut want: Vec<IpAddr> = inst.virtual_ipaddress.iter().map(|v| v.addr).collect();
+        let mut have: Vec<IpAddr> = a.addresses().collect();
+        want.sort();
+        have.sort();
+        if want != have && a.priority != 0 {
+            let fmt = |v: &[IpAddr]| {
+                v.iter()
+                    .map(|x| x.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            self.findings.emit(
+                id("V2-PKT-16", "V3-PKT-18"),
+                r,
+                sd ^ 11,
+                all(W),
+                no,
+                ts,
+                || {
+                    format!(
+                        "{src} advertises [{}] but vrrp_instance {name} has virtual_ipaddress [{}]",
+                        fmt(&have),
+                        fmt(&want)
+                    )
+                },
+            );
+        }
+        if let Some(cfg_src) = inst.unicast_src_ip.or(inst.mcast_src_ip) {
+            if cfg_src != src {
+                self.findings.emit(id("V2-PKT-05", "V3-PKT-05"), r, sd ^ 12, all(E), no, ts, || {
+                    format!("{src} sends adverts but vrrp_instance {name} is configured to send from {cfg_src}")
+                });
             }
         }
     }
@@ -1778,6 +1902,156 @@ impl<'o> Engine<'o> {
         }
     }
 
+    /// Checks over all configs: equal backup priorities (V3-SEQ-19), configs whose source never advertised
+    /// (CFG-01).
+    fn config_cross_checks(&mut self, first: i64) {
+        let configs = &self.opts.configs;
+        let mut seen: BTreeMap<(bool, u8), Vec<(IpAddr, u8)>> = BTreeMap::new();
+        for (ip, cfg) in configs {
+            for inst in &cfg.vrrp_instances {
+                if let Some(vrid) = inst.virtual_router_id {
+                    seen.entry((inst.is_ipv6(), vrid))
+                        .or_default()
+                        .push((*ip, inst.effective_priority()));
+                }
+            }
+            let advertised = self
+                .routers
+                .iter()
+                .any(|r| r.sources.iter().any(|s| s.ip == *ip));
+            if !advertised {
+                let ip = *ip;
+                self.findings
+                    .emit("CFG-01", None, src_disc(ip), all(N), 0, first, || {
+                        format!(
+                            "a config was given for {ip} but no advert from {ip} is in the capture"
+                        )
+                    });
+            }
+        }
+        for ((v6, vrid), members) in seen {
+            for (i, (a, pa)) in members.iter().enumerate() {
+                for (b, pb) in &members[i + 1..] {
+                    if pa == pb && *pa != 255 {
+                        let ri = self
+                            .routers
+                            .iter()
+                            .position(|r| r.key.v6 == v6 && r.key.vrid == vrid);
+                        let (a, b, p) = (*a, *b, *pa);
+                        self.findings.emit("V3-SEQ-19", ri, src_disc(a) ^ src_disc(b), all(W), 0, first, || {
+                            format!("{a} and {b} are both configured with priority {p} for VRID {vrid}: equal backups can take over together")
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// Checks that need the simulator's events: graceful stop of a master (V2-SEQ-06 / V3-SEQ-04), owner
+    /// and non-owner startup (V2-SEQ-11 / V3-SEQ-10, V2-SEQ-12 / V3-SEQ-11).
+    fn event_checks(&mut self) {
+        let events = &self.opts.events;
+        let mut out: Vec<(&'static str, usize, u64, u64, i64, String)> = Vec::new();
+        for ev in events {
+            let t = ev.time_ns;
+            for (ri, rt) in self.routers.iter().enumerate() {
+                let v3 = rt.version == 3;
+                for (si, s) in rt.sources.iter().enumerate() {
+                    if !ev.addresses.contains(&s.ip) {
+                        continue;
+                    }
+                    let e = eps(s.interval_ns);
+                    match ev.kind {
+                        EventKind::NodeStop => {
+                            let was_master = rt.epochs.iter().any(|ep| {
+                                ep.src == si
+                                    && ep.first_ns <= t
+                                    && t <= ep.last_ns + s.interval_ns + e
+                            });
+                            let sent = s
+                                .resign_times
+                                .iter()
+                                .any(|&r| r >= t - e && r <= t + SECOND);
+                            if was_master && !sent {
+                                out.push((
+                                    if v3 { "V3-SEQ-04" } else { "V2-SEQ-06" },
+                                    ri,
+                                    si as u64 | 1 << 40,
+                                    0,
+                                    t,
+                                    format!(
+                                        "{} ({}) was master when it was stopped gracefully but sent no priority-0 advert",
+                                        ev.node, s.ip
+                                    ),
+                                ));
+                            }
+                        }
+                        EventKind::NodeStart => {
+                            let Some(ep) =
+                                rt.epochs.iter().find(|ep| ep.src == si && ep.first_ns >= t)
+                            else {
+                                continue;
+                            };
+                            let prio = ep
+                                .priority_list()
+                                .into_iter()
+                                .filter(|p| *p != 0)
+                                .max()
+                                .unwrap_or(100) as i64;
+                            let delay = ep.first_ns - t;
+                            if prio == 255 {
+                                if delay > e {
+                                    out.push((
+                                        if v3 { "V3-SEQ-10" } else { "V2-SEQ-11" },
+                                        ri,
+                                        si as u64 | 2 << 40,
+                                        ep.first_frame,
+                                        ep.first_ns,
+                                        format!(
+                                            "address owner {} ({}) sent its first advert {:.1} ms after it started; the owner becomes master at once",
+                                            ev.node,
+                                            s.ip,
+                                            ms(delay)
+                                        ),
+                                    ));
+                                }
+                            } else {
+                                let a = s.interval_ns;
+                                let skew = if v3 {
+                                    (256 - prio) * a / 256
+                                } else {
+                                    (256 - prio) * SECOND / 256
+                                };
+                                let mdi = 3 * a + skew;
+                                if delay < mdi - e {
+                                    out.push((
+                                        if v3 { "V3-SEQ-11" } else { "V2-SEQ-12" },
+                                        ri,
+                                        si as u64 | 3 << 40,
+                                        ep.first_frame,
+                                        ep.first_ns,
+                                        format!(
+                                            "{} ({}, priority {prio}) advertised {:.1} ms after it started, before Master_Down_Interval ({:.1} ms)",
+                                            ev.node,
+                                            s.ip,
+                                            ms(delay),
+                                            ms(mdi)
+                                        ),
+                                    ));
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        for (rule, ri, disc, frame, ts, msg) in out {
+            self.findings
+                .emit(rule, Some(ri), disc, all(E), frame, ts, || msg);
+        }
+    }
+
     /// Chooses the concrete profile of a router, with reasons when `auto` chose it.
     fn resolve(&self, rt: &Router) -> (P, Vec<String>) {
         let explicit = |p: P| (p, Vec::new());
@@ -1919,6 +2193,8 @@ impl<'o> Engine<'o> {
                 .emit(rule, Some(ri), 77, all(E), frame, first, || msg);
         }
 
+        self.config_cross_checks(first);
+        self.event_checks();
         let mut order: Vec<usize> = (0..self.routers.len()).collect();
         order.sort_by_key(|&i| {
             let k = self.routers[i].key;
@@ -2063,10 +2339,16 @@ impl<'o> Engine<'o> {
         let mut not_checked = Vec::new();
         for rule in RULES {
             let reason = match rule.coverage {
-                Coverage::Config => Some(format!(
-                    "needs --config SRC_IP=keepalived.conf for the configured part; {}",
-                    rule.how
-                )),
+                Coverage::Config => {
+                    if self.opts.configs.is_empty() {
+                        Some(format!(
+                            "needs --config SRC_IP=keepalived.conf for the configured part; {}",
+                            rule.how
+                        ))
+                    } else {
+                        None
+                    }
+                }
                 Coverage::Events => {
                     if self.opts.events.is_empty() {
                         Some(format!(

@@ -118,6 +118,9 @@ pub struct Event {
 pub struct CheckOptions {
     /// Profile; `Auto` by default.
     pub profile: Profile,
+    /// Configs by the source address their router sends adverts from (`--config SRC_IP=FILE`); enables
+    /// the checklist's `cfg` items.
+    pub configs: Vec<(IpAddr, keepalived_conf::Config)>,
     /// The simulator's event log (empty for a bare capture).
     pub events: Vec<Event>,
 }

@@ -49,6 +49,9 @@ enum Cmd {
         /// Profile; `auto` chooses per virtual router and says why.
         #[arg(long, value_enum, default_value = "auto")]
         profile: ProfileArg,
+        /// `SRC_IP=keepalived.conf`: the config of the router sending adverts from SRC_IP (repeatable).
+        #[arg(long = "config", value_name = "SRC_IP=FILE")]
+        configs: Vec<String>,
     },
 }
 
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
             files,
             format,
             profile,
+            configs,
         } => {
             let profile = match profile {
                 ProfileArg::Auto => Profile::Auto,
@@ -74,8 +78,33 @@ fn main() -> ExitCode {
                 ProfileArg::Rfc9568 => Profile::Rfc9568,
                 ProfileArg::Keepalived => Profile::Keepalived,
             };
+            let mut parsed = Vec::new();
+            for c in &configs {
+                let Some((ip, path)) = c.split_once('=') else {
+                    eprintln!("error: --config {c}: expected SRC_IP=FILE");
+                    return ExitCode::from(2);
+                };
+                let Ok(ip) = ip.trim().parse::<std::net::IpAddr>() else {
+                    eprintln!("error: --config {c}: {ip} is not an IP address");
+                    return ExitCode::from(2);
+                };
+                let p = keepalived_conf::parse_file(
+                    std::path::Path::new(path),
+                    &keepalived_conf::ParseOptions::default(),
+                );
+                if p.has_errors() {
+                    // The config is still used for what it does say; keepalived would refuse the errors.
+                    eprintln!("warning: {path} has errors:\n{}", p.render_diagnostics());
+                }
+                if p.config.vrrp_instances.is_empty() {
+                    eprintln!("error: --config {c}: {path} has no vrrp_instance");
+                    return ExitCode::from(2);
+                }
+                parsed.push((ip, p.config));
+            }
             let opts = CheckOptions {
                 profile,
+                configs: parsed,
                 ..CheckOptions::default()
             };
             let mut reports: Vec<Report> = Vec::new();

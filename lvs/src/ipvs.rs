@@ -743,8 +743,14 @@ impl Ipvs {
 
     /// set_tcp_state + the per-packet timer refresh of `ip_vs_conn_put`.
     fn transition(&mut self, now: Instant, id: ConnId, flags: TcpFlags, dir: Direction) {
-        let settings = self.settings.clone();
-        let Some(c) = self.conns.get_mut(&id) else {
+        // Disjoint field borrows: the settings are read while a connection and a destination change.
+        let Ipvs {
+            settings,
+            conns,
+            services,
+            ..
+        } = self;
+        let Some(c) = conns.get_mut(&id) else {
             return;
         };
         let timeout = match c.proto {
@@ -767,15 +773,13 @@ impl Ipvs {
                 // No flag at all: the kernel moves to CLOSE.
                 let new = tcp_state_idx(flags).map_or(TcpState::Close, |i| table[i][cur.index()]);
                 if new != cur {
-                    let (service, dest, inactive) = (c.service, c.dest, c.inactive);
-                    let becomes_inactive = !inactive && new != TcpState::Established;
-                    let becomes_active = inactive && new == TcpState::Established;
+                    let becomes_inactive = !c.inactive && new != TcpState::Established;
+                    let becomes_active = c.inactive && new == TcpState::Established;
                     if becomes_inactive || becomes_active {
                         c.inactive = becomes_inactive;
-                        if let Some(d) = self
-                            .services
-                            .get_mut(&service)
-                            .and_then(|s| s.dest_by_id_mut(dest))
+                        if let Some(d) = services
+                            .get_mut(&c.service)
+                            .and_then(|s| s.dest_by_id_mut(c.dest))
                         {
                             if becomes_inactive {
                                 d.active_conns = d.active_conns.saturating_sub(1);
@@ -787,9 +791,7 @@ impl Ipvs {
                         }
                     }
                 }
-                if let Some(c) = self.conns.get_mut(&id) {
-                    c.tcp_state = Some(new);
-                }
+                c.tcp_state = Some(new);
                 settings.tcp_timeout(new)
             }
         };

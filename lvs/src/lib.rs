@@ -11,22 +11,27 @@
 //!
 //! Map: [`service`] and [`sched`] (services, destinations, algorithms), [`ipvs`] (the table and data
 //! path), [`forward`] (frame rewriting), [`check`] (health checkers and real-server state),
-//! [`siphash`] (the kernel's hsiphash, for `mh`).
+//! [`keepalived`] (a parsed keepalived.conf → services and checkers with keepalived's defaults),
+//! [`director`] (all of it for one director host), [`siphash`] (the kernel's hsiphash, for `mh`).
 
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod check;
+pub mod director;
 pub mod forward;
 pub mod ipvs;
+pub mod keepalived;
 pub mod sched;
 pub mod service;
 pub mod siphash;
 pub mod time;
 
+pub use director::{CheckerRef, Director, DirectorEvent};
 pub use ipvs::{
     ConnId, Connection, Forward, Ipvs, IpvsError, IpvsSettings, OutVerdict, PacketInfo, TcpFlags,
     TcpState, Verdict,
 };
+pub use keepalived::{plan as plan_from_keepalived, LvsPlan};
 pub use sched::{SchedInput, Scheduler};
 pub use service::{
     Dest, DestConfig, DestId, FwdMethod, Protocol, SchedFlags, ServiceConfig, ServiceKey,

@@ -3,6 +3,8 @@
 
 mod captures;
 mod cli;
+mod docs;
+mod options;
 mod readers;
 mod snapshots;
 

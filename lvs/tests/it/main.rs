@@ -4,6 +4,7 @@
 mod check_timing;
 mod conn_table;
 mod forward;
+mod keepalived;
 mod props;
 mod sched;
 mod util;
