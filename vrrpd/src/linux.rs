@@ -56,7 +56,12 @@ fn raw_socket(inst: &InstanceSpec, ifindex: u32) -> io::Result<Socket> {
             let s = Socket::new(Domain::IPV4, Type::RAW, Some(proto))?;
             s.bind_device(Some(dev.as_bytes()))?;
             s.bind(&SocketAddr::V4(SocketAddrV4::new(a, 0)).into())?;
-            s.set_multicast_if_v4(&a)?;
+            // With a VMAC the socket is bound to the macvlan, which has no IPv4 address of its
+            // own: IP_MULTICAST_IF by address would name the parent and the kernel refuses a
+            // mismatch with SO_BINDTODEVICE. The bound device already picks the output.
+            if inst.vmac.is_none() {
+                s.set_multicast_if_v4(&a)?;
+            }
             // RFC 3768 §7.1 / RFC 5798 §5.1.1.3: TTL 255, multicast or unicast.
             s.set_multicast_ttl_v4(u32::from(wire::TTL))?;
             s.set_ttl_v4(u32::from(wire::TTL))?;

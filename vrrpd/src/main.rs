@@ -47,7 +47,7 @@ fn main() -> ExitCode {
     };
     let opts = ParseOptions {
         config_id: args.config_id.clone(),
-        check_scripts: true,
+        ..ParseOptions::default()
     };
     let parsed = keepalived_conf::parse_file(&args.file, &opts);
     let mut bad = false;
