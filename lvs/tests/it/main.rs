@@ -7,4 +7,5 @@ mod forward;
 mod keepalived;
 mod props;
 mod sched;
+mod sync;
 mod util;
