@@ -882,6 +882,15 @@ impl Router {
         let higher = repr.priority > self.effective_priority;
         let tie_lost =
             repr.priority == self.effective_priority && addr_cmp == core::cmp::Ordering::Greater;
+        if !higher
+            && repr.priority == self.effective_priority
+            && addr_cmp == core::cmp::Ordering::Equal
+        {
+            // keepalived: "equal priority advert received from remote host with our IP
+            // address" — logged, nothing sent.
+            self.discard(src_ip, Discard::OwnAddress);
+            return;
+        }
         if higher || tie_lost {
             if self.cfg.higher_prio_send_advert {
                 self.send_advert(self.effective_priority);
