@@ -663,3 +663,34 @@ fn rfc3768_6_4_3_non_owner_master_never_accepts_vip_traffic() {
     assert!(r.owns_vips());
     assert!(!r.accepts_vip_traffic());
 }
+
+// ---------- several backups ----------
+
+/// RFC 5798 §6.1 / RFC 3768 §6.1 (Skew_Time's purpose): when the master dies, the
+/// highest-priority backup times out first and the others hear its advert before their own
+/// (longer) Master_Down_Interval ends, so exactly one takes over, at t0 + MDI(highest).
+#[test]
+fn rfc5798_6_1_highest_priority_backup_times_out_first() {
+    let routers = vec![
+        Router::new(cfg(Mode::Rfc5798, 1, 250)),
+        Router::new(cfg(Mode::Rfc5798, 2, 200)),
+        Router::new(cfg(Mode::Rfc5798, 3, 150)),
+        Router::new(cfg(Mode::Rfc5798, 4, 100)),
+    ];
+    let mut lan = Lan::new(routers, Duration::from_micros(100));
+    for i in 0..4 {
+        lan.start(i, Instant::ZERO);
+    }
+    lan.run_until(t_ms(10_000));
+    assert_eq!(lan.masters(), vec![0]);
+    // The master crashes (silently) at 10 s; its last advert left at 9.0234375 s (it became
+    // master at 3 s + 6/256 s = 3.0234375 s and advertises every second).
+    let last_advert = Instant::from_nanos(3_023_437_500 + 6 * 1_000_000_000);
+    lan.routers[0] = Router::new(cfg(Mode::Rfc5798, 1, 250));
+    lan.transitions.clear();
+    lan.run_until(t_ms(20_000));
+    assert_eq!(lan.masters(), vec![1]);
+    // One transition only: router 1 at last advert + latency + MDI(200) = 3 s + 56/256 s.
+    let expected = last_advert + Duration::from_micros(100) + Duration::from_nanos(3_218_750_000);
+    assert_eq!(lan.transitions, vec![(expected, 1, State::Master)]);
+}
