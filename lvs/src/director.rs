@@ -282,7 +282,9 @@ impl Director {
             let sum = self.live_weight(v);
             let vs = &mut self.vss[v];
             vs.quorum_up = sum >= u64::from(vs.quorum) + u64::from(vs.hysteresis);
-            if !vs.quorum_up {
+            // update_quorum_state(init): starting below quorum only acts (and notifies) when a sorry
+            // server has to be put in.
+            if !vs.quorum_up && vs.sorry.is_some() {
                 self.quorum_lost(v, now, true);
             }
             for rs in &mut self.vss[v].rss {

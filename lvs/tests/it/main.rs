@@ -8,4 +8,5 @@ mod keepalived;
 mod props;
 mod sched;
 mod sync;
+mod tshark;
 mod util;
