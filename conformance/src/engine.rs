@@ -18,7 +18,7 @@ use crate::report::{
     SplitBrain, Summary,
 };
 use crate::rules::{rfc_of, Coverage, RULES};
-use crate::{CheckOptions, EventKind, Profile};
+use crate::{CheckOptions, Event, EventKind, Profile};
 
 const MAX_FINDINGS: usize = 10_000;
 const MAX_ROUTERS: usize = 10_000;
@@ -64,10 +64,11 @@ const fn ka_note(base: Severity) -> Sev {
 
 use Severity::{Error as E, Note as N, Warning as W};
 
-/// Tolerance for timing comparisons: the larger of 5 ms and a tenth of the interval. Real stacks jitter by
-/// a millisecond or two; the simulator by nothing.
+/// Tolerance for timing comparisons: the larger of 20 ms and a tenth of the interval. The simulator
+/// jitters by nothing, but real daemons on a loaded host are scheduled late by tens of milliseconds
+/// (measured on keepalived in namespaces: up to 11 ms on a skew of 41 ms), and a capture point adds its own.
 fn eps(interval_ns: i64) -> i64 {
-    (interval_ns / 10).max(5 * MS)
+    (interval_ns / 10).max(20 * MS)
 }
 
 /// A rule ID as a number, so the findings index compares integers.
@@ -338,7 +339,8 @@ struct Overlap {
     start_ns: i64,
     last_ns: i64,
     interval_ns: i64,
-    sources: BTreeSet<IpAddr>,
+    /// Each source's last advert; the window ends when the first of them stops.
+    sources: BTreeMap<IpAddr, i64>,
 }
 
 struct Router {
@@ -1421,7 +1423,9 @@ impl<'o> Engine<'o> {
                             )
                         });
                     }
-                    if !beats && gap < mdi - e {
+                    // A partition explains a "premature" takeover: the backup never heard the adverts we see.
+                    let fault = fault_between(&self.opts.events, ts - mdi - SECOND, ts);
+                    if !beats && gap < mdi - e && fault.is_none() {
                         // RFC 3768 §6.1 / RFC 5798 §6.4.2: Master_Down_Interval must expire first.
                         self.findings.emit(id("V2-SEQ-03", "V3-SEQ-02"), r, si as u64, all(E), no, ts, || {
                             format!(
@@ -1441,18 +1445,24 @@ impl<'o> Engine<'o> {
                 }
                 // V3-SEQ-22 [9568 §2.5]: flapping.
                 let rt = &mut self.routers[ri];
-                rt.recent_failovers.retain(|t| ts - t < 60 * SECOND);
+                // Flapping: three master changes within ten Master_Down_Intervals (about 40 intervals).
+                let window = 40 * interval;
+                rt.recent_failovers.retain(|t| ts - t < window);
                 rt.recent_failovers.push(ts);
                 if v3 && rt.recent_failovers.len() >= 3 {
                     let excused = self
                         .opts
                         .events
                         .iter()
-                        .any(|ev| (ev.time_ns - ts).abs() < 60 * SECOND);
+                        .any(|ev| (ev.time_ns - ts).abs() < window);
                     if !excused {
                         let n = rt.recent_failovers.len();
                         self.findings.emit("V3-SEQ-22", r, 0, all(W), no, ts, || {
-                            format!("VRID {} changed master {n} times within 60 s: flapping (check for queueing delay or loss of adverts)", key.vrid)
+                            format!(
+                                "VRID {} changed master {n} times within {:.1} s: flapping (check for queueing delay or loss of adverts)",
+                                key.vrid,
+                                window as f64 / 1e9
+                            )
                         });
                     }
                 }
@@ -1466,7 +1476,8 @@ impl<'o> Engine<'o> {
                 let mut early = 0;
                 for g in &self.recent_garps {
                     if g.seg == key.seg
-                        && g.ts >= ts - 50 * MS
+                        // Some stacks (FRR) send their GARP/NA just before the first advert.
+                        && g.ts >= ts - SECOND
                         && (g.mac == mac || g.mac == Some(vm))
                     {
                         if let Some(pos) = missing.iter().position(|x| *x == g.ip) {
@@ -1503,7 +1514,11 @@ impl<'o> Engine<'o> {
             }
             let prev_frame = s.last_frame;
             if delta > interval + e {
-                self.findings.emit(id("V2-SEQ-01", "V3-SEQ-01"), r, 2 * si as u64, all(E), no, ts, || {
+                // Half an interval late means an advert was missed (an error); less is scheduling jitter
+                // worth a warning.
+                let missed = delta > interval + interval / 2;
+                let sev = if missed { all(E) } else { all(W) };
+                self.findings.emit(id("V2-SEQ-01", "V3-SEQ-01"), r, 2 * si as u64 + ((missed as u64) << 32), sev, no, ts, || {
                     format!(
                         "master {} sent an advert {:.1} ms after its previous one (frame {prev_frame}); its interval is {:.1} ms",
                         ip.src,
@@ -1582,7 +1597,7 @@ impl<'o> Engine<'o> {
                 continue;
             }
             // The loser keeps advertising after the winner's advert has had time to arrive.
-            if ts > wfirst + e {
+            if ts > wfirst + e && fault_between(&self.opts.events, wfirst - SECOND, ts).is_none() {
                 let (rule, what) = if my_epoch_first <= wfirst {
                     if wprio > a.priority {
                         (
@@ -1639,13 +1654,14 @@ impl<'o> Engine<'o> {
                 start_ns: ts,
                 last_ns: ts,
                 interval_ns: interval,
-                sources: BTreeSet::new(),
+                sources: BTreeMap::new(),
             });
             o.last_ns = ts;
             o.interval_ns = o.interval_ns.max(interval);
-            o.sources.insert(ip.src);
-            for &(_, wip, _, _, _) in &others {
-                o.sources.insert(wip);
+            o.sources.insert(ip.src, ts);
+            for &(wi, wip, _, _, _) in &others {
+                let wl = rt.sources.get(wi).map(|s| s.last_ns).unwrap_or(ts);
+                o.sources.insert(wip, wl);
             }
         }
     }
@@ -1790,7 +1806,9 @@ impl<'o> Engine<'o> {
         }
     }
 
-    fn close_overlap(&mut self, ri: usize, o: Overlap) {
+    fn close_overlap(&mut self, ri: usize, mut o: Overlap) {
+        // Concurrent only while every one of them still advertised.
+        o.last_ns = o.sources.values().copied().min().unwrap_or(o.start_ns);
         if o.last_ns - o.start_ns <= o.interval_ns {
             return;
         }
@@ -1801,7 +1819,7 @@ impl<'o> Engine<'o> {
             vrid: rt.key.vrid,
             from_time: 0.0,
             to_time: 0.0,
-            sources: o.sources.iter().map(|s| s.to_string()).collect(),
+            sources: o.sources.keys().map(|s| s.to_string()).collect(),
         };
         let v3 = rt.version == 3;
         // An injected fault (partition, VRRP filter) overlapping the window explains it.
@@ -2017,7 +2035,12 @@ impl<'o> Engine<'o> {
                 // RFC 5798 §6.4.1-2 and RFC 4861 §7.2.6 for the unsolicited NA.
                 let mut wrong = Vec::new();
                 if !n.router {
-                    wrong.push("Router flag is 0".to_string());
+                    // keepalived sets R only when IPv6 forwarding is on for the interface: a known deviation.
+                    self.findings.emit("V3-PKT-21", r, 2, ka_note(E), no, ts, || {
+                        format!(
+                            "unsolicited Neighbor Advertisement for {ip} has the Router flag 0; RFC 5798 §6.4.2 wants R=1 (keepalived sets it only when IPv6 forwarding is enabled)"
+                        )
+                    });
                 }
                 if !n.override_flag {
                     wrong.push("Override flag is 0".to_string());
@@ -2599,6 +2622,24 @@ impl<'o> Engine<'o> {
     }
 }
 
+/// The description of an injected fault active during [from, to], from the event log.
+fn fault_between(events: &[Event], from: i64, to: i64) -> Option<String> {
+    if events.is_empty() {
+        return None;
+    }
+    let mut faults: Vec<(i64, bool, &str)> = Vec::new();
+    for ev in events {
+        match &ev.kind {
+            EventKind::FaultInjected { description } => {
+                faults.push((ev.time_ns, true, description))
+            }
+            EventKind::FaultHealed { description } => faults.push((ev.time_ns, false, description)),
+            _ => {}
+        }
+    }
+    fault_during(&faults, from, to).map(str::to_string)
+}
+
 /// The first fault whose injected..healed window overlaps [from, to].
 fn fault_during<'a>(faults: &[(i64, bool, &'a str)], from: i64, to: i64) -> Option<&'a str> {
     for (i, &(t, injected, d)) in faults.iter().enumerate() {
@@ -2642,8 +2683,8 @@ mod tests {
     }
 
     #[test]
-    fn rfc5798_6_1_tolerance_is_a_tenth_of_the_interval_at_least_5_ms() {
+    fn rfc5798_6_1_tolerance_is_a_tenth_of_the_interval_at_least_20_ms() {
         assert_eq!(eps(SECOND), 100 * MS);
-        assert_eq!(eps(10 * MS), 5 * MS);
+        assert_eq!(eps(10 * MS), 20 * MS);
     }
 }
