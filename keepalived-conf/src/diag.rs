@@ -171,7 +171,8 @@ impl Diagnostic {
             origin,
             self.message
         );
-        let _ = writeln!(out, "  --> {}", self.span);
+        let gutter = " ".repeat(self.span.line.to_string().len() + 1);
+        let _ = writeln!(out, "{gutter}--> {}", self.span);
         if let Some(text) = line_text(sources, &self.span.file, self.span.line) {
             let num = self.span.line.to_string();
             let pad = " ".repeat(num.len());

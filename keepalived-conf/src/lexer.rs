@@ -105,6 +105,12 @@ pub(crate) struct Lexer<'o> {
     defs: Vec<Def>,
     multiline_def: Option<usize>,
     stack: Vec<PathBuf>,
+    /// The files of `stack` as they were named (for messages).
+    names: Vec<PathBuf>,
+    /// The include that opened each file of `stack` (None for the top file).
+    sites: Vec<Option<Span>>,
+    /// Re-reading a file of an include cycle once, as keepalived does before it fails.
+    replaying: bool,
     block_depth: i64,
 }
 
@@ -123,6 +129,9 @@ impl<'o> Lexer<'o> {
             defs: Vec::new(),
             multiline_def: None,
             stack: Vec::new(),
+            names: Vec::new(),
+            sites: Vec::new(),
+            replaying: false,
             block_depth: 0,
         };
         // keepalived's standard definitions that have a fixed value.
@@ -146,29 +155,49 @@ impl<'o> Lexer<'o> {
     /// Reads a whole file (the top-level file or an include).
     pub(crate) fn read_file(&mut self, path: &Path, bytes: &[u8], include_span: Option<&Span>) {
         let key = canonical(path);
-        if self.stack.contains(&key) {
-            let span = include_span
-                .cloned()
-                .unwrap_or_else(|| Span::new(path, 1, 1, 1));
-            let chain: Vec<String> = self
-                .stack
+        if let Some(pos) = self.stack.iter().position(|p| *p == key) {
+            if self.replaying {
+                return;
+            }
+            let chain: Vec<String> = self.names[pos..]
                 .iter()
                 .map(|p| p.display().to_string())
-                .chain(std::iter::once(key.display().to_string()))
+                .chain(std::iter::once(path.display().to_string()))
                 .collect();
-            self.diags.push(
-                Diagnostic::keepalived(
-                    Severity::Error,
-                    "include-cycle",
-                    span,
-                    format!("include cycle: {}", chain.join(" -> ")),
-                    "keepalived has no cycle check: it reopens the file until it runs out of file \
-                     descriptors or stack, and fails to start",
-                )
-                .with_help("remove the include that points back to an including file"),
-            );
+            // Every include of the loop is to blame; report at each of them.
+            let mut sites: Vec<Span> = self.sites[pos + 1..].iter().flatten().cloned().collect();
+            if let Some(s) = include_span {
+                sites.push(s.clone());
+            }
+            for span in sites {
+                self.diags.push(
+                    Diagnostic::keepalived(
+                        Severity::Error,
+                        "include-cycle",
+                        span,
+                        format!("include cycle: {}", chain.join(" -> ")),
+                        "has no cycle check: it opens the files again and again until it runs out of file descriptors (\"open problem (Too many open files)\"), reading their definitions many times",
+                    )
+                    .with_help("remove the include that points back to an including file"),
+                );
+            }
+            // keepalived reads the file again before it fails; so do we, once, so that the
+            // duplicate definitions it then reports show up too.
+            self.replaying = true;
+            self.read_file_inner(path, bytes, include_span, key);
+            self.replaying = false;
             return;
         }
+        self.read_file_inner(path, bytes, include_span, key);
+    }
+
+    fn read_file_inner(
+        &mut self,
+        path: &Path,
+        bytes: &[u8],
+        include_span: Option<&Span>,
+        key: PathBuf,
+    ) {
         let text = String::from_utf8_lossy(bytes).into_owned();
         if std::str::from_utf8(bytes).is_err() {
             self.diags.push(Diagnostic::vrrpsim(
@@ -182,6 +211,8 @@ impl<'o> Lexer<'o> {
         self.sources.insert(path.to_path_buf(), text);
         self.files.push(path.to_path_buf());
         self.stack.push(key);
+        self.names.push(path.to_path_buf());
+        self.sites.push(include_span.cloned());
         let mut line_no = 0u32;
         let mut rest: &[u8] = bytes;
         while !rest.is_empty() {
@@ -215,6 +246,8 @@ impl<'o> Lexer<'o> {
             });
         }
         self.stack.pop();
+        self.names.pop();
+        self.sites.pop();
         // A multi-line definition ends with its file.
         self.multiline_def = None;
     }

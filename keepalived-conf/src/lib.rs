@@ -48,7 +48,7 @@ pub use diag::{Diagnostic, Severity, Source, Span};
 pub use lint::cluster as lint_cluster;
 pub use model::*;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Options for parsing.
@@ -58,9 +58,12 @@ pub struct ParseOptions {
     /// lines starting `@^ID` only when it does not. keepalived defaults it to the host name;
     /// vrrpsim defaults to none (every `@` line is skipped, every `@^` line kept).
     pub config_id: Option<String>,
-    /// Check on this machine's file system whether the programs of `vrrp_script`s exist, as
+    /// Check whether the programs of `vrrp_script`s (and notify scripts) exist, as
     /// `keepalived -t` does on the machine it runs on. Off, only the shell-syntax check runs.
     pub check_scripts: bool,
+    /// With `check_scripts`: the executable files that exist, instead of this machine's file
+    /// system (a simulator or a test passes its own notion of the node's files).
+    pub script_files: Option<BTreeSet<PathBuf>>,
 }
 
 impl Default for ParseOptions {
@@ -68,6 +71,7 @@ impl Default for ParseOptions {
         ParseOptions {
             config_id: None,
             check_scripts: true,
+            script_files: None,
         }
     }
 }

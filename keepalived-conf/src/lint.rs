@@ -258,7 +258,28 @@ fn instances(cfg: &Config, out: &mut Vec<Diagnostic>) {
                 ));
             }
         }
-        if prio == 255 {
+        // keepalived drops weighted tracking for the address owner, and for members of a
+        // sync group without sync_group_tracking_weight (vrrp_complete_instance).
+        let group = cfg
+            .sync_groups
+            .iter()
+            .find(|gr| gr.group.iter().any(|m| m == name));
+        let sync_no_weight = group.is_some_and(|gr| {
+            !gr.extra
+                .iter()
+                .any(|s| s.keyword == "sync_group_tracking_weight")
+        });
+        if prio == 255 || sync_no_weight {
+            let why = if sync_no_weight {
+                "SYNC group"
+            } else {
+                "address_owner"
+            };
+            let would = if sync_no_weight {
+                "drops the tracking: members of a sync group ignore weights unless the group sets sync_group_tracking_weight"
+            } else {
+                "drops the tracking: the address owner's priority (255) never changes"
+            };
             for t in &v.track_script {
                 let w = t
                     .weight
@@ -267,13 +288,33 @@ fn instances(cfg: &Config, out: &mut Vec<Diagnostic>) {
                 if w != 0 {
                     out.push(Diagnostic::keepalived(
                         Severity::Error,
-                        "weight-owner",
+                        "weight-ignored",
                         t.span.clone(),
                         format!(
-                            "({name}) Cannot have weighted track script '{}' with priority 255",
+                            "({name}) ignoring tracked script {} with weights due to {why}",
                             t.name
                         ),
-                        "drops the track script: the address owner's priority never changes",
+                        would,
+                    ));
+                }
+            }
+            for t in &v.track_interface {
+                if t.weight.is_some_and(|w| w != 0) {
+                    out.push(Diagnostic::keepalived(
+                        Severity::Error,
+                        "weight-ignored",
+                        t.span.clone(),
+                        format!(
+                            "({name}) ignoring {} tracked interface {}due to {}",
+                            t.name,
+                            if sync_no_weight { "weight " } else { "" },
+                            if sync_no_weight {
+                                "SYNC group"
+                            } else {
+                                "address owner"
+                            }
+                        ),
+                        would,
                     ));
                 }
             }
@@ -435,7 +476,16 @@ fn sh_fix(cmd: &str) -> String {
 }
 
 fn scripts(cfg: &Config, opts: &ParseOptions, out: &mut Vec<Diagnostic>) {
-    let exists: &dyn Fn(&Path) -> bool = &host_exists;
+    let listed = |p: &Path| {
+        opts.script_files
+            .as_ref()
+            .is_some_and(|set| set.contains(p))
+    };
+    let exists: &dyn Fn(&Path) -> bool = if opts.script_files.is_some() {
+        &listed
+    } else {
+        &host_exists
+    };
     let mut any_found: Option<Span> = None;
     let tracked: Vec<&str> = cfg
         .vrrp_instances
@@ -458,9 +508,8 @@ fn scripts(cfg: &Config, opts: &ParseOptions, out: &mut Vec<Diagnostic>) {
                     "vrrp_script {} is not tracked by any vrrp_instance or sync group",
                     s.name
                 ),
-                "logs \"Warning - script ... is not used\" and removes it",
+                "logs \"Warning - script ... is not used\" when it starts and removes it (after its start-up checks)",
             ));
-            continue;
         }
         let argv = script.argv();
         let Some(prog) = argv.first() else { continue };
@@ -488,9 +537,8 @@ fn scripts(cfg: &Config, opts: &ParseOptions, out: &mut Vec<Diagnostic>) {
         } else {
             None
         };
-        let needs_shell_prog =
-            prog.starts_with("[[") || prog.starts_with('[') && prog != "[" || prog.contains("&&");
-        if (opts.check_scripts && found.is_none()) || (!opts.check_scripts && needs_shell_prog) {
+        let needs_shell_prog = crate::model::is_shell_word(prog);
+        if needs_shell_prog || (opts.check_scripts && found.is_none()) {
             let why = match shell {
                 Some(tok) => format!(
                     "keepalived 2.x runs vrrp_script without a shell: '{prog}' is taken as the program to exec, and `{tok}` is shell syntax"
@@ -639,7 +687,7 @@ fn tracking_weights(cfg: &Config, v: &VrrpInstance) -> Vec<i32> {
         if s.script.as_ref().is_some_and(|sc| {
             sc.argv()
                 .first()
-                .is_some_and(|p| p.starts_with("[[") || p.contains("&&"))
+                .is_some_and(|p| crate::model::is_shell_word(p))
         }) {
             continue;
         }

@@ -129,6 +129,7 @@ pub fn run(args: Args) -> ExitCode {
     let opts = ParseOptions {
         config_id: args.config_id.clone(),
         check_scripts: !args.no_script_check,
+        ..ParseOptions::default()
     };
     if args.fix_invisible {
         return fix_invisible(&args.files);

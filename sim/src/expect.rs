@@ -155,7 +155,11 @@ fn evaluate_one(
         measured,
     };
     Some(match e {
-        Expectation::SingleMaster { vrid, except } => {
+        Expectation::SingleMaster {
+            vrid,
+            except,
+            grace,
+        } => {
             let ex: Vec<String> = except
                 .iter()
                 .map(|w| format!("[{}, {})", format_duration(w.0), format_duration(w.1)))
@@ -176,7 +180,7 @@ fn evaluate_one(
                     continue;
                 }
                 for (from, to, m) in steps.spans(end) {
-                    if m.len() > 1 {
+                    if m.len() > 1 && to - from >= *grace {
                         if let Some(t) = outside(from, to, except) {
                             max_masters = max_masters.max(m.len());
                             if worst.is_none() {

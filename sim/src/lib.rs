@@ -24,8 +24,3 @@ pub mod router_host;
 pub mod runner;
 pub mod timeline;
 pub mod world;
-
-/// The `CaptureConforms` check this build provides, if any.
-pub fn conformance_check() -> Option<runner::ConformanceCheck> {
-    None
-}

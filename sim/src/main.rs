@@ -184,7 +184,7 @@ fn run_parallel(
                     break;
                 };
                 let Some(l) = loaded.get(*i) else { break };
-                let r = runner::run(l, *seed, sim::conformance_check());
+                let r = runner::run(l, *seed);
                 if let Some(slot) = slots.get(k) {
                     if let Ok(mut g) = slot.lock() {
                         *g = Some(r);

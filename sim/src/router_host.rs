@@ -409,6 +409,11 @@ impl RouterHost {
         Ok(())
     }
 
+    /// The keepalived configuration this host runs.
+    pub fn keepalived_config(&self) -> &KaConfig {
+        &self.ka
+    }
+
     /// Facts about each instance.
     pub fn info(&self) -> Vec<InstanceInfo> {
         self.instances
@@ -440,9 +445,15 @@ impl RouterHost {
         self.started_at = now;
         self.pending_scripts.clear();
         self.pending_garps.clear();
-        if self.instances.iter().any(|i| i.state != VrrpState::Down) {
-            // Restart after a crash: a fresh process with fresh routers.
-            let _ = self.instantiate();
+        // A fresh process has fresh routers (the build already checked that the config instantiates).
+        let _ = self.instantiate();
+        // keepalived removes addresses it manages that a previous (killed) process left behind.
+        for inst in &self.instances {
+            for a in &inst.config.virtual_addresses {
+                if let IpAddr::V4(v4) = a {
+                    io.stack.remove_address(*v4);
+                }
+            }
         }
         // keepalived checks every vrrp_script once at start-up.
         self.scripts.clear();
@@ -721,6 +732,40 @@ impl RouterHost {
                 inst.state = VrrpState::Down;
             }
         }
+    }
+
+    /// True while keepalived runs (it then owns the VRRP socket; otherwise the kernel sees VRRP as an unknown
+    /// protocol).
+    pub fn is_running(&self) -> bool {
+        self.running
+    }
+
+    /// keepalived is killed (SIGKILL): it sends nothing more and runs no notify script; the addresses it had
+    /// configured stay on the interface, as they do on Linux.
+    pub fn kill(&mut self, now: Instant, io: &mut RouterIo<'_>) {
+        if !self.running {
+            return;
+        }
+        self.running = false;
+        self.pending_scripts.clear();
+        self.pending_garps.clear();
+        for inst in &mut self.instances {
+            if inst.state != VrrpState::Down {
+                io.timeline.push(
+                    now,
+                    Some(io.node),
+                    TEvent::State {
+                        instance: inst.name.clone(),
+                        vrid: inst.config.vrid,
+                        from: inst.state,
+                        to: VrrpState::Down,
+                        cause: "keepalived killed".into(),
+                    },
+                );
+                inst.state = VrrpState::Down;
+            }
+        }
+        let _ = self.instantiate();
     }
 
     /// The host died: no adverts, no notify; the timeline records the loss of state.

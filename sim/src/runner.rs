@@ -49,16 +49,8 @@ pub fn reproduce_command(path: &Path, seed: u64) -> String {
     format!("cargo run -p sim -- {} --seed {seed}", path.display())
 }
 
-/// Hook for the `CaptureConforms` expectation: given the capture bytes, the profile and the expected rule IDs,
-/// returns the verdict.
-pub type ConformanceCheck = fn(&[u8], &str, &[String]) -> Verdict;
-
 /// Runs `loaded` with `seed` entirely in memory.
-pub fn run(
-    loaded: &Loaded,
-    seed: u64,
-    conformance: Option<ConformanceCheck>,
-) -> Result<RunResult, ScenarioError> {
+pub fn run(loaded: &Loaded, seed: u64) -> Result<RunResult, ScenarioError> {
     let world = World::build(loaded, seed)?;
     let out: RunOutput = world.run();
     let end = Instant::ZERO + out.duration;
@@ -70,16 +62,9 @@ pub fn run(
     {
         match (v, e) {
             (Some(v), _) => verdicts.push(v),
-            (None, Expectation::CaptureConforms { profile, expected }) => {
-                verdicts.push(match conformance {
-                    Some(check) => check(&out.capture, profile, expected),
-                    None => Verdict {
-                        expectation: format!("capture conforms under profile {profile}"),
-                        passed: false,
-                        measured: "no conformance checker available in this build".into(),
-                    },
-                })
-            }
+            (None, Expectation::CaptureConforms { profile, expected }) => verdicts.push(
+                capture_conforms(&out.capture, &out.events, &out.configs, profile, expected),
+            ),
             (None, _) => {}
         }
     }
@@ -129,4 +114,78 @@ fn to_json<T: serde::Serialize>(v: &T) -> Vec<u8> {
         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}").into_bytes());
     b.push(b'\n');
     b
+}
+
+/// The `CaptureConforms` expectation: the `conformance` checker, given the run's event log, finds exactly the
+/// expected rules among its errors (none when none are listed).
+pub fn capture_conforms(
+    capture: &[u8],
+    events: &[conformance::Event],
+    configs: &[(std::net::IpAddr, keepalived_conf::Config)],
+    profile: &str,
+    expected: &[String],
+) -> Verdict {
+    let expectation = if expected.is_empty() {
+        format!("capture conforms under profile {profile} (zero errors)")
+    } else {
+        format!(
+            "capture conforms under profile {profile} with exactly the errors {}",
+            expected.join(", ")
+        )
+    };
+    let Some(p) = conformance::Profile::from_name(profile) else {
+        return Verdict {
+            expectation,
+            passed: false,
+            measured: format!("unknown profile {profile:?}"),
+        };
+    };
+    let opts = conformance::CheckOptions {
+        profile: p,
+        configs: configs.to_vec(),
+        events: events.to_vec(),
+    };
+    match conformance::check_bytes("capture.pcapng", capture, &opts) {
+        Err(e) => Verdict {
+            expectation,
+            passed: false,
+            measured: format!("capture unreadable: {e}"),
+        },
+        Ok(report) => {
+            let errors: Vec<&conformance::Finding> = report
+                .findings
+                .iter()
+                .filter(|f| f.severity == conformance::Severity::Error)
+                .collect();
+            let mut seen: Vec<String> = errors.iter().map(|f| f.rule.clone()).collect();
+            seen.sort();
+            seen.dedup();
+            let mut want: Vec<String> = expected.to_vec();
+            want.sort();
+            want.dedup();
+            let passed = seen == want;
+            let detail: Vec<String> = errors
+                .iter()
+                .take(5)
+                .map(|f| format!("{} at frame {}: {}", f.rule, f.frame, f.message))
+                .collect();
+            let measured = format!(
+                "{} errors, {} warnings, {} notes over {} VRRP packets{}",
+                report.summary.errors,
+                report.summary.warnings,
+                report.summary.notes,
+                report.vrrp_packets,
+                if detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", detail.join("; "))
+                }
+            );
+            Verdict {
+                expectation,
+                passed,
+                measured,
+            }
+        }
+    }
 }

@@ -345,6 +345,12 @@ pub enum Fault {
         /// Node.
         node: String,
     },
+    /// keepalived is killed with SIGKILL: no priority-0 advert, its VIPs stay configured on the interface, the
+    /// host itself keeps running (answers ARP, sends ICMP errors for unicast VRRP nobody listens to).
+    Kill {
+        /// Node.
+        node: String,
+    },
     /// A crashed or stopped node boots and starts keepalived from its config.
     Restart {
         /// Node.
@@ -435,6 +441,10 @@ pub enum Expectation {
         /// Windows where more masters are allowed.
         #[serde(default)]
         except: Vec<Window>,
+        /// Overlaps shorter than this are a handover in flight, not two masters (the old master hears the new
+        /// one's first advert one link delay later).
+        #[serde(default = "default_grace", with = "serde_dur")]
+        grace: Duration,
     },
     /// `node` is master of the VRID at `at`.
     MasterIs {
@@ -521,6 +531,10 @@ pub enum Expectation {
         #[serde(default)]
         expected: Vec<String>,
     },
+}
+
+fn default_grace() -> Duration {
+    Duration::from_millis(10)
 }
 
 fn default_profile() -> String {
@@ -773,6 +787,7 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
             | Fault::InterfaceUp { node: n }
             | Fault::DropGarp { node: n, .. }
             | Fault::Crash { node: n }
+            | Fault::Kill { node: n }
             | Fault::Restart { node: n }
             | Fault::Stop { node: n }
             | Fault::Start { node: n }

@@ -85,6 +85,10 @@ pub struct RunOutput {
     pub routers: BTreeMap<String, Vec<crate::router_host::InstanceInfo>>,
     /// Virtual time covered.
     pub duration: Duration,
+    /// Node starts, stops, crashes and faults, for the conformance checker.
+    pub events: Vec<conformance::Event>,
+    /// Each router's keepalived config by the address its adverts come from, for the conformance checker.
+    pub configs: Vec<(std::net::IpAddr, keepalived_conf::Config)>,
 }
 
 /// The world of one run.
@@ -106,6 +110,7 @@ pub struct World {
     scratch_out: Vec<Vec<u8>>,
     scratch_ports: Vec<usize>,
     done: Vec<RequestResult>,
+    conf_events: Vec<conformance::Event>,
 }
 
 /// Events allowed at one instant before the driver reports a livelock.
@@ -231,6 +236,7 @@ impl World {
             scratch_out: vec![],
             scratch_ports: vec![],
             done: vec![],
+            conf_events: vec![],
         })
     }
 
@@ -269,9 +275,11 @@ impl World {
         let frames = self.capture.frames();
         let end = self.end;
         let mut routers = BTreeMap::new();
+        let mut configs = vec![];
         for n in &self.nodes {
             if let Role::Router(r) = &n.role {
                 routers.insert(n.name.clone(), r.info());
+                configs.push((std::net::IpAddr::V4(n.ip.0), r.keepalived_config().clone()));
             }
         }
         let capture = match self.capture.into_bytes() {
@@ -297,6 +305,8 @@ impl World {
             livelock,
             routers,
             duration: end - Instant::ZERO,
+            events: self.conf_events,
+            configs,
         }
     }
 
@@ -403,7 +413,7 @@ impl World {
             if let Some(f) = &frame {
                 let is_vrrp = FrameKind::of(f).vrrp;
                 match role {
-                    Role::Router(r) if is_vrrp => {
+                    Role::Router(r) if is_vrrp && r.is_running() => {
                         let mut io = RouterIo {
                             stack,
                             out: &mut out,
@@ -531,6 +541,33 @@ impl World {
         self.timeline.push(now, node, Event::Fault { what });
     }
 
+    fn conformance_event(
+        &mut self,
+        now: Instant,
+        node: Option<usize>,
+        kind: conformance::EventKind,
+    ) {
+        let (name, addresses) = match node.and_then(|i| self.nodes.get(i)) {
+            Some(n) => (n.name.clone(), vec![std::net::IpAddr::V4(n.ip.0)]),
+            None => (String::new(), vec![]),
+        };
+        let addresses = if matches!(
+            kind,
+            conformance::EventKind::FaultInjected { .. }
+                | conformance::EventKind::FaultHealed { .. }
+        ) {
+            vec![]
+        } else {
+            addresses
+        };
+        self.conf_events.push(conformance::Event {
+            time_ns: now.as_nanos() as i64,
+            node: name,
+            addresses,
+            kind,
+        });
+    }
+
     fn set_link(&mut self, node: usize, f: impl FnOnce(&mut LinkOptions)) {
         if let Some(p) = self.nodes.get(node).map(|n| n.port) {
             if let Some(port) = self.ports.get_mut(p) {
@@ -571,6 +608,7 @@ impl World {
 
     /// Applies one fault now.
     pub fn apply_fault(&mut self, now: Instant, fault: &Fault) {
+        self.log_fault_for_conformance(now, fault);
         match fault {
             Fault::SetLink { node, link } => {
                 self.note_fault(
@@ -682,6 +720,12 @@ impl World {
                     self.crash(now, i);
                 }
             }
+            Fault::Kill { node } => {
+                self.note_fault(now, Some(node), "keepalived killed (SIGKILL)".into());
+                if let Some(i) = self.node_id(node) {
+                    self.with_router(now, i, |r, now, io| r.kill(now, io));
+                }
+            }
             Fault::Restart { node } | Fault::Start { node } => {
                 self.note_fault(
                     now,
@@ -771,6 +815,66 @@ impl World {
                 }
             }
         }
+    }
+
+    /// Tells the conformance checker what the fault does: injected / healed with a matching description, or a
+    /// node's crash / graceful stop (which decide whether a priority-0 advert is due).
+    fn log_fault_for_conformance(&mut self, now: Instant, fault: &Fault) {
+        use conformance::EventKind::{FaultHealed, FaultInjected, NodeCrash, NodeStop};
+        let inj = |d: String| FaultInjected { description: d };
+        let heal = |d: String| FaultHealed { description: d };
+        let (node, kind) = match fault {
+            Fault::Crash { node } | Fault::Kill { node } => (self.node_id(node), NodeCrash),
+            Fault::Stop { node } => (self.node_id(node), NodeStop),
+            Fault::Restart { .. } | Fault::Start { .. } => return,
+            Fault::BlockVrrp { nodes } => {
+                (None, inj(format!("VRRP blocked on {}", nodes.join(","))))
+            }
+            Fault::UnblockVrrp { nodes } => {
+                (None, heal(format!("VRRP blocked on {}", nodes.join(","))))
+            }
+            Fault::Partition { segment, .. } => (None, inj(format!("partition of {segment}"))),
+            Fault::Heal { segment } => (None, heal(format!("partition of {segment}"))),
+            Fault::LinkDown { node } => (None, inj(format!("link of {node} down"))),
+            Fault::LinkUp { node } => (None, heal(format!("link of {node} down"))),
+            Fault::InterfaceDown { node } => (None, inj(format!("interface of {node} down"))),
+            Fault::InterfaceUp { node } => (None, heal(format!("interface of {node} down"))),
+            Fault::DropMulticast { segment, on: true } => {
+                (None, inj(format!("{segment} drops multicast")))
+            }
+            Fault::DropMulticast { segment, on: false } => {
+                (None, heal(format!("{segment} drops multicast")))
+            }
+            Fault::DropGarp { node, on: true } => {
+                (None, inj(format!("gratuitous ARP from {node} lost")))
+            }
+            Fault::DropGarp { node, on: false } => {
+                (None, heal(format!("gratuitous ARP from {node} lost")))
+            }
+            Fault::SetLink { node, link } if *link == LinkOptions::default() => {
+                (None, heal(format!("link settings of {node}")))
+            }
+            Fault::SetLink { node, .. } => (None, inj(format!("link settings of {node}"))),
+            Fault::Stall { node, duration } => (
+                None,
+                inj(format!("{node} stalls for {}", format_duration(*duration))),
+            ),
+            Fault::SetPriority { node, priority, .. } => {
+                (None, inj(format!("priority of {node} set to {priority}")))
+            }
+            Fault::TrackScript { node, script, ok } => (
+                None,
+                inj(format!("track script {script} on {node}: ok={ok}")),
+            ),
+            Fault::TrackFile { node, file, value } => {
+                (None, inj(format!("track file {file} on {node} = {value}")))
+            }
+            Fault::Reload { node, .. } => (None, inj(format!("config reload on {node}"))),
+            Fault::RemoveAddress { node, address } => {
+                (None, inj(format!("{address} deleted on {node}")))
+            }
+        };
+        self.conformance_event(now, node, kind);
     }
 
     fn crash(&mut self, now: Instant, node: usize) {

@@ -11,8 +11,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use etherparse::{
     icmpv6::NeighborAdvertisementHeader, ArpEthIpv4Packet, ArpOperation, EtherType,
-    Ethernet2Header, Icmpv6Header, Icmpv6Type, IpDscp, IpEcn, IpNumber, Ipv4Header, Ipv6Header,
-    LinkExtSlice, LinkSlice, NetSlice, SingleVlanHeader, SlicedPacket, VlanId,
+    Ethernet2Header, Ethernet2HeaderSlice, Icmpv6Header, Icmpv6Type, IpAuthHeaderSlice, IpDscp,
+    IpEcn, IpNumber, Ipv4Header, Ipv4HeaderSlice, Ipv6Header, Ipv6HeaderSlice, Ipv6Slice,
+    SingleVlanHeader, SingleVlanHeaderSlice, VlanId,
 };
 
 use crate::wire::{self, ChecksumForm, Family, VrrpPacket, VrrpRepr, WireError};
@@ -346,83 +347,193 @@ pub struct ParsedAdvert {
     pub repr: VrrpRepr,
 }
 
-/// Reads Ethernet [+ 802.1Q] → IPv4/IPv6 → VRRP. A bad VRRP checksum is not an error: it is
-/// reported in [`ParsedAdvert::checksum`] so receivers can count the discard.
-pub fn parse(frame: &[u8]) -> Result<ParsedAdvert, FrameError> {
-    let sliced =
-        SlicedPacket::from_ethernet(frame).map_err(|e| FrameError::Malformed(e.to_string()))?;
-    let (src_mac, dst_mac) = match &sliced.link {
-        Some(LinkSlice::Ethernet2(eth)) => (eth.source(), eth.destination()),
-        _ => return Err(FrameError::Malformed("no Ethernet II header".into())),
-    };
-    let vlan = sliced.link_exts.iter().find_map(|x| match x {
-        LinkExtSlice::Vlan(v) => Some(v.vlan_identifier().value()),
-        _ => None,
-    });
-    let mut df = false;
-    let mut tclass = 0;
-    let (src_ip, dst_ip, ttl, tos, id, payload, behind_ah) = match &sliced.net {
-        Some(NetSlice::Ipv4(ip)) => {
-            let h = ip.header();
-            let tos = (h.dcp().value() << 2) | h.ecn().value();
-            let ah = ip.extensions().auth.is_some();
-            df = h.dont_fragment();
-            (
-                IpAddr::V4(h.source_addr()),
-                IpAddr::V4(h.destination_addr()),
-                h.ttl(),
-                tos,
-                h.identification(),
-                ip.payload().clone(),
-                ah,
-            )
+/// The link and IP facts of a frame carrying VRRP, without decoding the VRRP message: what
+/// [`locate`] returns for zero-allocation streaming (the conformance checker), and what
+/// [`parse`] builds on.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct AdvertHeaders {
+    /// Ethernet source.
+    pub src_mac: MacAddr,
+    /// Ethernet destination.
+    pub dst_mac: MacAddr,
+    /// Outermost 802.1Q VLAN ID, if tagged.
+    pub vlan: Option<u16>,
+    /// IP source.
+    pub src_ip: IpAddr,
+    /// IP destination.
+    pub dst_ip: IpAddr,
+    /// IPv4 TTL or IPv6 hop limit.
+    pub ttl: u8,
+    /// IPv4 TOS byte (0 for IPv6).
+    pub ipv4_tos: u8,
+    /// IPv4 identification (0 for IPv6).
+    pub ipv4_id: u16,
+    /// IPv4 DF bit (false for IPv6).
+    pub ipv4_dont_fragment: bool,
+    /// IPv6 traffic class (0 for IPv4).
+    pub ipv6_traffic_class: u8,
+    /// VRRP sat behind an Authentication Header.
+    pub behind_ah: bool,
+    /// Byte offset of the VRRP message within the frame.
+    pub vrrp_offset: usize,
+}
+
+/// Finds the VRRP message in an Ethernet [+ up to two 802.1Q/802.1ad tags] → IPv4 [+ AH] /
+/// IPv6 [+ extension headers] frame, with etherparse's header slices. Returns the headers and
+/// the VRRP bytes (trimmed to the IP length, so Ethernet padding is ignored). Allocates only on
+/// errors.
+pub fn locate(frame: &[u8]) -> Result<(AdvertHeaders, &[u8]), FrameError> {
+    let malformed = |e: &dyn core::fmt::Display| FrameError::Malformed(e.to_string());
+    let eth = Ethernet2HeaderSlice::from_slice(frame).map_err(|e| malformed(&e))?;
+    let mut ether_type = eth.ether_type();
+    let mut off = Ethernet2Header::LEN;
+    let mut vlan = None;
+    for _ in 0..2 {
+        if !matches!(
+            ether_type,
+            EtherType::VLAN_TAGGED_FRAME
+                | EtherType::PROVIDER_BRIDGING
+                | EtherType::VLAN_DOUBLE_TAGGED_FRAME
+        ) {
+            break;
         }
-        Some(NetSlice::Ipv6(ip)) => {
-            let h = ip.header();
-            tclass = h.traffic_class();
-            let ah = ip.extensions().first_header().is_some()
-                && ip
-                    .extensions()
-                    .clone()
-                    .into_iter()
-                    .any(|e| matches!(e, etherparse::Ipv6ExtensionSlice::Authentication(_)));
-            (
-                IpAddr::V6(h.source_addr()),
-                IpAddr::V6(h.destination_addr()),
-                h.hop_limit(),
-                0,
-                0,
-                ip.payload().clone(),
-                ah,
-            )
-        }
+        let tag = SingleVlanHeaderSlice::from_slice(frame.get(off..).unwrap_or(&[]))
+            .map_err(|e| malformed(&e))?;
+        vlan.get_or_insert(tag.vlan_identifier().value());
+        ether_type = tag.ether_type();
+        off += SingleVlanHeader::LEN;
+    }
+    let ip_bytes = frame.get(off..).unwrap_or(&[]);
+    let (mut h, start, end) = match ether_type {
+        EtherType::IPV4 => parse_ipv4(ip_bytes)?,
+        EtherType::IPV6 => parse_ipv6(ip_bytes)?,
         _ => return Err(FrameError::NotIp),
     };
+    h.src_mac = eth.source();
+    h.dst_mac = eth.destination();
+    h.vlan = vlan;
+    h.vrrp_offset = off + start;
+    let vrrp = ip_bytes
+        .get(start..end)
+        .ok_or_else(|| FrameError::Malformed("IP length".into()))?;
+    Ok((h, vrrp))
+}
+
+/// [`locate`], then decode the VRRP message with [`VrrpRepr::parse`] and find which checksum
+/// form verifies. A bad VRRP checksum is not an error: it is reported in
+/// [`ParsedAdvert::checksum`] so receivers can count the discard.
+pub fn parse(frame: &[u8]) -> Result<ParsedAdvert, FrameError> {
+    let (h, vrrp) = locate(frame)?;
+    let packet = VrrpPacket::new_checked(vrrp)?;
+    let repr = VrrpRepr::parse(&packet, Family::of(&h.src_ip))?;
+    let checksum = packet.checksum_form(h.src_ip, h.dst_ip);
+    Ok(ParsedAdvert {
+        src_mac: h.src_mac,
+        dst_mac: h.dst_mac,
+        vlan: h.vlan,
+        src_ip: h.src_ip,
+        dst_ip: h.dst_ip,
+        ttl: h.ttl,
+        ipv4_tos: h.ipv4_tos,
+        ipv4_id: h.ipv4_id,
+        ipv4_dont_fragment: h.ipv4_dont_fragment,
+        ipv6_traffic_class: h.ipv6_traffic_class,
+        behind_ah: h.behind_ah,
+        checksum,
+        vrrp_offset: h.vrrp_offset,
+        repr,
+    })
+}
+
+fn blank(src_ip: IpAddr, dst_ip: IpAddr, ttl: u8) -> AdvertHeaders {
+    AdvertHeaders {
+        src_mac: [0; 6],
+        dst_mac: [0; 6],
+        vlan: None,
+        src_ip,
+        dst_ip,
+        ttl,
+        ipv4_tos: 0,
+        ipv4_id: 0,
+        ipv4_dont_fragment: false,
+        ipv6_traffic_class: 0,
+        behind_ah: false,
+        vrrp_offset: 0,
+    }
+}
+
+/// IPv4 header [+ AH]; returns the advert skeleton and the VRRP byte range within `ip`.
+fn parse_ipv4(ip: &[u8]) -> Result<(AdvertHeaders, usize, usize), FrameError> {
+    let h = Ipv4HeaderSlice::from_slice(ip).map_err(|e| FrameError::Malformed(e.to_string()))?;
+    let total = usize::from(h.total_len());
+    let hlen = h.slice().len();
+    if total < hlen || total > ip.len() {
+        return Err(FrameError::Malformed(format!(
+            "IPv4 total length {total} with {} bytes present",
+            ip.len()
+        )));
+    }
+    if h.is_fragmenting_payload() {
+        return Err(FrameError::Fragmented);
+    }
+    let mut adv = blank(
+        IpAddr::V4(h.source_addr()),
+        IpAddr::V4(h.destination_addr()),
+        h.ttl(),
+    );
+    adv.ipv4_tos = (h.dcp().value() << 2) | h.ecn().value();
+    adv.ipv4_id = h.identification();
+    adv.ipv4_dont_fragment = h.dont_fragment();
+    let mut start = hlen;
+    let mut proto = h.protocol();
+    if proto == IpNumber::AUTHENTICATION_HEADER {
+        let ah = IpAuthHeaderSlice::from_slice(&ip[start..total])
+            .map_err(|e| FrameError::Malformed(e.to_string()))?;
+        start += ah.slice().len();
+        proto = ah.next_header();
+        adv.behind_ah = true;
+    }
+    if proto.0 != wire::IP_PROTOCOL {
+        return Err(FrameError::NotVrrp(proto.0));
+    }
+    Ok((adv, start, total))
+}
+
+/// IPv6 header [+ extension headers]; returns the advert skeleton and the VRRP byte range.
+fn parse_ipv6(ip: &[u8]) -> Result<(AdvertHeaders, usize, usize), FrameError> {
+    let h = Ipv6HeaderSlice::from_slice(ip).map_err(|e| FrameError::Malformed(e.to_string()))?;
+    let end = Ipv6Header::LEN + usize::from(h.payload_length());
+    if end > ip.len() {
+        return Err(FrameError::Malformed(format!(
+            "IPv6 payload length {} with {} bytes present",
+            h.payload_length(),
+            ip.len() - Ipv6Header::LEN
+        )));
+    }
+    let mut adv = blank(
+        IpAddr::V6(h.source_addr()),
+        IpAddr::V6(h.destination_addr()),
+        h.hop_limit(),
+    );
+    adv.ipv6_traffic_class = h.traffic_class();
+    if h.next_header().0 == wire::IP_PROTOCOL {
+        return Ok((adv, Ipv6Header::LEN, end));
+    }
+    // Rare path: extension headers before VRRP.
+    let sliced =
+        Ipv6Slice::from_slice(&ip[..end]).map_err(|e| FrameError::Malformed(e.to_string()))?;
+    let payload = sliced.payload();
     if payload.fragmented {
         return Err(FrameError::Fragmented);
     }
     if payload.ip_number.0 != wire::IP_PROTOCOL {
         return Err(FrameError::NotVrrp(payload.ip_number.0));
     }
-    let family = Family::of(&src_ip);
-    let vrrp_offset = (payload.payload.as_ptr() as usize).saturating_sub(frame.as_ptr() as usize);
-    let packet = VrrpPacket::new_checked(payload.payload)?;
-    let repr = VrrpRepr::parse(&packet, family)?;
-    let checksum = packet.checksum_form(src_ip, dst_ip);
-    Ok(ParsedAdvert {
-        src_mac,
-        dst_mac,
-        vlan,
-        src_ip,
-        dst_ip,
-        ttl,
-        ipv4_tos: tos,
-        ipv4_id: id,
-        ipv4_dont_fragment: df,
-        ipv6_traffic_class: tclass,
-        behind_ah,
-        checksum,
-        vrrp_offset,
-        repr,
-    })
+    adv.behind_ah = sliced
+        .extensions()
+        .clone()
+        .into_iter()
+        .any(|e| matches!(e, etherparse::Ipv6ExtensionSlice::Authentication(_)));
+    let start = end - payload.payload.len();
+    Ok((adv, start, end))
 }

@@ -1,1 +1,9 @@
-mod smoke;
+//! keepalived-conf integration tests: one binary, one module per area.
+
+mod bad;
+mod docs;
+mod features;
+mod fixtures;
+mod parity;
+mod roundtrip;
+mod util;

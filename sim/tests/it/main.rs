@@ -2,7 +2,9 @@
 //! host behaviour that smoltcp alone lacks, and fidelity to real keepalived captures.
 
 mod arp_learning;
+mod check_config;
 mod determinism;
+mod fidelity;
 mod scenario_errors;
 mod split_brain;
 mod tshark;

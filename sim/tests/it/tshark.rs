@@ -5,7 +5,7 @@ use crate::util;
 use std::path::Path;
 use std::process::Command;
 
-fn tshark_available() -> bool {
+pub fn tshark_available() -> bool {
     let found = Command::new("tshark")
         .arg("--version")
         .output()

@@ -21,9 +21,9 @@ pub fn from_text(name: &str, text: &str) -> Loaded {
     scenario::parse_str(&p, text).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Runs with `seed`, with the build's conformance check.
+/// Runs with `seed`.
 pub fn run(l: &Loaded, seed: u64) -> RunResult {
-    runner::run(l, seed, sim::conformance_check()).unwrap_or_else(|e| panic!("{e}"))
+    runner::run(l, seed).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A fresh temporary directory under the target dir.

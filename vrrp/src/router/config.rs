@@ -108,6 +108,12 @@ pub struct RouterConfig {
     pub accept_mode: bool,
     /// Send from the virtual MAC (RFC) instead of the interface MAC (keepalived default).
     pub use_vmac: bool,
+    /// keepalived `vmac_xmit_base`: with `use_vmac`, adverts still leave from the interface MAC
+    /// (gratuitous ARPs keep the virtual MAC).
+    pub vmac_xmit_base: bool,
+    /// keepalived `check_unicast_src`: in unicast mode, discard adverts whose source is not one
+    /// of `unicast_peers`.
+    pub check_unicast_src: bool,
     /// keepalived `unicast_peer`: send adverts to each of these instead of the multicast
     /// group, and expect unicast adverts.
     pub unicast_peers: Vec<IpAddr>,
@@ -123,6 +129,14 @@ pub struct RouterConfig {
     pub garp_master_refresh: Duration,
     /// keepalived `garp_master_refresh_repeat`.
     pub garp_master_refresh_repeat: u32,
+    /// keepalived `garp_lower_prio_repeat`: a master that hears a lower-priority advert sends
+    /// this many gratuitous ARPs / NAs per VIP (keepalived `vrrp_state_master_rx`). keepalived's
+    /// effective default is `garp_master_repeat` (5); [`RouterConfig::new`] leaves it 0 (off)
+    /// and a keepalived.conf loader sets it.
+    pub garp_lower_prio_repeat: u32,
+    /// keepalived `garp_lower_prio_delay`: the burst is repeated this long afterwards (keepalived
+    /// default `garp_master_delay`); zero disables the repeat.
+    pub garp_lower_prio_delay: Duration,
     /// keepalived `state`.
     pub initial_state: InitialState,
     /// keepalived `down_timer_adverts` (the 3 in Master_Down_Interval).
@@ -207,12 +221,16 @@ impl RouterConfig {
             preempt_delay: Duration::ZERO,
             accept_mode: accept,
             use_vmac,
+            vmac_xmit_base: false,
+            check_unicast_src: false,
             unicast_peers: Vec::new(),
             mcast_dst: None,
             garp_master_delay: garp_delay,
             garp_master_repeat: garp_rep,
             garp_master_refresh: Duration::ZERO,
             garp_master_refresh_repeat: 1,
+            garp_lower_prio_repeat: 0,
+            garp_lower_prio_delay: Duration::ZERO,
             initial_state: InitialState::Backup,
             down_timer_adverts: 3,
             lower_prio_no_advert: mode != Mode::Keepalived && mode != Mode::Rfc9568,

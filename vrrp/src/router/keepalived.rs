@@ -34,9 +34,15 @@ pub const DEVIATIONS: &[Deviation] = &[
         reason: "visible in every capture in pcaps/keepalived (5 GARPs at takeover, 5 more after 5.0 s)",
     },
     Deviation {
+        id: "garp-lower-prio",
+        rfc: "RFC 5798 §6.4.3: a master discards a lower-priority advert",
+        keepalived: "garp_lower_prio_repeat gratuitous ARPs per VIP on such an advert, again after garp_lower_prio_delay (defaults: garp_master_repeat, garp_master_delay)",
+        reason: "moves clients back to the real master after a split brain heals",
+    },
+    Deviation {
         id: "real-mac",
         rfc: "RFC 5798 §7.2/§7.3: adverts and ARP use the virtual MAC 00-00-5E-00-01-{VRID}",
-        keepalived: "without use_vmac, adverts, GARPs and ARP replies come from the interface MAC",
+        keepalived: "without use_vmac, adverts, GARPs and ARP replies come from the interface MAC; with use_vmac and vmac_xmit_base, adverts still do",
         reason: "keepalived's default; the captures show src 02:00:00:00:00:11/12",
     },
     Deviation {
@@ -54,7 +60,7 @@ pub const DEVIATIONS: &[Deviation] = &[
     Deviation {
         id: "unicast",
         rfc: "RFC 5798 §5.1.1.2/§7.1: multicast destination, TTL 255 checked",
-        keepalived: "unicast_peer sends one advert per peer; TTL check skipped in unicast mode; multicast/unicast mismatch discarded",
+        keepalived: "unicast_peer sends one advert per peer; TTL check skipped in unicast mode; multicast/unicast mismatch discarded; check_unicast_src discards sources that are not peers",
         reason: "a common production setup (clouds without multicast); the unicast capture shows it",
     },
     Deviation {

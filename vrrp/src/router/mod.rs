@@ -47,11 +47,18 @@ pub enum Timer {
     /// keepalived `garp_master_delay` burst (Master). Ordered before [`Timer::Adver`] so that
     /// a tie sends the ARPs first, as the captures show.
     GarpDelay,
+    /// keepalived `garp_lower_prio_delay` burst (Master).
+    GarpLowerPrio,
     /// Adver_Timer (Master).
     Adver,
 }
 
-const TIMERS: [Timer; 3] = [Timer::MasterDown, Timer::GarpDelay, Timer::Adver];
+const TIMERS: [Timer; 4] = [
+    Timer::MasterDown,
+    Timer::GarpDelay,
+    Timer::GarpLowerPrio,
+    Timer::Adver,
+];
 
 /// Current value of a tracked object.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -75,7 +82,7 @@ pub struct Router {
     master_adver_int: Duration,
     skew_time: Duration,
     master_down_interval: Duration,
-    timers: [Option<Instant>; 3],
+    timers: [Option<Instant>; 4],
     interface_up: bool,
     track_inputs: Vec<Option<TrackInput>>,
     track_fault: bool,
@@ -105,7 +112,7 @@ impl Router {
             master_adver_int: adver_int,
             skew_time: Duration::ZERO,
             master_down_interval: Duration::ZERO,
-            timers: [None; 3],
+            timers: [None; 4],
             interface_up: true,
             track_inputs: vec![None; cfg.tracks.len()],
             track_fault: false,
@@ -216,7 +223,14 @@ impl Router {
         }
         self.recompute_priority(now);
         if self.is_faulty() {
-            self.set_state(State::Fault, Reason::TrackFault);
+            let reason = if !self.interface_up {
+                Reason::InterfaceDown
+            } else if self.track_fault {
+                Reason::TrackFault
+            } else {
+                Reason::SyncGroup
+            };
+            self.set_state(State::Fault, reason);
             return;
         }
         if self.starts_as_owner() {
@@ -238,7 +252,7 @@ impl Router {
             }
             State::Backup | State::Fault => {}
         }
-        self.timers = [None; 3];
+        self.timers = [None; 4];
         self.wants_master = false;
         self.set_state(State::Initialize, Reason::Shutdown);
     }
@@ -288,6 +302,9 @@ impl Router {
                 (Timer::MasterDown, State::Backup) => self.master_down_fired(now),
                 (Timer::Adver, State::Master) => self.adver_fired(now),
                 (Timer::GarpDelay, State::Master) => self.send_garps(self.cfg.garp_master_repeat),
+                (Timer::GarpLowerPrio, State::Master) => {
+                    self.send_garps(self.cfg.garp_lower_prio_repeat)
+                }
                 _ => {}
             }
         }
@@ -338,6 +355,9 @@ impl Router {
             State::Master => self.master_rx(now, src_ip, repr),
             State::Initialize | State::Fault => {}
         }
+        // A learned interval of 0 (v3, accepted by RFC 5798 and keepalived) gives a zero
+        // Master_Down_Interval: the timer is due now, so run it now.
+        self.fire_due_master_down(now);
     }
 
     // ----- sync-group hooks (used by SyncGroup) -----
@@ -438,7 +458,7 @@ impl Router {
     fn enter_backup(&mut self, now: Instant, reason: Reason) {
         self.master_adver_int = self.adver_int;
         self.recompute_timing(true);
-        self.timers = [None; 3];
+        self.timers = [None; 4];
         self.timers[Timer::MasterDown as usize] = Some(now + self.master_down_interval);
         self.preempt_time = None;
         self.set_state(State::Backup, reason);
@@ -446,7 +466,7 @@ impl Router {
 
     fn become_master(&mut self, now: Instant, reason: Reason) {
         self.wants_master = false;
-        self.timers = [None; 3];
+        self.timers = [None; 4];
         self.set_state(State::Master, reason);
         self.stats.become_master += 1;
         // keepalived vrrp_state_master_tx: the advert goes first so the old master drops the
@@ -472,7 +492,7 @@ impl Router {
 
     fn leave_master_to_backup(&mut self, now: Instant, reason: Reason) {
         self.release_vips();
-        self.timers = [None; 3];
+        self.timers = [None; 4];
         self.recompute_timing(true);
         self.timers[Timer::MasterDown as usize] = Some(now + self.master_down_interval);
         self.preempt_time = None;
@@ -497,7 +517,7 @@ impl Router {
                 }
             }
         }
-        self.timers = [None; 3];
+        self.timers = [None; 4];
         self.wants_master = false;
         self.set_state(State::Fault, reason);
     }
@@ -520,7 +540,7 @@ impl Router {
             } else {
                 self.master_down_interval
             };
-        self.timers = [None; 3];
+        self.timers = [None; 4];
         self.timers[Timer::MasterDown as usize] = Some(now + wait);
         self.preempt_time = None;
         self.set_state(State::Backup, reason);
@@ -537,6 +557,19 @@ impl Router {
         } else if !self.track_fault && was_faulty {
             self.leave_fault_if_clear(now, Reason::TrackRecovered);
         }
+        // A priority rise can pull the shifted Master_Down_Timer into the past; keepalived
+        // then expires it on its next pass, i.e. now.
+        self.fire_due_master_down(now);
+    }
+
+    /// Runs a Master_Down_Timer that an input just moved to `now` or earlier. Other overdue
+    /// timers are left to the caller's `handle_timeout`, which owns event ordering.
+    fn fire_due_master_down(&mut self, now: Instant) {
+        let slot = Timer::MasterDown as usize;
+        if self.state == State::Backup && self.timers[slot].is_some_and(|t| t <= now) {
+            self.timers[slot] = None;
+            self.master_down_fired(now);
+        }
     }
 
     /// keepalived `vrrp_set_effective_priority` and track weights.
@@ -551,9 +584,8 @@ impl Router {
                     let up = (*input == TrackInput::Up) != t.reverse;
                     if w == 0 {
                         fault |= !up;
-                    } else if w > 0 && up {
-                        total += w;
-                    } else if w < 0 && !up {
+                    } else if (w > 0) == up {
+                        // Positive weights add while up, negative ones while down.
                         total += w;
                     }
                 }
@@ -645,7 +677,11 @@ impl Router {
         } else {
             self.cfg.unicast_peers.clone()
         };
-        let src_mac = self.src_mac();
+        let src_mac = if self.cfg.vmac_xmit_base {
+            SrcMac::Interface
+        } else {
+            self.src_mac()
+        };
         for dst_ip in dsts {
             self.ipv4_id = self.ipv4_id.wrapping_add(1);
             if self.ipv4_id == 0 {
@@ -745,6 +781,9 @@ impl Router {
         if mode == Mode::Keepalived && dst_ip.is_multicast() == unicast {
             return Err(Discard::CastMismatch);
         }
+        if unicast && self.cfg.check_unicast_src && !self.cfg.unicast_peers.contains(&src_ip) {
+            return Err(Discard::UnknownPeer);
+        }
         let list_matches = self.address_list_matches(repr);
         match mode {
             // RFC 3768 §7.1: drop a mismatching list unless the sender is the owner.
@@ -789,8 +828,8 @@ impl Router {
             self.timers[Timer::MasterDown as usize] = Some(now + self.skew_time);
             return;
         }
-        let delay_holds =
-            self.cfg.preempt_delay > Duration::ZERO && self.preempt_time.map_or(true, |t| t > now);
+        let delay_holds = self.cfg.preempt_delay > Duration::ZERO
+            && !matches!(self.preempt_time, Some(t) if t <= now);
         if !self.preempts() || repr.priority >= self.effective_priority || delay_holds {
             if self.cfg.version == Version::V3 {
                 // "Set Master_Adver_Interval to Adver Interval contained in the ADVERTISEMENT;
@@ -864,6 +903,15 @@ impl Router {
             self.discard(src_ip, Discard::LowerPriority);
             if !self.cfg.lower_prio_no_advert {
                 self.send_advert(self.effective_priority);
+            }
+            if self.cfg.garp_lower_prio_repeat > 0 {
+                // keepalived: "We receive a lower prio adv we just refresh remote ARP cache",
+                // again after garp_lower_prio_delay (one pending repeat at a time here).
+                self.send_garps(self.cfg.garp_lower_prio_repeat);
+                let slot = &mut self.timers[Timer::GarpLowerPrio as usize];
+                if self.cfg.garp_lower_prio_delay > Duration::ZERO && slot.is_none() {
+                    *slot = Some(now + self.cfg.garp_lower_prio_delay);
+                }
             }
         }
     }

@@ -36,7 +36,7 @@ fn keepalived_defaults_follow_keepalived_conf_man_page() {
         Version::V3,
         "IPv6 instances always use version 3"
     );
-    assert_eq!(DEVIATIONS.len(), 15);
+    assert_eq!(DEVIATIONS.len(), 16);
 }
 
 #[test]
@@ -352,6 +352,14 @@ fn keepalived_interface_down_before_start_starts_in_fault() {
     r.set_interface_up(t_ms(0), false);
     r.start(t_ms(0));
     assert_eq!(r.state(), State::Fault);
+    assert_eq!(
+        drain_ev(&mut r),
+        vec![Event::StateChanged {
+            from: State::Initialize,
+            to: State::Fault,
+            reason: Reason::InterfaceDown
+        }]
+    );
 }
 
 #[test]
@@ -399,4 +407,56 @@ fn keepalived_sync_group_members_move_together() {
     assert_eq!(a.state(), State::Fault, "held by the group until apply");
     g.apply(tb + Duration::from_secs(3), &mut [&mut a, &mut b]);
     assert_eq!((a.state(), b.state()), (State::Backup, State::Backup));
+}
+
+#[test]
+fn keepalived_garp_lower_prio_repeat_refreshes_arp_caches() {
+    let mut c = ka(1, 100);
+    c.garp_lower_prio_repeat = 5;
+    c.garp_lower_prio_delay = Duration::from_secs(5);
+    c.garp_master_delay = Duration::ZERO;
+    let mut r = started(c.clone(), t_ms(0));
+    let t0 = to_master(&mut r);
+    drain_tx(&mut r);
+    let at = t0 + Duration::from_millis(300);
+    r.handle_advert(at, v4(2), mcast4(), 255, &advert(&c, 50));
+    let tx = drain_tx(&mut r);
+    assert!(matches!(tx[0], Transmit::Advert(_)), "advert first");
+    assert_eq!(garps(&tx), 5);
+    assert_eq!(
+        r.timer(Timer::GarpLowerPrio),
+        Some(at + Duration::from_secs(5))
+    );
+    let out = run_timers(&mut r, at + Duration::from_secs(5));
+    let later: Vec<_> = out
+        .iter()
+        .filter(|(_, x)| matches!(x, Transmit::GratuitousArp { .. }))
+        .collect();
+    assert_eq!(later.len(), 5);
+    assert!(later.iter().all(|(t, _)| *t == at + Duration::from_secs(5)));
+}
+
+#[test]
+fn keepalived_vmac_xmit_base_and_check_unicast_src() {
+    let mut c = ka(1, 100);
+    c.use_vmac = true;
+    c.vmac_xmit_base = true;
+    c.unicast_peers = vec![v4(2)];
+    c.check_unicast_src = true;
+    let mut r = started(c.clone(), t_ms(0));
+    r.handle_advert(t_ms(5), v4(3), v4(1), 255, &advert(&c, 200));
+    assert_eq!(r.stats().discards.get("unknown_peer"), Some(&1));
+    r.handle_advert(t_ms(6), v4(2), v4(1), 255, &advert(&c, 200));
+    assert_eq!(r.stats().adverts_received, 1);
+    let mut r = started(c, t_ms(0));
+    to_master(&mut r);
+    let tx = drain_tx(&mut r);
+    assert_eq!(adverts(&tx)[0].src_mac, SrcMac::Interface);
+    assert!(tx.iter().any(|t| matches!(
+        t,
+        Transmit::GratuitousArp {
+            src_mac: SrcMac::Virtual([0, 0, 0x5e, 0, 1, 7]),
+            ..
+        }
+    )));
 }

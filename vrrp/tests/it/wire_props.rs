@@ -32,6 +32,25 @@ fn arb_repr() -> impl Strategy<Value = VrrpRepr> {
                 .map(|a| IpAddr::V4(Ipv4Addr::from(a)))
                 .collect(),
         });
+    // keepalived's VRRPv2 over IPv6: no auth trailer, so the repr carries Auth::None.
+    let v2_ipv6 = (
+        any::<u8>(),
+        any::<u8>(),
+        any::<u8>(),
+        proptest::collection::vec(any::<[u8; 16]>(), 1..8),
+    )
+        .prop_map(|(vrid, priority, secs, addrs)| VrrpRepr {
+            version: Version::V2,
+            vrid,
+            priority,
+            max_adver_int_cs: u16::from(secs) * 100,
+            v3_reserved: 0,
+            auth: Auth::None,
+            addresses: addrs
+                .into_iter()
+                .map(|a| IpAddr::V6(Ipv6Addr::from(a)))
+                .collect(),
+        });
     let v3 = (
         any::<u8>(),
         any::<u8>(),
@@ -58,7 +77,7 @@ fn arb_repr() -> impl Strategy<Value = VrrpRepr> {
                 })
                 .collect(),
         });
-    prop_oneof![v2, v3]
+    prop_oneof![v2, v2_ipv6, v3]
 }
 
 fn endpoints(family: Family) -> (IpAddr, IpAddr) {
@@ -76,7 +95,10 @@ fn endpoints(family: Family) -> (IpAddr, IpAddr) {
 
 proptest! {
     #[test]
-    fn emit_then_parse_is_identity(repr in arb_repr(), rfc9568 in any::<bool>()) {
+    fn emit_then_parse_is_identity(
+        repr in arb_repr(), rfc9568 in any::<bool>(), vlan in proptest::option::of(0u16..4096),
+        pad_to_60 in any::<bool>(),
+    ) {
         let form = if rfc9568 { ChecksumForm::Rfc9568 } else { ChecksumForm::Rfc5798 };
         let family = repr.family();
         let (s, d) = endpoints(family);
@@ -89,11 +111,19 @@ proptest! {
         // The same through a whole Ethernet frame.
         let mut f = AdvertFrame::multicast([2, 0, 0, 0, 0, 1], s);
         f.checksum_form = form;
-        let built = f.build(&repr).unwrap();
+        f.vlan = vlan;
+        let mut built = f.build(&repr).unwrap();
+        prop_assert_eq!(built.len(), f.frame_len(&repr));
+        if pad_to_60 && built.len() < 60 {
+            // Ethernet minimum-size padding must be ignored.
+            built.resize(60, 0);
+        }
         let parsed = frame::parse(&built).unwrap();
-        prop_assert_eq!(parsed.repr, repr);
-        prop_assert!(parsed.checksum.is_some());
+        prop_assert_eq!(&parsed.repr, &repr);
+        prop_assert_eq!(parsed.checksum, Some(form).filter(|_| repr.version == Version::V3 && family == Family::V4).or(Some(ChecksumForm::Rfc5798)));
         prop_assert_eq!(parsed.ttl, 255);
+        prop_assert_eq!(parsed.vlan, vlan);
+        prop_assert_eq!(parsed.to_advert_frame().build(&repr).unwrap(), f.build(&repr).unwrap());
     }
 
     #[test]
