@@ -352,6 +352,14 @@ fn keepalived_interface_down_before_start_starts_in_fault() {
     r.set_interface_up(t_ms(0), false);
     r.start(t_ms(0));
     assert_eq!(r.state(), State::Fault);
+    assert_eq!(
+        drain_ev(&mut r),
+        vec![Event::StateChanged {
+            from: State::Initialize,
+            to: State::Fault,
+            reason: Reason::InterfaceDown
+        }]
+    );
 }
 
 #[test]
@@ -451,4 +459,16 @@ fn keepalived_vmac_xmit_base_and_check_unicast_src() {
             ..
         }
     )));
+}
+
+#[test]
+fn keepalived_master_ignores_its_own_address_at_equal_priority() {
+    let mut r = started(ka(1, 100), t_ms(0));
+    to_master(&mut r);
+    drain_tx(&mut r);
+    let c = r.config().clone();
+    r.handle_advert(t_ms(4000), v4(1), mcast4(), 255, &advert(&c, 100));
+    assert_eq!(r.state(), State::Master);
+    assert!(drain_tx(&mut r).is_empty(), "no answering advert");
+    assert_eq!(r.stats().discards.get("own_address"), Some(&1));
 }
