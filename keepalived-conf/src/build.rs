@@ -553,26 +553,41 @@ impl Builder {
         for c in &n.children {
             match c.name() {
                 "script" => s.script = self.script_of(c),
-                "interval" => {
+                "interval" | "timeout" => {
                     if let Some(t) = self.need(c, 1) {
-                        s.interval = self.secs(
+                        let what = c.name();
+                        let v = self.uint(
                             t,
-                            1,
-                            u64::from(u32::MAX),
-                            &format!("({name}) vrrp script interval"),
-                            "ignores it (interval 1 s applies)",
+                            0,
+                            4294,
+                            &format!(
+                                "({name}): vrrp script {what} '{}' must be between 1 and 4294",
+                                t.text
+                            ),
+                            if what == "interval" {
+                                "ignores it (interval 1 s applies)"
+                            } else {
+                                "ignores it (the timeout defaults to the interval)"
+                            },
                         );
-                    }
-                }
-                "timeout" => {
-                    if let Some(t) = self.need(c, 1) {
-                        s.timeout = self.secs(
-                            t,
-                            1,
-                            u64::from(u32::MAX),
-                            &format!("({name}) vrrp script timeout"),
-                            "ignores it (the timeout defaults to the interval)",
-                        );
+                        let v = match v {
+                            Some(0) => {
+                                self.warn(
+                                    "number-range",
+                                    &t.span,
+                                    format!("({name}): vrrp script {what} must be greater than 0, setting to 1"),
+                                    "uses 1 s",
+                                );
+                                Some(1)
+                            }
+                            other => other,
+                        };
+                        let d = v.map(Duration::from_secs);
+                        if what == "interval" {
+                            s.interval = d;
+                        } else {
+                            s.timeout = d;
+                        }
                     }
                 }
                 "weight" => {
@@ -1539,6 +1554,55 @@ impl Builder {
                             .map(|x| x as u32);
                     }
                 }
+                "notify_deleted" => {
+                    v.notify_deleted = if c.args.is_empty() {
+                        Some(Script {
+                            command: String::new(),
+                            span: c.kw.span.clone(),
+                        })
+                    } else {
+                        self.script_of(c)
+                    }
+                }
+                "notify_master_rx_lower_pri" => v.notify_master_rx_lower_pri = self.script_of(c),
+                "mcast_dst_ip" => {
+                    if let Some(t) = self.need(c, 1) {
+                        match parse_ip(&t.text) {
+                            Some(a) if a.is_multicast() => v.mcast_dst_ip = Some(a),
+                            _ => self.err(
+                                "invalid-address",
+                                &t.span,
+                                format!("({name}) mcast_dst_ip {} not multicast", t.text),
+                                "logs \"mcast_dst_ip ... not multicast. Skipping...\" and uses the default group",
+                            ),
+                        }
+                    }
+                }
+                "track_src_ip" => v.track_src_ip = true,
+                "check_unicast_src" => v.check_unicast_src = true,
+                "unicast_fault_no_peer" => v.unicast_fault_no_peer = true,
+                "use_vmac_addr" => v.use_vmac_addr = true,
+                "garp_extra_if" => {
+                    v.garp_extra_if = Some(c.args.iter().map(|t| t.text.clone()).collect())
+                }
+                "vrf" => v.vrf = c.args.first().map(|t| t.text.clone()),
+                "debug" => {
+                    v.debug = match c.args.first() {
+                        Some(t) => self
+                            .uint(
+                                t,
+                                0,
+                                4,
+                                &format!(
+                                    "({name}) Debug value '{}' not valid; must be between 0-4",
+                                    t.text
+                                ),
+                                DROP_KW,
+                            )
+                            .map(|x| x as u32),
+                        None => Some(0),
+                    }
+                }
                 "lvs_sync_daemon_interface" => {
                     self.warn(
                         "deprecated-keyword",
@@ -1600,10 +1664,26 @@ impl Builder {
             notify_backup: None,
             notify_fault: None,
             notify: None,
+            notify_stop: None,
             smtp_alert: None,
+            track_process: Vec::new(),
+            track_bfd: Vec::new(),
+            sync_group_tracking_weight: false,
             extra: Vec::new(),
             span: n.kw.span.clone(),
         };
+        let proc_names: Vec<String> = self
+            .cfg
+            .vrrp_track_processes
+            .iter()
+            .map(|s| s.name.clone())
+            .collect();
+        let bfd_names: Vec<String> = self
+            .cfg
+            .bfd_instances
+            .iter()
+            .map(|s| s.name.clone())
+            .collect();
         let script_names: Vec<String> = self
             .cfg
             .vrrp_scripts
@@ -1646,7 +1726,15 @@ impl Builder {
                 "notify_backup" => g.notify_backup = self.script_of(c),
                 "notify_fault" => g.notify_fault = self.script_of(c),
                 "notify" => g.notify = self.script_of(c),
+                "notify_stop" => g.notify_stop = self.script_of(c),
                 "smtp_alert" => g.smtp_alert = self.flag_bool(c, &name),
+                "track_process" => {
+                    g.track_process = self.track_refs(c, &name, "track process", &proc_names, true)
+                }
+                "track_bfd" => {
+                    g.track_bfd = self.track_refs(c, &name, "track bfd", &bfd_names, true)
+                }
+                "sync_group_tracking_weight" => g.sync_group_tracking_weight = true,
                 "global_tracking" => {
                     self.warn(
                         "deprecated-keyword",
@@ -1803,6 +1891,18 @@ impl Builder {
             quorum_down: None,
             ha_suspend: false,
             inhibit_on_failure: false,
+            ip_family: None,
+            persistence_engine: None,
+            ops: false,
+            sched_flags: Vec::new(),
+            sorry_server_inhibit: false,
+            sorry_server_lb_kind: None,
+            smtp_alert: None,
+            retry: None,
+            delay_before_retry: None,
+            connect_timeout: None,
+            warmup: None,
+            weight: None,
             real_servers: Vec::new(),
             extra: Vec::new(),
             span: n.kw.span.clone(),
@@ -1910,6 +2010,64 @@ impl Builder {
                 "quorum_down" => vs.quorum_down = self.script_of(c),
                 "ha_suspend" => vs.ha_suspend = true,
                 "inhibit_on_failure" => vs.inhibit_on_failure = true,
+                "ip_family" => {
+                    if let Some(t) = self.need(c, 1) {
+                        if t.text == "inet" || t.text == "inet6" {
+                            vs.ip_family = Some(t.text.clone());
+                        } else {
+                            self.err(
+                                "ip-family",
+                                &t.span,
+                                format!("unknown ip_family {}", t.text),
+                                "ignores it",
+                            );
+                        }
+                    }
+                }
+                "persistence_engine" => {
+                    vs.persistence_engine = self.need(c, 1).map(|t| t.text.clone())
+                }
+                "ops" => vs.ops = true,
+                "hashed" | "flag-1" | "flag-2" | "flag-3" | "sh-port" | "sh-fallback"
+                | "mh-port" | "mh-fallback" => vs.sched_flags.push(c.name().to_string()),
+                "sorry_server_inhibit" => vs.sorry_server_inhibit = true,
+                "sorry_server_lvs_method" => {
+                    if let Some(t) = self.need(c, 1) {
+                        vs.sorry_server_lb_kind = self.lb_kind(t);
+                    }
+                }
+                "smtp_alert" => vs.smtp_alert = self.flag_bool(c, "virtual_server"),
+                "retry" => {
+                    if let Some(t) = self.need(c, 1) {
+                        vs.retry = self
+                            .uint(t, 0, u64::from(u32::MAX), "retry", DROP_KW)
+                            .map(|x| x as u32);
+                    }
+                }
+                "delay_before_retry" => {
+                    if let Some(t) = self.need(c, 1) {
+                        vs.delay_before_retry =
+                            self.secs(t, 0, u64::from(u32::MAX), "delay_before_retry", DROP_KW);
+                    }
+                }
+                "connect_timeout" => {
+                    if let Some(t) = self.need(c, 1) {
+                        vs.connect_timeout =
+                            self.secs(t, 1, u64::from(u32::MAX), "connect_timeout", DROP_KW);
+                    }
+                }
+                "warmup" => {
+                    if let Some(t) = self.need(c, 1) {
+                        vs.warmup = self.secs(t, 0, u64::from(u32::MAX), "warmup", DROP_KW);
+                    }
+                }
+                "weight" => {
+                    if let Some(t) = self.need(c, 1) {
+                        vs.weight = self
+                            .int(t, 0, 65535, "virtual server weight", DROP_KW)
+                            .map(|x| x as i32);
+                    }
+                }
                 "real_server" => {
                     if let Some(rs) = self.real_server(c) {
                         vs.real_servers.push(rs);
@@ -2007,6 +2165,14 @@ impl Builder {
             notify_down: None,
             uthreshold: None,
             lthreshold: None,
+            alpha: false,
+            retry: None,
+            delay_before_retry: None,
+            connect_timeout: None,
+            delay_loop: None,
+            warmup: None,
+            virtualhost: None,
+            smtp_alert: None,
             checkers: Vec::new(),
             extra: Vec::new(),
             span: n.kw.span.clone(),
@@ -2145,6 +2311,8 @@ impl Builder {
                                 }
                             }
                             "virtualhost" => u.virtualhost = k.args.first().map(|t| t.text.clone()),
+                            "regex" => u.regex = k.args.first().map(|t| t.text.clone()),
+                            "regex_no_match" => u.regex_no_match = true,
                             _ => u.extra.push(setting(k)),
                         }
                     }
@@ -2158,6 +2326,88 @@ impl Builder {
                     }
                 }
                 "misc_dynamic" => ch.misc_dynamic = true,
+                "user" => {
+                    if let Some(t) = self.need(c, 1) {
+                        ch.user = Some((t.text.clone(), c.args.get(1).map(|g| g.text.clone())));
+                    }
+                }
+                "alpha" => ch.alpha = true,
+                "fwmark" => {
+                    if let Some(t) = self.need(c, 1) {
+                        ch.fwmark = self
+                            .uint(t, 0, u64::from(u32::MAX), "checker fwmark", DROP_KW)
+                            .map(|x| x as u32);
+                    }
+                }
+                "bind_if" => ch.bind_if = self.need(c, 1).map(|t| t.text.clone()),
+                "log_all_failures" => {
+                    ch.log_all_failures = c
+                        .args
+                        .first()
+                        .map_or(true, |t| true_false(&t.text).unwrap_or(true))
+                }
+                "virtualhost" => ch.virtualhost = self.need(c, 1).map(|t| t.text.clone()),
+                "http_protocol" => {
+                    if let Some(t) = self.need(c, 1) {
+                        if ["1.0", "1.1", "1.0C", "1.0K"].contains(&t.text.as_str()) {
+                            ch.http_protocol = Some(t.text.clone());
+                        } else {
+                            self.err(
+                                "http-protocol",
+                                &t.span,
+                                format!("invalid http_protocol {}", t.text),
+                                "ignores it (HTTP/1.0)",
+                            );
+                        }
+                    }
+                }
+                "enable_sni" => ch.enable_sni = true,
+                "fast_recovery" => ch.fast_recovery = true,
+                "helo_name" => ch.helo_name = self.need(c, 1).map(|t| t.text.clone()),
+                "host" => {
+                    let h = self.checker(kind, c);
+                    ch.hosts.push(h);
+                }
+                "type" => {
+                    if let Some(t) = self.need(c, 1) {
+                        const TYPES: &[&str] = &["A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA"];
+                        if TYPES.contains(&t.text.as_str()) {
+                            ch.dns_type = Some(t.text.clone());
+                        } else {
+                            self.err(
+                                "dns-type",
+                                &t.span,
+                                format!("unknown DNS check type {}", t.text),
+                                "ignores it (SOA applies)",
+                            );
+                        }
+                    }
+                }
+                "name" => ch.name = self.need(c, 1).map(|t| t.text.clone()),
+                "payload" => ch.payload = self.need(c, 1).map(|t| t.text.clone()),
+                "require_reply" => ch.require_reply = Some(c.args.first().map(|t| t.text.clone())),
+                "min_reply_length" => {
+                    if let Some(t) = self.need(c, 1) {
+                        ch.min_reply_length = self
+                            .uint(t, 0, 65535, "min_reply_length", DROP_KW)
+                            .map(|x| x as u32);
+                    }
+                }
+                "max_reply_length" => {
+                    if let Some(t) = self.need(c, 1) {
+                        ch.max_reply_length = self
+                            .uint(t, 0, 65535, "max_reply_length", DROP_KW)
+                            .map(|x| x as u32);
+                    }
+                }
+                "track_file" => ch.track_file = self.need(c, 1).map(|t| t.text.clone()),
+                "weight" => {
+                    if let Some(t) = self.need(c, 1) {
+                        ch.weight = self
+                            .int(t, -254, 254, "FILE_CHECK weight", DROP_KW)
+                            .map(|x| x as i32);
+                    }
+                }
                 _ => ch.extra.push(block_setting(c)),
             }
         }
@@ -2187,7 +2437,7 @@ impl Builder {
         };
         for c in &n.children {
             match c.name() {
-                "neighbor_ip" => {
+                "neighbor_ip" | "neighbour_ip" => {
                     if let Some(t) = self.need(c, 1) {
                         b.neighbor_ip = self.ip(t, "bfd neighbor_ip", "drops the bfd_instance");
                     }
@@ -2226,7 +2476,7 @@ impl Builder {
                     }
                 }
                 "passive" => b.passive = true,
-                "ttl" | "hoplimit" => {
+                "ttl" | "hoplimit" | "max_hops" => {
                     if let Some(t) = self.need(c, 1) {
                         b.ttl = self.uint(t, 1, 255, "bfd ttl", DROP_KW).map(|x| x as u8);
                     }

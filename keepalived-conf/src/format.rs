@@ -40,7 +40,8 @@ struct W {
 }
 
 impl W {
-    fn line(&mut self, s: &str) {
+    fn line(&mut self, s: impl AsRef<str>) {
+        let s = s.as_ref();
         let _ = writeln!(self.out, "{}{}", "    ".repeat(self.depth), s);
     }
     fn kv(&mut self, k: &str, v: impl AsRef<str>) {
@@ -282,7 +283,11 @@ pub fn format_config(cfg: &Config) -> String {
         w.script("notify_backup", &g.notify_backup);
         w.script("notify_fault", &g.notify_fault);
         w.script("notify", &g.notify);
+        w.script("notify_stop", &g.notify_stop);
         w.tri("smtp_alert", &g.smtp_alert);
+        w.tracks("track_process", &g.track_process);
+        w.tracks("track_bfd", &g.track_bfd);
+        w.flag("sync_group_tracking_weight", g.sync_group_tracking_weight);
         w.extra(&g.extra);
         w.close();
     }
@@ -484,6 +489,19 @@ fn instance(w: &mut W, v: &VrrpInstance) {
     w.tri("higher_prio_send_advert", &v.higher_prio_send_advert);
     w.flag("promote_secondaries", v.promote_secondaries);
     w.opt("down_timer_adverts", &v.down_timer_adverts);
+    w.script("notify_deleted", &v.notify_deleted);
+    w.script("notify_master_rx_lower_pri", &v.notify_master_rx_lower_pri);
+    w.opt("mcast_dst_ip", &v.mcast_dst_ip);
+    w.flag("track_src_ip", v.track_src_ip);
+    w.flag("check_unicast_src", v.check_unicast_src);
+    w.flag("unicast_fault_no_peer", v.unicast_fault_no_peer);
+    w.flag("use_vmac_addr", v.use_vmac_addr);
+    if let Some(g) = &v.garp_extra_if {
+        let s: Vec<String> = g.iter().map(|x| word(x)).collect();
+        w.line(format!("garp_extra_if {}", s.join(" ")).trim_end());
+    }
+    w.opt("vrf", &v.vrf);
+    w.opt("debug", &v.debug);
     w.extra(&v.extra);
     w.close();
 }
@@ -534,6 +552,22 @@ fn virtual_server(w: &mut W, vs: &VirtualServer) {
     w.script("quorum_down", &vs.quorum_down);
     w.flag("ha_suspend", vs.ha_suspend);
     w.flag("inhibit_on_failure", vs.inhibit_on_failure);
+    w.opt("ip_family", &vs.ip_family);
+    w.opt("persistence_engine", &vs.persistence_engine);
+    w.flag("ops", vs.ops);
+    for f in &vs.sched_flags {
+        w.line(f);
+    }
+    w.flag("sorry_server_inhibit", vs.sorry_server_inhibit);
+    if let Some(k) = vs.sorry_server_lb_kind {
+        w.kv("sorry_server_lvs_method", lb_kind(k));
+    }
+    w.tri("smtp_alert", &vs.smtp_alert);
+    w.opt("retry", &vs.retry);
+    w.dur("delay_before_retry", &vs.delay_before_retry);
+    w.dur("connect_timeout", &vs.connect_timeout);
+    w.dur("warmup", &vs.warmup);
+    w.opt("weight", &vs.weight);
     w.extra(&vs.extra);
     for rs in &vs.real_servers {
         w.open(&format!("real_server {} {}", rs.ip, rs.port));
@@ -546,6 +580,14 @@ fn virtual_server(w: &mut W, vs: &VirtualServer) {
         w.script("notify_down", &rs.notify_down);
         w.opt("uthreshold", &rs.uthreshold);
         w.opt("lthreshold", &rs.lthreshold);
+        w.flag("alpha", rs.alpha);
+        w.opt("retry", &rs.retry);
+        w.dur("delay_before_retry", &rs.delay_before_retry);
+        w.dur("connect_timeout", &rs.connect_timeout);
+        w.dur("delay_loop", &rs.delay_loop);
+        w.dur("warmup", &rs.warmup);
+        w.opt("virtualhost", &rs.virtualhost);
+        w.tri("smtp_alert", &rs.smtp_alert);
         w.extra(&rs.extra);
         for c in &rs.checkers {
             checker(w, c);
@@ -557,6 +599,11 @@ fn virtual_server(w: &mut W, vs: &VirtualServer) {
 
 fn checker(w: &mut W, c: &Checker) {
     w.open(c.kind.keyword());
+    checker_body(w, c);
+    w.close();
+}
+
+fn checker_body(w: &mut W, c: &Checker) {
     w.opt("connect_ip", &c.connect_ip);
     w.opt("connect_port", &c.connect_port);
     w.opt("bindto", &c.bindto);
@@ -574,6 +621,8 @@ fn checker(w: &mut W, c: &Checker) {
             w.kv("status_code", u.status_code.join(" "));
         }
         w.opt("virtualhost", &u.virtualhost);
+        w.opt("regex", &u.regex);
+        w.flag("regex_no_match", u.regex_no_match);
         w.extra(&u.extra);
         w.close();
     }
@@ -582,8 +631,43 @@ fn checker(w: &mut W, c: &Checker) {
         w.kv("misc_timeout", d.as_secs().to_string());
     }
     w.flag("misc_dynamic", c.misc_dynamic);
+    if let Some((u, g)) = &c.user {
+        w.kv(
+            "user",
+            match g {
+                Some(g) => format!("{} {}", word(u), word(g)),
+                None => word(u),
+            },
+        );
+    }
+    w.flag("alpha", c.alpha);
+    w.opt("fwmark", &c.fwmark);
+    w.opt("bind_if", &c.bind_if);
+    w.flag("log_all_failures", c.log_all_failures);
+    w.opt("virtualhost", &c.virtualhost);
+    w.opt("http_protocol", &c.http_protocol);
+    w.flag("enable_sni", c.enable_sni);
+    w.flag("fast_recovery", c.fast_recovery);
+    w.opt("helo_name", &c.helo_name);
+    w.opt("type", &c.dns_type);
+    w.opt("name", &c.name);
+    w.opt("payload", &c.payload);
+    if let Some(r) = &c.require_reply {
+        match r {
+            Some(x) => w.kv("require_reply", word(x)),
+            None => w.line("require_reply"),
+        }
+    }
+    w.opt("min_reply_length", &c.min_reply_length);
+    w.opt("max_reply_length", &c.max_reply_length);
+    w.opt("track_file", &c.track_file);
+    w.opt("weight", &c.weight);
+    for h in &c.hosts {
+        w.open("host");
+        checker_body(w, h);
+        w.close();
+    }
     w.extra(&c.extra);
-    w.close();
 }
 
 /// The repair mode: the text with every invisible or look-alike character replaced (U+00A0 by a

@@ -610,7 +610,22 @@ pub(crate) static CONTEXTS: &[Context] = &[
     },
     Context {
         path: "bfd_instance",
-        keywords: &[("vrrp", KwKind::Plain), ("checker", KwKind::Plain)],
+        keywords: &[
+            ("source_ip", KwKind::Plain),
+            ("neighbor_ip", KwKind::Plain),
+            ("neighbour_ip", KwKind::Plain),
+            ("min_rx", KwKind::Plain),
+            ("min_tx", KwKind::Plain),
+            ("idle_tx", KwKind::Plain),
+            ("multiplier", KwKind::Plain),
+            ("passive", KwKind::Plain),
+            ("ttl", KwKind::Plain),
+            ("hoplimit", KwKind::Plain),
+            ("max_hops", KwKind::Plain),
+            ("weight", KwKind::Plain),
+            ("vrrp", KwKind::Plain),
+            ("checker", KwKind::Plain),
+        ],
     },
     Context {
         path: "track_file",

@@ -51,6 +51,7 @@ pub fn all() -> Vec<Keyword> {
 
 /// Keywords added after keepalived 2.2.7: (version, block, keyword).
 pub const LATER: &[(&str, &str, &str)] = &[
+    ("2.2.8", "bfd_instance", "multihop"),
     ("2.2.8", "global_defs", "json_version"),
     ("2.2.8", "global_defs", "v3_checksum_as_v2"),
     (

@@ -537,9 +537,8 @@ fn scripts(cfg: &Config, opts: &ParseOptions, out: &mut Vec<Diagnostic>) {
         } else {
             None
         };
-        let needs_shell_prog =
-            prog.starts_with("[[") || prog.starts_with('[') && prog != "[" || prog.contains("&&");
-        if (opts.check_scripts && found.is_none()) || (!opts.check_scripts && needs_shell_prog) {
+        let needs_shell_prog = crate::model::is_shell_word(prog);
+        if needs_shell_prog || (opts.check_scripts && found.is_none()) {
             let why = match shell {
                 Some(tok) => format!(
                     "keepalived 2.x runs vrrp_script without a shell: '{prog}' is taken as the program to exec, and `{tok}` is shell syntax"
@@ -688,7 +687,7 @@ fn tracking_weights(cfg: &Config, v: &VrrpInstance) -> Vec<i32> {
         if s.script.as_ref().is_some_and(|sc| {
             sc.argv()
                 .first()
-                .is_some_and(|p| p.starts_with("[[") || p.contains("&&"))
+                .is_some_and(|p| crate::model::is_shell_word(p))
         }) {
             continue;
         }

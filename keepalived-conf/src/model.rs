@@ -165,6 +165,17 @@ impl Script {
     }
 }
 
+/// Whether a script's first word is shell syntax rather than a program name (`[[`, `&&`,
+/// `a|b`, `x>y`, `$(...)`, `(`, `{`, `!`, ...): keepalived 2.x execs that word and fails.
+pub fn is_shell_word(prog: &str) -> bool {
+    prog.starts_with("[[")
+        || prog.starts_with(['(', '{', '!'])
+        || ["&&", "||", "|", ";", ">", "$(", "`", "="]
+            .iter()
+            .any(|t| prog.contains(t))
+        || (prog.starts_with('<') && !prog[1..].trim_start().starts_with('/'))
+}
+
 /// Splits a keepalived script command line into argv (keepalived's `'`/`"` quoting, `\` escape).
 pub fn split_command(cmd: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -264,6 +275,13 @@ impl VrrpScript {
         // "</path": keepalived only tests that the file can be opened; it never disables it.
         if prog.starts_with('<') && prog[1..].trim_start().starts_with('/') {
             return None;
+        }
+        // Shell syntax is never a program, whatever the file system holds.
+        if is_shell_word(prog) {
+            return Some(format!(
+                "Disabling track script {} since not found/accessible",
+                self.name
+            ));
         }
         // A bare name is looked up in keepalived's default PATH.
         let found = if prog.contains('/') {
@@ -530,6 +548,26 @@ pub struct VrrpInstance {
     pub promote_secondaries: bool,
     /// `down_timer_adverts`.
     pub down_timer_adverts: Option<u32>,
+    /// `notify_deleted`.
+    pub notify_deleted: Option<Script>,
+    /// `notify_master_rx_lower_pri`.
+    pub notify_master_rx_lower_pri: Option<Script>,
+    /// `mcast_dst_ip` (instead of 224.0.0.18 / ff02::12).
+    pub mcast_dst_ip: Option<IpAddr>,
+    /// `track_src_ip`.
+    pub track_src_ip: bool,
+    /// `check_unicast_src`.
+    pub check_unicast_src: bool,
+    /// `unicast_fault_no_peer`.
+    pub unicast_fault_no_peer: bool,
+    /// `use_vmac_addr`.
+    pub use_vmac_addr: bool,
+    /// `garp_extra_if` / `vmac_garp_intvl` words.
+    pub garp_extra_if: Option<Vec<String>>,
+    /// `vrf`.
+    pub vrf: Option<String>,
+    /// `debug` level.
+    pub debug: Option<u32>,
     /// Other keywords of the block.
     pub extra: Vec<Setting>,
     /// Where the block starts.
@@ -591,6 +629,16 @@ impl VrrpInstance {
             higher_prio_send_advert: None,
             promote_secondaries: false,
             down_timer_adverts: None,
+            notify_deleted: None,
+            notify_master_rx_lower_pri: None,
+            mcast_dst_ip: None,
+            track_src_ip: false,
+            check_unicast_src: false,
+            unicast_fault_no_peer: false,
+            use_vmac_addr: false,
+            garp_extra_if: None,
+            vrf: None,
+            debug: None,
             extra: Vec::new(),
             span,
         }
@@ -690,8 +738,17 @@ pub struct SyncGroup {
     pub notify_fault: Option<Script>,
     /// `notify`.
     pub notify: Option<Script>,
+    /// `notify_stop`.
+    pub notify_stop: Option<Script>,
     /// `smtp_alert`.
     pub smtp_alert: Option<bool>,
+    /// `track_process`.
+    pub track_process: Vec<TrackRef>,
+    /// `track_bfd`.
+    pub track_bfd: Vec<TrackRef>,
+    /// `sync_group_tracking_weight`: members keep their tracking weights (without it keepalived
+    /// ignores them).
+    pub sync_group_tracking_weight: bool,
     /// Other keywords.
     pub extra: Vec<Setting>,
     /// Where.
@@ -774,6 +831,30 @@ pub struct VirtualServer {
     pub ha_suspend: bool,
     /// `inhibit_on_failure` (default for its real servers).
     pub inhibit_on_failure: bool,
+    /// `ip_family inet|inet6`.
+    pub ip_family: Option<String>,
+    /// `persistence_engine`.
+    pub persistence_engine: Option<String>,
+    /// `ops` (one-packet scheduling).
+    pub ops: bool,
+    /// Scheduler flags: `hashed`, `flag-1..3`, `sh-port`, `sh-fallback`, `mh-port`, `mh-fallback`.
+    pub sched_flags: Vec<String>,
+    /// `sorry_server_inhibit`.
+    pub sorry_server_inhibit: bool,
+    /// `sorry_server_lvs_method`.
+    pub sorry_server_lb_kind: Option<LbKind>,
+    /// `smtp_alert`.
+    pub smtp_alert: Option<bool>,
+    /// Checker defaults for the real servers: `retry`.
+    pub retry: Option<u32>,
+    /// `delay_before_retry` default for the checkers.
+    pub delay_before_retry: Option<Duration>,
+    /// `connect_timeout` default for the checkers.
+    pub connect_timeout: Option<Duration>,
+    /// `warmup` default for the checkers.
+    pub warmup: Option<Duration>,
+    /// `weight` default for the real servers.
+    pub weight: Option<i32>,
     /// `real_server` blocks.
     pub real_servers: Vec<RealServer>,
     /// Other keywords.
@@ -804,6 +885,22 @@ pub struct RealServer {
     pub uthreshold: Option<u32>,
     /// `lthreshold`.
     pub lthreshold: Option<u32>,
+    /// `alpha`: start the server as down until a checker succeeds.
+    pub alpha: bool,
+    /// Checker defaults of this server: `retry`.
+    pub retry: Option<u32>,
+    /// `delay_before_retry` default for its checkers.
+    pub delay_before_retry: Option<Duration>,
+    /// `connect_timeout` default for its checkers.
+    pub connect_timeout: Option<Duration>,
+    /// `delay_loop` for its checkers.
+    pub delay_loop: Option<Duration>,
+    /// `warmup` default for its checkers.
+    pub warmup: Option<Duration>,
+    /// `virtualhost` for its HTTP checkers.
+    pub virtualhost: Option<String>,
+    /// `smtp_alert`.
+    pub smtp_alert: Option<bool>,
     /// Health checkers.
     pub checkers: Vec<Checker>,
     /// Other keywords.
@@ -884,7 +981,11 @@ pub struct Url {
     pub status_code: Vec<String>,
     /// `virtualhost`.
     pub virtualhost: Option<String>,
-    /// Other keywords (`regex`, `regex_no_match`, ...).
+    /// `regex` (matched against the body).
+    pub regex: Option<String>,
+    /// `regex_no_match`: success when the regex does not match.
+    pub regex_no_match: bool,
+    /// Other keywords (`regex_options`, `regex_min_offset`, ...).
     pub extra: Vec<Setting>,
 }
 
@@ -920,6 +1021,44 @@ pub struct Checker {
     pub misc_timeout: Option<Duration>,
     /// `misc_dynamic` (MISC_CHECK).
     pub misc_dynamic: bool,
+    /// `user USER [GROUP]` (MISC_CHECK).
+    pub user: Option<(String, Option<String>)>,
+    /// `alpha`: the checker starts failed.
+    pub alpha: bool,
+    /// `fwmark` set on the checker's packets.
+    pub fwmark: Option<u32>,
+    /// `bind_if`.
+    pub bind_if: Option<String>,
+    /// `log_all_failures`.
+    pub log_all_failures: bool,
+    /// `virtualhost` (HTTP_GET / SSL_GET).
+    pub virtualhost: Option<String>,
+    /// `http_protocol` (1.0, 1.1, 1.0C, 1.0K).
+    pub http_protocol: Option<String>,
+    /// `enable_sni` (SSL_GET).
+    pub enable_sni: bool,
+    /// `fast_recovery`.
+    pub fast_recovery: bool,
+    /// `helo_name` (SMTP_CHECK).
+    pub helo_name: Option<String>,
+    /// `host { ... }` sub-checkers (SMTP_CHECK, deprecated by keepalived).
+    pub hosts: Vec<Checker>,
+    /// `type` (DNS_CHECK, default SOA).
+    pub dns_type: Option<String>,
+    /// `name` (DNS_CHECK query name / BFD_CHECK bfd_instance name).
+    pub name: Option<String>,
+    /// `payload` (UDP_CHECK), hex.
+    pub payload: Option<String>,
+    /// `require_reply [HEX]` (UDP_CHECK).
+    pub require_reply: Option<Option<String>>,
+    /// `min_reply_length` (UDP_CHECK).
+    pub min_reply_length: Option<u32>,
+    /// `max_reply_length` (UDP_CHECK).
+    pub max_reply_length: Option<u32>,
+    /// `track_file` (FILE_CHECK).
+    pub track_file: Option<String>,
+    /// `weight` (FILE_CHECK).
+    pub weight: Option<i32>,
     /// Other keywords.
     pub extra: Vec<Setting>,
     /// Where.
@@ -944,6 +1083,25 @@ impl Checker {
             misc_path: None,
             misc_timeout: None,
             misc_dynamic: false,
+            user: None,
+            alpha: false,
+            fwmark: None,
+            bind_if: None,
+            log_all_failures: false,
+            virtualhost: None,
+            http_protocol: None,
+            enable_sni: false,
+            fast_recovery: false,
+            helo_name: None,
+            hosts: Vec::new(),
+            dns_type: None,
+            name: None,
+            payload: None,
+            require_reply: None,
+            min_reply_length: None,
+            max_reply_length: None,
+            track_file: None,
+            weight: None,
             extra: Vec::new(),
             span,
         }

@@ -65,7 +65,7 @@ def run(fname, depth=0, param=None):
         if fn == "install_keyword_root":
             a = [x.strip() for x in args.split(",")]
             roots.append(kw(a[0].strip('"'), a[1].lstrip("&") if len(a) > 1 else "NULL"))
-        elif fn == "install_keyword":
+        elif fn in ("install_keyword", "install_keyword_conditional"):
             a = [x.strip() for x in args.split(",")]
             name = a[0].strip('"')
             if name == "keyword" and param:

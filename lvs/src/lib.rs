@@ -11,22 +11,29 @@
 //!
 //! Map: [`service`] and [`sched`] (services, destinations, algorithms), [`ipvs`] (the table and data
 //! path), [`forward`] (frame rewriting), [`check`] (health checkers and real-server state),
+//! [`keepalived`] (a parsed keepalived.conf → services and checkers with keepalived's defaults),
+//! [`director`] (all of it for one director host), [`sync`] (the `lvs_sync_daemon` wire format),
 //! [`siphash`] (the kernel's hsiphash, for `mh`).
 
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod check;
+pub mod director;
 pub mod forward;
 pub mod ipvs;
+pub mod keepalived;
 pub mod sched;
 pub mod service;
 pub mod siphash;
+pub mod sync;
 pub mod time;
 
+pub use director::{CheckerRef, Director, DirectorEvent};
 pub use ipvs::{
     ConnId, Connection, Forward, Ipvs, IpvsError, IpvsSettings, OutVerdict, PacketInfo, TcpFlags,
     TcpState, Verdict,
 };
+pub use keepalived::{plan as plan_from_keepalived, LvsPlan};
 pub use sched::{SchedInput, Scheduler};
 pub use service::{
     Dest, DestConfig, DestId, FwdMethod, Protocol, SchedFlags, ServiceConfig, ServiceKey,

@@ -121,7 +121,7 @@ pub struct SchedFlags {
 }
 
 /// The settings of one virtual service (ipvsadm `-A`).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServiceConfig {
     /// Identity of the service.
     pub key: ServiceKey,

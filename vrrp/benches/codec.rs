@@ -93,6 +93,14 @@ fn codec(c: &mut Criterion) {
     g.bench_function("frame_parse_v2", |b| {
         b.iter(|| frame::parse(black_box(&v2_frame)).unwrap())
     });
+    // Zero-allocation path for streaming checkers: locate + view + checksum.
+    g.bench_function("frame_locate_verify_v2", |b| {
+        b.iter(|| {
+            let (h, vrrp) = frame::locate(black_box(&v2_frame)).unwrap();
+            let p = VrrpPacket::new_checked(vrrp).unwrap();
+            (p.priority(), p.checksum_form(h.src_ip, h.dst_ip))
+        })
+    });
     let af = AdvertFrame::multicast([2, 0, 0, 0, 0, 0x11], src4);
     let mut out = Vec::with_capacity(64);
     g.bench_function("frame_build_v2", |b| {

@@ -99,6 +99,17 @@ pub enum WireError {
     },
 }
 
+/// Length of the Authentication Data trailer: 8 bytes for VRRPv2 over IPv4 (RFC 3768 §5.1),
+/// none for v3 and none for keepalived's VRRPv2-over-IPv6 (keepalived `vrrp_pkt_len`: "Our
+/// implementation of IPv6 with VRRP version 2 doesn't include the 8 byte auth field"), which is
+/// outside RFC 3768 but seen in the field.
+pub const fn v2_trailer_len(version: Version, family: Family) -> usize {
+    match (version, family) {
+        (Version::V2, Family::V4) => V2_AUTH_DATA_LEN,
+        _ => 0,
+    }
+}
+
 /// VRRP version. Only the two versions this crate speaks can be represented; any other nibble
 /// is [`WireError::BadVersion`].
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -491,10 +502,7 @@ impl VrrpRepr {
         }
         let count = packet.count();
         let addr_len = family.addr_len();
-        let trailer = match version {
-            Version::V2 => V2_AUTH_DATA_LEN,
-            Version::V3 => 0,
-        };
+        let trailer = v2_trailer_len(version, family);
         let expected = HEADER_LEN + usize::from(count) * addr_len + trailer;
         let len = packet.as_bytes().len();
         if len < expected {
@@ -557,11 +565,7 @@ impl VrrpRepr {
             .iter()
             .map(|a| Family::of(a).addr_len())
             .sum();
-        let trailer = match self.version {
-            Version::V2 => V2_AUTH_DATA_LEN,
-            Version::V3 => 0,
-        };
-        HEADER_LEN + addrs + trailer
+        HEADER_LEN + addrs + v2_trailer_len(self.version, self.family())
     }
 
     /// The address family of the list (of its first address; IPv4 when empty).
@@ -612,7 +616,7 @@ impl VrrpRepr {
                 }
             }
         }
-        if self.version == Version::V2 {
+        if v2_trailer_len(self.version, self.family()) > 0 {
             let data = match self.auth {
                 Auth::SimpleText(d) => d,
                 _ => [0; 8],
@@ -714,6 +718,23 @@ mod tests {
             pb.verify_checksum(s, d, ChecksumForm::Rfc5798),
             Err(WireError::BadChecksum { .. })
         ));
+    }
+
+    #[test]
+    fn keepalived_v2_over_ipv6_has_no_auth_trailer() {
+        let repr = VrrpRepr {
+            version: Version::V2,
+            vrid: 1,
+            priority: 100,
+            max_adver_int_cs: 100,
+            v3_reserved: 0,
+            auth: Auth::None,
+            addresses: vec!["fe80::1".parse().unwrap()],
+        };
+        assert_eq!(repr.buffer_len(), 8 + 16);
+        let (s, d) = ("fe80::2".parse().unwrap(), IpAddr::V6(MULTICAST_V6));
+        let b = repr.to_bytes(s, d, ChecksumForm::Rfc5798);
+        assert_eq!(VrrpRepr::parse_bytes(&b, Family::V6), Ok(repr));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! keepalived-conf integration tests: one binary, one module per area.
 
 mod bad;
+mod docs;
 mod features;
 mod fixtures;
 mod parity;

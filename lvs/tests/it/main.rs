@@ -4,6 +4,9 @@
 mod check_timing;
 mod conn_table;
 mod forward;
+mod keepalived;
 mod props;
 mod sched;
+mod sync;
+mod tshark;
 mod util;

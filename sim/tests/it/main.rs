@@ -2,6 +2,7 @@
 //! host behaviour that smoltcp alone lacks, and fidelity to real keepalived captures.
 
 mod arp_learning;
+mod check_config;
 mod determinism;
 mod fidelity;
 mod scenario_errors;

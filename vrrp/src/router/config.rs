@@ -96,6 +96,10 @@ pub struct RouterConfig {
     pub primary_ip: IpAddr,
     /// The virtual addresses, in advert order. Their family is the instance's family.
     pub virtual_addresses: Vec<IpAddr>,
+    /// keepalived `virtual_ipaddress_excluded`: addresses the master configures and announces
+    /// with gratuitous ARP / NA like the VIPs, but never lists in adverts (so they are not part
+    /// of the address-list check either).
+    pub excluded_addresses: Vec<IpAddr>,
     /// v2 authentication (keepalived `authentication`); [`Auth::None`] for v3.
     pub auth: Auth,
     /// Preempt_Mode (keepalived: `nopreempt` clears it). The owner always preempts.
@@ -108,6 +112,12 @@ pub struct RouterConfig {
     pub accept_mode: bool,
     /// Send from the virtual MAC (RFC) instead of the interface MAC (keepalived default).
     pub use_vmac: bool,
+    /// keepalived `vmac_xmit_base`: with `use_vmac`, adverts still leave from the interface MAC
+    /// (gratuitous ARPs keep the virtual MAC).
+    pub vmac_xmit_base: bool,
+    /// keepalived `check_unicast_src`: in unicast mode, discard adverts whose source is not one
+    /// of `unicast_peers`.
+    pub check_unicast_src: bool,
     /// keepalived `unicast_peer`: send adverts to each of these instead of the multicast
     /// group, and expect unicast adverts.
     pub unicast_peers: Vec<IpAddr>,
@@ -210,11 +220,14 @@ impl RouterConfig {
             adver_int: Duration::from_secs(1),
             primary_ip,
             virtual_addresses,
+            excluded_addresses: Vec::new(),
             auth: Auth::None,
             preempt: true,
             preempt_delay: Duration::ZERO,
             accept_mode: accept,
             use_vmac,
+            vmac_xmit_base: false,
+            check_unicast_src: false,
             unicast_peers: Vec::new(),
             mcast_dst: None,
             garp_master_delay: garp_delay,

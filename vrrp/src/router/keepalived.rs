@@ -42,7 +42,7 @@ pub const DEVIATIONS: &[Deviation] = &[
     Deviation {
         id: "real-mac",
         rfc: "RFC 5798 §7.2/§7.3: adverts and ARP use the virtual MAC 00-00-5E-00-01-{VRID}",
-        keepalived: "without use_vmac, adverts, GARPs and ARP replies come from the interface MAC",
+        keepalived: "without use_vmac, adverts, GARPs and ARP replies come from the interface MAC; with use_vmac and vmac_xmit_base, adverts still do",
         reason: "keepalived's default; the captures show src 02:00:00:00:00:11/12",
     },
     Deviation {
@@ -60,7 +60,7 @@ pub const DEVIATIONS: &[Deviation] = &[
     Deviation {
         id: "unicast",
         rfc: "RFC 5798 §5.1.1.2/§7.1: multicast destination, TTL 255 checked",
-        keepalived: "unicast_peer sends one advert per peer; TTL check skipped in unicast mode; multicast/unicast mismatch discarded",
+        keepalived: "unicast_peer sends one advert per peer; TTL check skipped in unicast mode; multicast/unicast mismatch discarded; check_unicast_src discards sources that are not peers",
         reason: "a common production setup (clouds without multicast); the unicast capture shows it",
     },
     Deviation {

@@ -223,7 +223,14 @@ impl Router {
         }
         self.recompute_priority(now);
         if self.is_faulty() {
-            self.set_state(State::Fault, Reason::TrackFault);
+            let reason = if !self.interface_up {
+                Reason::InterfaceDown
+            } else if self.track_fault {
+                Reason::TrackFault
+            } else {
+                Reason::SyncGroup
+            };
+            self.set_state(State::Fault, reason);
             return;
         }
         if self.starts_as_owner() {
@@ -348,6 +355,9 @@ impl Router {
             State::Master => self.master_rx(now, src_ip, repr),
             State::Initialize | State::Fault => {}
         }
+        // A learned interval of 0 (v3, accepted by RFC 5798 and keepalived) gives a zero
+        // Master_Down_Interval: the timer is due now, so run it now.
+        self.fire_due_master_down(now);
     }
 
     // ----- sync-group hooks (used by SyncGroup) -----
@@ -463,7 +473,7 @@ impl Router {
         // VIPs before the gratuitous ARPs arrive (RFC 5798 §6.4.1/§6.4.2 list the same order).
         self.send_advert(self.effective_priority);
         self.events
-            .push_back(Event::AddAddresses(self.cfg.virtual_addresses.clone()));
+            .push_back(Event::AddAddresses(self.managed_addresses()));
         self.send_garps(self.cfg.garp_master_repeat.max(1));
         self.timers[Timer::Adver as usize] = Some(now + self.adver_int);
         if self.cfg.garp_master_delay > Duration::ZERO {
@@ -473,10 +483,17 @@ impl Router {
             .then(|| now + self.cfg.garp_master_refresh);
     }
 
+    /// VIPs then excluded addresses: everything the master configures.
+    fn managed_addresses(&self) -> Vec<IpAddr> {
+        let mut v = self.cfg.virtual_addresses.clone();
+        v.extend_from_slice(&self.cfg.excluded_addresses);
+        v
+    }
+
     fn release_vips(&mut self) {
         self.stats.release_master += 1;
         self.events
-            .push_back(Event::RemoveAddresses(self.cfg.virtual_addresses.clone()));
+            .push_back(Event::RemoveAddresses(self.managed_addresses()));
         self.garp_refresh_at = None;
     }
 
@@ -549,8 +566,16 @@ impl Router {
         }
         // A priority rise can pull the shifted Master_Down_Timer into the past; keepalived
         // then expires it on its next pass, i.e. now.
-        if self.poll_timeout().is_some_and(|t| t <= now) {
-            self.handle_timeout(now);
+        self.fire_due_master_down(now);
+    }
+
+    /// Runs a Master_Down_Timer that an input just moved to `now` or earlier. Other overdue
+    /// timers are left to the caller's `handle_timeout`, which owns event ordering.
+    fn fire_due_master_down(&mut self, now: Instant) {
+        let slot = Timer::MasterDown as usize;
+        if self.state == State::Backup && self.timers[slot].is_some_and(|t| t <= now) {
+            self.timers[slot] = None;
+            self.master_down_fired(now);
         }
     }
 
@@ -659,7 +684,11 @@ impl Router {
         } else {
             self.cfg.unicast_peers.clone()
         };
-        let src_mac = self.src_mac();
+        let src_mac = if self.cfg.vmac_xmit_base {
+            SrcMac::Interface
+        } else {
+            self.src_mac()
+        };
         for dst_ip in dsts {
             self.ipv4_id = self.ipv4_id.wrapping_add(1);
             if self.ipv4_id == 0 {
@@ -685,7 +714,12 @@ impl Router {
         let src_mac = self.src_mac();
         // keepalived vrrp_send_link_update: `repeat` rounds over all VIPs.
         for _ in 0..repeat {
-            for vip in &self.cfg.virtual_addresses {
+            for vip in self
+                .cfg
+                .virtual_addresses
+                .iter()
+                .chain(&self.cfg.excluded_addresses)
+            {
                 let tx = match vip {
                     IpAddr::V4(v4) => Transmit::GratuitousArp { vip: *v4, src_mac },
                     IpAddr::V6(v6) => {
@@ -758,6 +792,9 @@ impl Router {
         }
         if mode == Mode::Keepalived && dst_ip.is_multicast() == unicast {
             return Err(Discard::CastMismatch);
+        }
+        if unicast && self.cfg.check_unicast_src && !self.cfg.unicast_peers.contains(&src_ip) {
+            return Err(Discard::UnknownPeer);
         }
         let list_matches = self.address_list_matches(repr);
         match mode {
@@ -857,6 +894,15 @@ impl Router {
         let higher = repr.priority > self.effective_priority;
         let tie_lost =
             repr.priority == self.effective_priority && addr_cmp == core::cmp::Ordering::Greater;
+        if !higher
+            && repr.priority == self.effective_priority
+            && addr_cmp == core::cmp::Ordering::Equal
+        {
+            // keepalived: "equal priority advert received from remote host with our IP
+            // address" — logged, nothing sent.
+            self.discard(src_ip, Discard::OwnAddress);
+            return;
+        }
         if higher || tie_lost {
             if self.cfg.higher_prio_send_advert {
                 self.send_advert(self.effective_priority);

@@ -103,6 +103,11 @@ pub enum Discard {
     LocalOwner,
     /// Unicast configured but multicast received, or the reverse (keepalived).
     CastMismatch,
+    /// keepalived `check_unicast_src`: the source is not a configured unicast peer.
+    UnknownPeer,
+    /// A master heard its own priority from its own source address (looped back, or another
+    /// router with the same address): neither side of the RFC 5798 §6.4.3 tie-break applies.
+    OwnAddress,
     /// A lower-priority advert that the state machine discards (preempting backup, master).
     LowerPriority,
 }
@@ -125,6 +130,8 @@ impl Discard {
             Discard::FirstNotLinkLocal => "first_not_link_local",
             Discard::LocalOwner => "local_owner",
             Discard::CastMismatch => "cast_mismatch",
+            Discard::UnknownPeer => "unknown_peer",
+            Discard::OwnAddress => "own_address",
             Discard::LowerPriority => "lower_priority",
         }
     }
@@ -237,8 +244,8 @@ pub enum Transmit {
 
 impl Transmit {
     /// Builds the Ethernet frame. `interface_mac` resolves [`SrcMac::Interface`]; `dst_mac` is
-    /// needed only for unicast adverts (the caller's ARP/ND result); multicast and broadcast
-    /// destinations are derived.
+    /// needed only for unicast adverts (the caller's ARP/ND result; `None` falls back to
+    /// broadcast); multicast and broadcast destinations are derived.
     pub fn build_frame(
         &self,
         interface_mac: MacAddr,

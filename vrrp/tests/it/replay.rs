@@ -9,7 +9,7 @@
 use std::net::IpAddr;
 
 use vrrp::frame::{self, MacAddr};
-use vrrp::router::{InitialState, Mode, Router, RouterConfig, State};
+use vrrp::router::{Event, InitialState, Mode, Router, RouterConfig, State, Transmit};
 use vrrp::time::{Duration, Instant};
 use vrrp::wire::Auth;
 
@@ -86,6 +86,8 @@ fn is_mine(f: &Frame, my_mac: MacAddr, my_ip: IpAddr) -> bool {
 }
 
 struct Outcome {
+    /// One line per output and state change: `10.614922 r2 > ADVERT ...`.
+    timeline: String,
     predicted: Vec<(Instant, Vec<u8>)>,
     captured: Vec<(Instant, Vec<u8>)>,
     router: Router,
@@ -102,6 +104,7 @@ fn replay(capture: &str, n: u8, start: Instant) -> Outcome {
     let end = at(frames.last().unwrap().t_ns);
     let mut r = Router::new(cfg);
     let mut predicted = Vec::new();
+    let mut timeline = String::new();
     let mut started = false;
     let inputs: Vec<(Instant, frame::ParsedAdvert)> = frames
         .iter()
@@ -130,10 +133,30 @@ fn replay(capture: &str, n: u8, start: Instant) -> Outcome {
             }
             next_input += 1;
         }
+        let stamp = format!("{:.6} r{n}", now - BASE);
+        while let Some(ev) = r.poll_event() {
+            match ev {
+                Event::StateChanged { from, to, reason } => {
+                    timeline.push_str(&format!("{stamp} {from} -> {to} ({reason:?})\n"))
+                }
+                Event::Discarded { src, reason } => timeline.push_str(&format!(
+                    "{stamp} < discard from {src}: {}\n",
+                    reason.name()
+                )),
+                other => timeline.push_str(&format!("{stamp} {other:?}\n")),
+            }
+        }
         while let Some(tx) = r.poll_transmit() {
+            let line = match &tx {
+                Transmit::Advert(a) => {
+                    format!("ADVERT {} -> {} id={}", a.repr, a.dst_ip, a.ipv4_id)
+                }
+                Transmit::GratuitousArp { vip, .. } => format!("GARP {vip}"),
+                Transmit::UnsolicitedNa { vip, .. } => format!("NA {vip}"),
+            };
+            timeline.push_str(&format!("{stamp} > {line}\n"));
             predicted.push((now, tx.build_frame(my_mac, Some(peer_mac)).unwrap()));
         }
-        while r.poll_event().is_some() {}
     }
     let captured = frames
         .iter()
@@ -141,6 +164,7 @@ fn replay(capture: &str, n: u8, start: Instant) -> Outcome {
         .map(|f| (at(f.t_ns), f.data.clone()))
         .collect();
     Outcome {
+        timeline,
         predicted,
         captured,
         router: r,
@@ -207,6 +231,7 @@ fn keepalived_crash_failover_replay() {
     assert_eq!(o.router.state(), State::Master);
     // 1 advert + 5 GARPs at takeover, 5 GARPs after 5 s, 8 more adverts.
     assert_eq!(o.predicted.len(), 1 + 5 + 5 + 8);
+    insta::assert_snapshot!("crash_failover_r2", o.timeline);
 }
 
 #[test]
@@ -217,6 +242,7 @@ fn keepalived_graceful_stop_replay() {
     assert_eq!(o.predicted[0].0, at(7_295_719_000 + 613_281_000));
     assert!(takeover_error(&o) <= TAKEOVER_TOLERANCE);
     assert_matches(&o, at(0));
+    insta::assert_snapshot!("graceful_stop_r2", o.timeline);
 }
 
 #[test]
@@ -266,4 +292,6 @@ fn keepalived_preemption_replay() {
     assert_eq!(o2.router.state(), State::Backup);
     let last_r2 = o2.predicted.last().unwrap().0;
     assert!(last_r2 < at(12_324_136_000), "no advert after yielding");
+    insta::assert_snapshot!("preemption_r1", o1.timeline);
+    insta::assert_snapshot!("preemption_r2", o2.timeline);
 }

@@ -352,6 +352,14 @@ fn keepalived_interface_down_before_start_starts_in_fault() {
     r.set_interface_up(t_ms(0), false);
     r.start(t_ms(0));
     assert_eq!(r.state(), State::Fault);
+    assert_eq!(
+        drain_ev(&mut r),
+        vec![Event::StateChanged {
+            from: State::Initialize,
+            to: State::Fault,
+            reason: Reason::InterfaceDown
+        }]
+    );
 }
 
 #[test]
@@ -426,4 +434,58 @@ fn keepalived_garp_lower_prio_repeat_refreshes_arp_caches() {
         .collect();
     assert_eq!(later.len(), 5);
     assert!(later.iter().all(|(t, _)| *t == at + Duration::from_secs(5)));
+}
+
+#[test]
+fn keepalived_vmac_xmit_base_and_check_unicast_src() {
+    let mut c = ka(1, 100);
+    c.use_vmac = true;
+    c.vmac_xmit_base = true;
+    c.unicast_peers = vec![v4(2)];
+    c.check_unicast_src = true;
+    let mut r = started(c.clone(), t_ms(0));
+    r.handle_advert(t_ms(5), v4(3), v4(1), 255, &advert(&c, 200));
+    assert_eq!(r.stats().discards.get("unknown_peer"), Some(&1));
+    r.handle_advert(t_ms(6), v4(2), v4(1), 255, &advert(&c, 200));
+    assert_eq!(r.stats().adverts_received, 1);
+    let mut r = started(c, t_ms(0));
+    to_master(&mut r);
+    let tx = drain_tx(&mut r);
+    assert_eq!(adverts(&tx)[0].src_mac, SrcMac::Interface);
+    assert!(tx.iter().any(|t| matches!(
+        t,
+        Transmit::GratuitousArp {
+            src_mac: SrcMac::Virtual([0, 0, 0x5e, 0, 1, 7]),
+            ..
+        }
+    )));
+}
+
+#[test]
+fn keepalived_master_ignores_its_own_address_at_equal_priority() {
+    let mut r = started(ka(1, 100), t_ms(0));
+    to_master(&mut r);
+    drain_tx(&mut r);
+    let c = r.config().clone();
+    r.handle_advert(t_ms(4000), v4(1), mcast4(), 255, &advert(&c, 100));
+    assert_eq!(r.state(), State::Master);
+    assert!(drain_tx(&mut r).is_empty(), "no answering advert");
+    assert_eq!(r.stats().discards.get("own_address"), Some(&1));
+}
+
+#[test]
+fn keepalived_excluded_addresses_are_managed_but_not_advertised() {
+    let mut c = ka(1, 100);
+    c.excluded_addresses = vec![v4(200)];
+    let mut r = started(c.clone(), t_ms(0));
+    // An advert listing only the VIPs matches the address-list check.
+    r.handle_advert(t_ms(5), v4(2), mcast4(), 255, &advert(&c, 200));
+    assert_eq!(r.stats().total_discards(), 0);
+    let mut r = started(c, t_ms(0));
+    drain_ev(&mut r);
+    to_master(&mut r);
+    let tx = drain_tx(&mut r);
+    assert_eq!(adverts(&tx)[0].repr.addresses, vec![v4(100)]);
+    assert_eq!(garps(&tx), 10, "5 rounds over both addresses");
+    assert!(drain_ev(&mut r).contains(&Event::AddAddresses(vec![v4(100), v4(200)])));
 }

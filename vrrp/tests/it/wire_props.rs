@@ -32,6 +32,25 @@ fn arb_repr() -> impl Strategy<Value = VrrpRepr> {
                 .map(|a| IpAddr::V4(Ipv4Addr::from(a)))
                 .collect(),
         });
+    // keepalived's VRRPv2 over IPv6: no auth trailer, so the repr carries Auth::None.
+    let v2_ipv6 = (
+        any::<u8>(),
+        any::<u8>(),
+        any::<u8>(),
+        proptest::collection::vec(any::<[u8; 16]>(), 1..8),
+    )
+        .prop_map(|(vrid, priority, secs, addrs)| VrrpRepr {
+            version: Version::V2,
+            vrid,
+            priority,
+            max_adver_int_cs: u16::from(secs) * 100,
+            v3_reserved: 0,
+            auth: Auth::None,
+            addresses: addrs
+                .into_iter()
+                .map(|a| IpAddr::V6(Ipv6Addr::from(a)))
+                .collect(),
+        });
     let v3 = (
         any::<u8>(),
         any::<u8>(),
@@ -58,7 +77,7 @@ fn arb_repr() -> impl Strategy<Value = VrrpRepr> {
                 })
                 .collect(),
         });
-    prop_oneof![v2, v3]
+    prop_oneof![v2, v2_ipv6, v3]
 }
 
 fn endpoints(family: Family) -> (IpAddr, IpAddr) {

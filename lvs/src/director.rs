@@ -1,0 +1,570 @@
+//! A keepalived "checker process" plus the kernel's IPVS table, for one director host: the virtual
+//! servers of an [`LvsPlan`], every health checker, the real-server and quorum bookkeeping of
+//! ipwrapper.c, and the resulting IPVS commands and notify events on a timeline.
+//!
+//! Sans-IO like its parts. Drive it as one unit:
+//! 1. [`Director::new`], then [`Director::start`] at the daemon's start time.
+//! 2. When [`Director::poll_timeout`] is due, [`Director::handle_timeout`].
+//! 3. Drain [`Director::poll_check_action`] (checker connections to open/write/close) and feed their
+//!    results back with [`Director::handle_check_io`].
+//! 4. Data path: [`Director::ipvs_mut`] → [`Ipvs::process_inbound`] etc. for client traffic (only on the
+//!    director that holds the VIP; keepalived runs the checkers and keeps the table on both).
+//! 5. Drain [`Director::poll_event`] for the timeline (removals, notify_up/down, quorum changes).
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+
+use rand_chacha::ChaCha8Rng;
+use rand_core::{Rng, SeedableRng};
+
+use crate::check::{
+    AttemptId, CheckAction, CheckEvent, CheckIo, Checker, FailReason, RealServerHealth, RsAction,
+};
+use crate::ipvs::{Ipvs, IpvsError, IpvsSettings};
+use crate::keepalived::LvsPlan;
+use crate::service::{DestConfig, ServiceKey};
+use crate::time::Instant;
+
+/// Which checker an action or an I/O result belongs to: indexes into the plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CheckerRef {
+    /// Virtual server index.
+    pub vs: usize,
+    /// Real server index within it.
+    pub rs: usize,
+    /// Checker index within the real server.
+    pub checker: usize,
+}
+
+/// Something that happened, for the run's timeline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DirectorEvent {
+    /// A real server was put in the IPVS table (or its weight restored under inhibit_on_failure).
+    ServerAdded {
+        /// When.
+        at: Instant,
+        /// Virtual server name.
+        vs: String,
+        /// Real server.
+        rs: SocketAddr,
+        /// Weight set.
+        weight: u32,
+    },
+    /// A real server was removed from the IPVS table.
+    ServerRemoved {
+        /// When.
+        at: Instant,
+        /// Virtual server name.
+        vs: String,
+        /// Real server.
+        rs: SocketAddr,
+    },
+    /// A real server's weight changed (inhibit_on_failure sets 0 on failure).
+    WeightChanged {
+        /// When.
+        at: Instant,
+        /// Virtual server name.
+        vs: String,
+        /// Real server.
+        rs: SocketAddr,
+        /// New weight.
+        weight: u32,
+    },
+    /// `notify_up` ran.
+    NotifyUp {
+        /// When.
+        at: Instant,
+        /// Virtual server name.
+        vs: String,
+        /// Real server.
+        rs: SocketAddr,
+        /// The command line, if one is configured.
+        script: Option<String>,
+    },
+    /// `notify_down` ran.
+    NotifyDown {
+        /// When.
+        at: Instant,
+        /// Virtual server name.
+        vs: String,
+        /// Real server.
+        rs: SocketAddr,
+        /// The command line, if one is configured.
+        script: Option<String>,
+    },
+    /// A checker declared its server down (before the real-server bookkeeping).
+    CheckFailed {
+        /// When.
+        at: Instant,
+        /// Which checker.
+        checker: CheckerRef,
+        /// Real server.
+        rs: SocketAddr,
+        /// Why.
+        reason: FailReason,
+    },
+    /// A checker declared its server up.
+    CheckSucceeded {
+        /// When.
+        at: Instant,
+        /// Which checker.
+        checker: CheckerRef,
+        /// Real server.
+        rs: SocketAddr,
+    },
+    /// The virtual server gained quorum (sum of live weights ≥ quorum + hysteresis).
+    QuorumUp {
+        /// When.
+        at: Instant,
+        /// Virtual server name.
+        vs: String,
+    },
+    /// The virtual server lost quorum (sum < quorum − hysteresis, or 0).
+    QuorumDown {
+        /// When.
+        at: Instant,
+        /// Virtual server name.
+        vs: String,
+    },
+}
+
+impl core::fmt::Display for DirectorEvent {
+    /// One timeline line: `seconds.micros  virtual-server  what  real-server`.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            DirectorEvent::ServerAdded { at, vs, rs, weight } => {
+                write!(f, "{at} {vs} add {rs} weight {weight}")
+            }
+            DirectorEvent::ServerRemoved { at, vs, rs } => write!(f, "{at} {vs} remove {rs}"),
+            DirectorEvent::WeightChanged { at, vs, rs, weight } => {
+                write!(f, "{at} {vs} weight {rs} {weight}")
+            }
+            DirectorEvent::NotifyUp { at, vs, rs, script } => {
+                write!(f, "{at} {vs} notify_up {rs}")?;
+                script.iter().try_for_each(|s| write!(f, " `{s}`"))
+            }
+            DirectorEvent::NotifyDown { at, vs, rs, script } => {
+                write!(f, "{at} {vs} notify_down {rs}")?;
+                script.iter().try_for_each(|s| write!(f, " `{s}`"))
+            }
+            DirectorEvent::CheckFailed {
+                at,
+                checker,
+                rs,
+                reason,
+            } => write!(
+                f,
+                "{at} vs#{} check#{} failed {rs}: {reason}",
+                checker.vs, checker.checker
+            ),
+            DirectorEvent::CheckSucceeded { at, checker, rs } => {
+                write!(
+                    f,
+                    "{at} vs#{} check#{} succeeded {rs}",
+                    checker.vs, checker.checker
+                )
+            }
+            DirectorEvent::QuorumUp { at, vs } => write!(f, "{at} {vs} quorum up"),
+            DirectorEvent::QuorumDown { at, vs } => write!(f, "{at} {vs} quorum down"),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct RsRuntime {
+    dest: DestConfig,
+    health: RealServerHealth,
+    checkers: Vec<Checker>,
+    notify_up: Option<String>,
+    notify_down: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+struct VsRuntime {
+    name: String,
+    services: Vec<ServiceKey>,
+    rss: Vec<RsRuntime>,
+    omega: bool,
+    quorum: u32,
+    hysteresis: u32,
+    quorum_up: bool,
+    sorry: Option<DestConfig>,
+    sorry_in: bool,
+}
+
+/// IPVS plus keepalived's health checking for one director.
+#[derive(Clone, Debug)]
+pub struct Director {
+    ipvs: Ipvs,
+    vss: Vec<VsRuntime>,
+    rng: ChaCha8Rng,
+    events: VecDeque<DirectorEvent>,
+}
+
+impl Director {
+    /// Build the IPVS services of `plan` (destinations are added at [`start`](Self::start), as
+    /// keepalived does after its first pass) and a checker per planned checker. `seed` feeds the
+    /// warmup draws and the `twos` scheduler.
+    pub fn new(plan: &LvsPlan, settings: IpvsSettings, seed: u64) -> Result<Self, IpvsError> {
+        let mut ipvs = Ipvs::new(settings, seed);
+        let mut vss = Vec::new();
+        for vs in &plan.virtual_servers {
+            for svc in &vs.services {
+                ipvs.add_service(svc.clone())?;
+            }
+            let rss = vs
+                .real_servers
+                .iter()
+                .map(|rs| RsRuntime {
+                    dest: rs.dest,
+                    health: RealServerHealth::new(
+                        rs.dest.weight,
+                        rs.inhibit_on_failure,
+                        rs.alpha_checkers(),
+                    ),
+                    checkers: rs
+                        .checkers
+                        .iter()
+                        .map(|c| Checker::new(c.settings, c.kind.clone(), c.target))
+                        .collect(),
+                    notify_up: rs.notify_up.clone(),
+                    notify_down: rs.notify_down.clone(),
+                })
+                .collect();
+            vss.push(VsRuntime {
+                name: vs.name.clone(),
+                services: vs.services.iter().map(|s| s.key).collect(),
+                rss,
+                omega: vs.omega,
+                quorum: vs.quorum,
+                hysteresis: vs.hysteresis,
+                quorum_up: true,
+                sorry: vs.sorry_server,
+                sorry_in: false,
+            });
+        }
+        Ok(Director {
+            ipvs,
+            vss,
+            rng: ChaCha8Rng::seed_from_u64(seed ^ 0x6b65_6570_616c_6976),
+            events: VecDeque::new(),
+        })
+    }
+
+    /// The IPVS table.
+    pub fn ipvs(&self) -> &Ipvs {
+        &self.ipvs
+    }
+
+    /// The IPVS table, for the data path.
+    pub fn ipvs_mut(&mut self) -> &mut Ipvs {
+        &mut self.ipvs
+    }
+
+    /// A checker, for inspection.
+    pub fn checker(&self, r: CheckerRef) -> Option<&Checker> {
+        self.vss.get(r.vs)?.rss.get(r.rs)?.checkers.get(r.checker)
+    }
+
+    /// Whether keepalived considers this real server alive.
+    pub fn is_alive(&self, vs: usize, rs: usize) -> Option<bool> {
+        Some(self.vss.get(vs)?.rss.get(rs)?.health.is_alive())
+    }
+
+    /// `init_services` + `register_checkers_thread`: add live real servers, set the initial quorum
+    /// state, and start every checker after 1 s plus a random part of its warmup.
+    pub fn start(&mut self, now: Instant) {
+        for v in 0..self.vss.len() {
+            for r in 0..self.vss[v].rss.len() {
+                let actions = self.vss[v].rss[r].health.init(now);
+                self.apply(v, r, actions);
+            }
+            let sum = self.live_weight(v);
+            let vs = &mut self.vss[v];
+            vs.quorum_up = sum >= u64::from(vs.quorum) + u64::from(vs.hysteresis);
+            // update_quorum_state(init): starting below quorum only acts (and notifies) when a sorry
+            // server has to be put in.
+            if !vs.quorum_up && vs.sorry.is_some() {
+                self.quorum_lost(v, now, true);
+            }
+            for rs in &mut self.vss[v].rss {
+                for c in &mut rs.checkers {
+                    let draw = self.rng.next_u32();
+                    c.start(now, draw);
+                }
+            }
+        }
+    }
+
+    /// The earliest checker or connection-table deadline.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let checkers = self
+            .vss
+            .iter()
+            .flat_map(|v| v.rss.iter())
+            .flat_map(|r| r.checkers.iter())
+            .filter_map(Checker::poll_timeout);
+        checkers.chain(self.ipvs.poll_timeout()).min()
+    }
+
+    /// Fire every due checker timer and expire connections.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.ipvs.handle_timeout(now);
+        for v in 0..self.vss.len() {
+            for r in 0..self.vss[v].rss.len() {
+                for c in 0..self.vss[v].rss[r].checkers.len() {
+                    let due = self.vss[v].rss[r].checkers[c]
+                        .poll_timeout()
+                        .is_some_and(|t| t <= now);
+                    if due {
+                        self.vss[v].rss[r].checkers[c].handle_timeout(now);
+                        self.collect(CheckerRef {
+                            vs: v,
+                            rs: r,
+                            checker: c,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// The next network action of any checker, in plan order.
+    pub fn poll_check_action(&mut self) -> Option<(CheckerRef, CheckAction)> {
+        for (v, vs) in self.vss.iter_mut().enumerate() {
+            for (r, rs) in vs.rss.iter_mut().enumerate() {
+                for (c, ch) in rs.checkers.iter_mut().enumerate() {
+                    if let Some(a) = ch.poll_action() {
+                        return Some((
+                            CheckerRef {
+                                vs: v,
+                                rs: r,
+                                checker: c,
+                            },
+                            a,
+                        ));
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// A network result for a checker's attempt.
+    pub fn handle_check_io(
+        &mut self,
+        now: Instant,
+        r: CheckerRef,
+        attempt: AttemptId,
+        io: CheckIo<'_>,
+    ) {
+        let Some(ch) = self
+            .vss
+            .get_mut(r.vs)
+            .and_then(|v| v.rss.get_mut(r.rs))
+            .and_then(|x| x.checkers.get_mut(r.checker))
+        else {
+            return;
+        };
+        ch.handle_io(now, attempt, io);
+        self.collect(r);
+    }
+
+    /// The next timeline event.
+    pub fn poll_event(&mut self) -> Option<DirectorEvent> {
+        self.events.pop_front()
+    }
+
+    /// Daemon shutdown (`clear_services`): every server removed; notify_down and quorum_down only
+    /// for virtual servers with `omega`.
+    pub fn shutdown(&mut self, now: Instant) {
+        for v in 0..self.vss.len() {
+            let omega = self.vss[v].omega;
+            for r in 0..self.vss[v].rss.len() {
+                let actions = self.vss[v].rss[r].health.shutdown(now, omega);
+                self.apply(v, r, actions);
+            }
+            if omega && self.vss[v].quorum_up {
+                self.vss[v].quorum_up = false;
+                let name = self.vss[v].name.clone();
+                self.events
+                    .push_back(DirectorEvent::QuorumDown { at: now, vs: name });
+            }
+        }
+    }
+
+    fn collect(&mut self, r: CheckerRef) {
+        let mut evs = Vec::new();
+        if let Some(ch) = self
+            .vss
+            .get_mut(r.vs)
+            .and_then(|v| v.rss.get_mut(r.rs))
+            .and_then(|x| x.checkers.get_mut(r.checker))
+        {
+            while let Some(e) = ch.poll_event() {
+                evs.push(e);
+            }
+        }
+        for e in evs {
+            let rs_addr = {
+                let d = &self.vss[r.vs].rss[r.rs].dest;
+                SocketAddr::new(d.addr, d.port)
+            };
+            match &e {
+                CheckEvent::Up { at } => self.events.push_back(DirectorEvent::CheckSucceeded {
+                    at: *at,
+                    checker: r,
+                    rs: rs_addr,
+                }),
+                CheckEvent::Down { at, reason, .. } => {
+                    self.events.push_back(DirectorEvent::CheckFailed {
+                        at: *at,
+                        checker: r,
+                        rs: rs_addr,
+                        reason: reason.clone(),
+                    })
+                }
+            }
+            let was_alive = self.vss[r.vs].rss[r.rs].health.is_alive();
+            let actions = self.vss[r.vs].rss[r.rs].health.on_check_event(&e);
+            self.apply(r.vs, r.rs, actions);
+            if was_alive != self.vss[r.vs].rss[r.rs].health.is_alive() {
+                let at = match e {
+                    CheckEvent::Up { at } | CheckEvent::Down { at, .. } => at,
+                };
+                self.update_quorum(r.vs, at);
+            }
+        }
+    }
+
+    fn live_weight(&self, v: usize) -> u64 {
+        self.vss[v]
+            .rss
+            .iter()
+            .filter(|r| r.health.is_alive())
+            .map(|r| u64::from(r.health.weight()))
+            .sum()
+    }
+
+    /// ipwrapper.c `update_quorum_state`.
+    fn update_quorum(&mut self, v: usize, now: Instant) {
+        let sum = self.live_weight(v);
+        let vs = &self.vss[v];
+        let (q, h) = (i64::from(vs.quorum), i64::from(vs.hysteresis));
+        let threshold = q + if vs.quorum_up { -h } else { h };
+        if !vs.quorum_up && sum as i64 >= threshold {
+            self.vss[v].quorum_up = true;
+            if self.vss[v].sorry_in {
+                // Remove the sorry server and put the live servers back.
+                if let Some(s) = self.vss[v].sorry {
+                    self.ipvs_remove(v, SocketAddr::new(s.addr, s.port), now);
+                }
+                self.vss[v].sorry_in = false;
+                for r in 0..self.vss[v].rss.len() {
+                    if self.vss[v].rss[r].health.is_alive() {
+                        let d = self.vss[v].rss[r].dest;
+                        self.ipvs_add(v, d, now);
+                    }
+                }
+            }
+            let name = self.vss[v].name.clone();
+            self.events
+                .push_back(DirectorEvent::QuorumUp { at: now, vs: name });
+        } else if vs.quorum_up && (sum == 0 || (sum as i64) < threshold) {
+            self.quorum_lost(v, now, false);
+        }
+    }
+
+    fn quorum_lost(&mut self, v: usize, now: Instant, init: bool) {
+        self.vss[v].quorum_up = false;
+        if let Some(s) = self.vss[v].sorry {
+            if !self.vss[v].sorry_in {
+                for r in 0..self.vss[v].rss.len() {
+                    if self.vss[v].rss[r].health.is_alive() {
+                        let d = self.vss[v].rss[r].dest;
+                        self.ipvs_remove(v, SocketAddr::new(d.addr, d.port), now);
+                    }
+                }
+                self.ipvs_add(v, s, now);
+                self.vss[v].sorry_in = true;
+            }
+        }
+        let _ = init;
+        let name = self.vss[v].name.clone();
+        self.events
+            .push_back(DirectorEvent::QuorumDown { at: now, vs: name });
+    }
+
+    fn ipvs_remove(&mut self, v: usize, rs: SocketAddr, at: Instant) {
+        for key in self.vss[v].services.clone() {
+            let _ = self.ipvs.del_dest(&key, rs);
+        }
+        let vs = self.vss[v].name.clone();
+        self.events
+            .push_back(DirectorEvent::ServerRemoved { at, vs, rs });
+    }
+
+    fn ipvs_add(&mut self, v: usize, d: DestConfig, at: Instant) {
+        let rs = SocketAddr::new(d.addr, d.port);
+        for key in self.vss[v].services.clone() {
+            if self.ipvs.add_dest(&key, d).is_err() {
+                let _ = self.ipvs.edit_dest(&key, d);
+            }
+        }
+        let vs = self.vss[v].name.clone();
+        self.events.push_back(DirectorEvent::ServerAdded {
+            at,
+            vs,
+            rs,
+            weight: d.weight,
+        });
+    }
+
+    /// Carry out a real server's actions. IPVS changes happen only while the virtual server has
+    /// quorum or no sorry server is in place (`perform_svr_state`).
+    fn apply(&mut self, v: usize, r: usize, actions: Vec<RsAction>) {
+        let dest = self.vss[v].rss[r].dest;
+        let rs = SocketAddr::new(dest.addr, dest.port);
+        let touch_ipvs = !self.vss[v].sorry_in;
+        let name = self.vss[v].name.clone();
+        for a in actions {
+            match a {
+                RsAction::Add { at, weight } => {
+                    if touch_ipvs {
+                        self.ipvs_add(v, DestConfig { weight, ..dest }, at);
+                    }
+                }
+                RsAction::Remove { at } => {
+                    if touch_ipvs {
+                        self.ipvs_remove(v, rs, at);
+                    }
+                }
+                RsAction::SetWeight { at, weight } => {
+                    if touch_ipvs {
+                        for key in self.vss[v].services.clone() {
+                            let _ = self.ipvs.set_weight(&key, rs, weight);
+                        }
+                        self.events.push_back(DirectorEvent::WeightChanged {
+                            at,
+                            vs: name.clone(),
+                            rs,
+                            weight,
+                        });
+                    }
+                }
+                RsAction::NotifyUp { at } => self.events.push_back(DirectorEvent::NotifyUp {
+                    at,
+                    vs: name.clone(),
+                    rs,
+                    script: self.vss[v].rss[r].notify_up.clone(),
+                }),
+                RsAction::NotifyDown { at } => self.events.push_back(DirectorEvent::NotifyDown {
+                    at,
+                    vs: name.clone(),
+                    rs,
+                    script: self.vss[v].rss[r].notify_down.clone(),
+                }),
+            }
+        }
+    }
+}

@@ -1,0 +1,385 @@
+//! The daemon against real keepalived 2.2.7 (and FRR vrrpd) in network namespaces: election
+//! both ways, failover both ways after `kill -9` within the RFC bound, graceful stop with
+//! priority 0, VRRPv2 and VRRPv3 (IPv4 and IPv6). Each run is captured with tcpdump on the
+//! bridge and the capture must check clean (zero errors) under the keepalived profile.
+//!
+//! Gate: root, `ip netns`, keepalived and tcpdump present (see `lab::gate`); under `CI=true`
+//! these tests fail rather than skip when something is missing.
+
+use std::path::Path;
+use std::time::Duration;
+
+use conformance::{CheckOptions, Profile};
+use vrrp::time::Duration as VDuration;
+use vrrp::wire::Version;
+
+use crate::lab::{gate, Lab};
+
+const KEEPALIVED: &str = "keepalived";
+const TCPDUMP: &str = "tcpdump";
+/// Scheduling slack allowed on top of the RFC bound (two shared cores, two processes).
+const SLACK_MS: f64 = 150.0;
+
+/// Which implementation runs on a node.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Imp {
+    /// This crate's daemon.
+    Vrrpd,
+    /// keepalived 2.2.7.
+    Keepalived,
+}
+
+/// One experiment's parameters.
+#[derive(Copy, Clone, Debug)]
+pub struct Pair {
+    /// VRRP version.
+    pub version: u8,
+    /// IPv6 instance.
+    pub ipv6: bool,
+    /// `advert_int` as written.
+    pub advert_int: &'static str,
+    /// Node 0 runs this (priority 200), node 1 the other (priority 100).
+    pub high: Imp,
+    /// Implementation of node 1.
+    pub low: Imp,
+}
+
+const HIGH_PRIO: u8 = 200;
+const LOW_PRIO: u8 = 100;
+
+impl Pair {
+    fn vip(&self) -> &'static str {
+        if self.ipv6 {
+            "2001:db8::100"
+        } else {
+            "192.0.2.100"
+        }
+    }
+    fn adver_int(&self) -> VDuration {
+        let secs: f64 = self.advert_int.parse().unwrap_or(1.0);
+        VDuration::from_micros((secs * 1e6) as u64)
+    }
+    fn v(&self) -> Version {
+        if self.version == 3 {
+            Version::V3
+        } else {
+            Version::V2
+        }
+    }
+    /// RFC 3768 §6.1 / RFC 5798 §6.1 Master_Down_Interval of a backup with `prio`.
+    pub fn mdi_ms(&self, prio: u8) -> f64 {
+        vrrp::master_down_interval(self.v(), prio, self.adver_int()).as_millis_f64()
+    }
+    /// Skew_Time of a backup with `prio`.
+    pub fn skew_ms(&self, prio: u8) -> f64 {
+        vrrp::skew_time(self.v(), prio, self.adver_int()).as_millis_f64()
+    }
+}
+
+/// keepalived.conf text for one node.
+pub fn conf(p: &Pair, name: &str, prio: u8) -> String {
+    let vip = if p.ipv6 {
+        format!("{}/64", p.vip())
+    } else {
+        format!("{}/24", p.vip())
+    };
+    format!(
+        "global_defs {{\n    router_id {name}\n}}\nvrrp_instance VI_1 {{\n    state BACKUP\n    interface eth0\n    virtual_router_id 51\n    priority {prio}\n    advert_int {}\n    version {}\n    virtual_ipaddress {{\n        {vip}\n    }}\n}}\n",
+        p.advert_int, p.version
+    )
+}
+
+/// Starts `imp` on node `i` with `conf_path`; returns its PID.
+pub fn start(lab: &mut Lab, i: usize, imp: Imp, conf_path: &Path, label: &str) -> u32 {
+    let conf = conf_path.to_string_lossy().to_string();
+    match imp {
+        Imp::Vrrpd => lab.spawn(
+            i,
+            label,
+            &[
+                env!("CARGO_BIN_EXE_vrrpd"),
+                "-f",
+                &conf,
+                "--log-level",
+                "debug",
+            ],
+        ),
+        Imp::Keepalived => {
+            let pid = lab
+                .dir
+                .join(format!("{label}.pid"))
+                .to_string_lossy()
+                .to_string();
+            let vpid = lab
+                .dir
+                .join(format!("{label}-vrrp.pid"))
+                .to_string_lossy()
+                .to_string();
+            lab.spawn(
+                i,
+                label,
+                &[
+                    KEEPALIVED, "-n", "-l", "-D", "-P", "-f", &conf, "-p", &pid, "-r", &vpid,
+                ],
+            )
+        }
+    }
+}
+
+/// What one run measured (ms): crash failover gap (last regular advert of the dead master to
+/// the new master's first) and graceful-stop gap (priority-0 advert to the new master's first).
+#[derive(Clone, Debug)]
+pub struct Measured {
+    /// Crash failover.
+    pub crash_gap_ms: f64,
+    /// Graceful stop.
+    pub graceful_gap_ms: f64,
+}
+
+/// Election, crash failover, preemption back, graceful stop; checks the capture.
+pub fn run_pair(case: &str, p: Pair) -> Measured {
+    let mut lab = Lab::new(case, 2);
+    let cap = lab.start_capture();
+    let hi_conf = lab.write("high.conf", &conf(&p, "high", HIGH_PRIO));
+    let lo_conf = lab.write("low.conf", &conf(&p, "low", LOW_PRIO));
+    let vip = p.vip();
+    let (hi_src, lo_src) = if p.ipv6 {
+        (lab.link_local(0), lab.link_local(1))
+    } else {
+        (lab.nodes[0].ipv4.clone(), lab.nodes[1].ipv4.clone())
+    };
+    let lo_pid = start(&mut lab, 1, p.low, &lo_conf, "low");
+    let hi_pid = start(&mut lab, 0, p.high, &hi_conf, "high");
+    let limit = |ms: f64| Duration::from_millis(ms as u64 + 3000);
+
+    // Election: the higher priority wins, whoever it is (RFC 5798 §6.4.2).
+    let elected = lab.wait_until(limit(p.mdi_ms(HIGH_PRIO)), |l| {
+        l.has_addr(0, vip) && !l.has_addr(1, vip)
+    });
+    assert!(
+        elected.is_some(),
+        "{case}: {:?} (priority {HIGH_PRIO}) never became the only master\nhigh:\n{}\nlow:\n{}",
+        p.high,
+        lab.log("high"),
+        lab.log("low")
+    );
+    // Stable: no flapping. Each phase also lasts longer than Master_Down_Interval so that the
+    // capture shows separate mastership epochs.
+    let settle =
+        Duration::from_millis((p.mdi_ms(LOW_PRIO) + 2.0 * p.adver_int().as_millis_f64()) as u64);
+    std::thread::sleep(settle);
+    assert!(
+        lab.has_addr(0, vip) && !lab.has_addr(1, vip),
+        "{case}: election did not hold"
+    );
+
+    // Crash: kill -9, the backup takes over after Master_Down_Interval (RFC 5798 §6.4.2).
+    lab.kill9(hi_pid);
+    let took = lab.wait_until(limit(p.mdi_ms(LOW_PRIO)), |l| l.has_addr(1, vip));
+    assert!(
+        took.is_some(),
+        "{case}: backup never took over after kill -9\nlow:\n{}",
+        lab.log("low")
+    );
+
+    std::thread::sleep(settle);
+    assert!(lab.has_addr(1, vip), "{case}: takeover did not hold");
+
+    // Restart: the higher priority preempts (stale VIPs of the killed process are cleaned).
+    let hi_pid = start(&mut lab, 0, p.high, &hi_conf, "high-restart");
+    let back = lab.wait_until(limit(p.mdi_ms(HIGH_PRIO)), |l| {
+        l.has_addr(0, vip) && !l.has_addr(1, vip)
+    });
+    assert!(
+        back.is_some(),
+        "{case}: restarted {:?} did not preempt\nhigh:\n{}",
+        p.high,
+        lab.log("high-restart")
+    );
+
+    std::thread::sleep(settle);
+    assert!(
+        lab.has_addr(0, vip) && !lab.has_addr(1, vip),
+        "{case}: preemption did not hold"
+    );
+
+    // Graceful stop: priority 0, the backup takes over after Skew_Time (RFC 5798 §6.4.3).
+    lab.term(hi_pid);
+    let took = lab.wait_until(limit(p.skew_ms(LOW_PRIO)), |l| l.has_addr(1, vip));
+    assert!(
+        took.is_some(),
+        "{case}: backup never took over after SIGTERM"
+    );
+    assert!(
+        !lab.has_addr(0, vip),
+        "{case}: the stopped master left its VIP installed"
+    );
+    std::thread::sleep(Duration::from_millis(
+        (p.adver_int().as_millis_f64() * 2.0) as u64,
+    ));
+    lab.term(lo_pid);
+    lab.stop_capture();
+
+    let report = conformance::check_path(
+        &cap,
+        &CheckOptions {
+            profile: Profile::Keepalived,
+            ..CheckOptions::default()
+        },
+    )
+    .expect("capture readable");
+    assert_eq!(
+        report.summary.errors,
+        0,
+        "{case}: conformance errors on {}:\n{}",
+        cap.display(),
+        report.to_text()
+    );
+    let crash = report
+        .failovers
+        .iter()
+        .find(|f| f.from == hi_src && f.to == lo_src && !f.resigned)
+        .unwrap_or_else(|| {
+            panic!(
+                "{case}: no crash failover in the capture:\n{}",
+                report.to_text()
+            )
+        });
+    let graceful = report
+        .failovers
+        .iter()
+        .find(|f| f.from == hi_src && f.to == lo_src && f.resigned)
+        .unwrap_or_else(|| {
+            panic!(
+                "{case}: no graceful failover in the capture:\n{}",
+                report.to_text()
+            )
+        });
+    let mdi = p.mdi_ms(LOW_PRIO);
+    let skew = p.skew_ms(LOW_PRIO);
+    eprintln!(
+        "{case}: crash gap {:.1} ms (Master_Down_Interval {mdi:.1} ms), graceful gap {:.1} ms (Skew_Time {skew:.1} ms)",
+        crash.since_last_regular_ms, graceful.gap_ms
+    );
+    // The RFC bound: a backup declares the master dead after Master_Down_Interval, not before.
+    assert!(
+        crash.since_last_regular_ms >= mdi - 20.0 && crash.since_last_regular_ms <= mdi + SLACK_MS,
+        "{case}: crash failover gap {} ms outside [{mdi} - 20, {mdi} + {SLACK_MS}]",
+        crash.since_last_regular_ms
+    );
+    assert!(
+        graceful.gap_ms <= skew + SLACK_MS,
+        "{case}: graceful gap {} ms above Skew_Time {skew} + {SLACK_MS}",
+        graceful.gap_ms
+    );
+    Measured {
+        crash_gap_ms: crash.since_last_regular_ms,
+        graceful_gap_ms: graceful.gap_ms,
+    }
+}
+
+fn keepalived_ready() -> bool {
+    gate(&["ip", KEEPALIVED, TCPDUMP])
+}
+
+#[test]
+fn rfc3768_interop_vrrpd_higher_than_keepalived() {
+    if !keepalived_ready() {
+        return;
+    }
+    run_pair(
+        "v2-ours-higher",
+        Pair {
+            version: 2,
+            ipv6: false,
+            advert_int: "1",
+            high: Imp::Vrrpd,
+            low: Imp::Keepalived,
+        },
+    );
+}
+
+#[test]
+fn rfc3768_interop_keepalived_higher_than_vrrpd() {
+    if !keepalived_ready() {
+        return;
+    }
+    run_pair(
+        "v2-ka-higher",
+        Pair {
+            version: 2,
+            ipv6: false,
+            advert_int: "1",
+            high: Imp::Keepalived,
+            low: Imp::Vrrpd,
+        },
+    );
+}
+
+#[test]
+fn rfc5798_interop_ipv4_vrrpd_higher_than_keepalived() {
+    if !keepalived_ready() {
+        return;
+    }
+    run_pair(
+        "v3-ours-higher",
+        Pair {
+            version: 3,
+            ipv6: false,
+            advert_int: "1",
+            high: Imp::Vrrpd,
+            low: Imp::Keepalived,
+        },
+    );
+}
+
+#[test]
+fn rfc5798_interop_ipv4_keepalived_higher_than_vrrpd() {
+    if !keepalived_ready() {
+        return;
+    }
+    run_pair(
+        "v3-ka-higher",
+        Pair {
+            version: 3,
+            ipv6: false,
+            advert_int: "1",
+            high: Imp::Keepalived,
+            low: Imp::Vrrpd,
+        },
+    );
+}
+
+#[test]
+fn rfc5798_interop_ipv6_vrrpd_higher_than_keepalived() {
+    if !keepalived_ready() {
+        return;
+    }
+    run_pair(
+        "v3-v6-ours-higher",
+        Pair {
+            version: 3,
+            ipv6: true,
+            advert_int: "1",
+            high: Imp::Vrrpd,
+            low: Imp::Keepalived,
+        },
+    );
+}
+
+#[test]
+fn rfc5798_interop_ipv6_keepalived_higher_than_vrrpd() {
+    if !keepalived_ready() {
+        return;
+    }
+    run_pair(
+        "v3-v6-ka-higher",
+        Pair {
+            version: 3,
+            ipv6: true,
+            advert_int: "1",
+            high: Imp::Keepalived,
+            low: Imp::Vrrpd,
+        },
+    );
+}

@@ -1,0 +1,5 @@
+//! vrrpd integration tests: config mapping, script scheduling, the event loop on turmoil, and
+//! interop with keepalived / FRR in network namespaces (root only; required under CI=true).
+
+mod interop;
+mod lab;
