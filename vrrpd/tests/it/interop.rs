@@ -44,8 +44,8 @@ pub struct Pair {
     pub low: Imp,
 }
 
-const HIGH_PRIO: u8 = 200;
-const LOW_PRIO: u8 = 100;
+pub const HIGH_PRIO: u8 = 200;
+pub const LOW_PRIO: u8 = 100;
 
 impl Pair {
     fn vip(&self) -> &'static str {
