@@ -4,3 +4,6 @@
 mod frr;
 mod interop;
 mod lab;
+mod side_by_side;
+mod sim_loop;
+mod units;
