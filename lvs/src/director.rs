@@ -128,6 +128,48 @@ pub enum DirectorEvent {
     },
 }
 
+impl core::fmt::Display for DirectorEvent {
+    /// One timeline line: `seconds.micros  virtual-server  what  real-server`.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            DirectorEvent::ServerAdded { at, vs, rs, weight } => {
+                write!(f, "{at} {vs} add {rs} weight {weight}")
+            }
+            DirectorEvent::ServerRemoved { at, vs, rs } => write!(f, "{at} {vs} remove {rs}"),
+            DirectorEvent::WeightChanged { at, vs, rs, weight } => {
+                write!(f, "{at} {vs} weight {rs} {weight}")
+            }
+            DirectorEvent::NotifyUp { at, vs, rs, script } => {
+                write!(f, "{at} {vs} notify_up {rs}")?;
+                script.iter().try_for_each(|s| write!(f, " `{s}`"))
+            }
+            DirectorEvent::NotifyDown { at, vs, rs, script } => {
+                write!(f, "{at} {vs} notify_down {rs}")?;
+                script.iter().try_for_each(|s| write!(f, " `{s}`"))
+            }
+            DirectorEvent::CheckFailed {
+                at,
+                checker,
+                rs,
+                reason,
+            } => write!(
+                f,
+                "{at} vs#{} check#{} failed {rs}: {reason}",
+                checker.vs, checker.checker
+            ),
+            DirectorEvent::CheckSucceeded { at, checker, rs } => {
+                write!(
+                    f,
+                    "{at} vs#{} check#{} succeeded {rs}",
+                    checker.vs, checker.checker
+                )
+            }
+            DirectorEvent::QuorumUp { at, vs } => write!(f, "{at} {vs} quorum up"),
+            DirectorEvent::QuorumDown { at, vs } => write!(f, "{at} {vs} quorum down"),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 struct RsRuntime {
     dest: DestConfig,
@@ -240,7 +282,9 @@ impl Director {
             let sum = self.live_weight(v);
             let vs = &mut self.vss[v];
             vs.quorum_up = sum >= u64::from(vs.quorum) + u64::from(vs.hysteresis);
-            if !vs.quorum_up {
+            // update_quorum_state(init): starting below quorum only acts (and notifies) when a sorry
+            // server has to be put in.
+            if !vs.quorum_up && vs.sorry.is_some() {
                 self.quorum_lost(v, now, true);
             }
             for rs in &mut self.vss[v].rss {
@@ -413,9 +457,7 @@ impl Director {
             if self.vss[v].sorry_in {
                 // Remove the sorry server and put the live servers back.
                 if let Some(s) = self.vss[v].sorry {
-                    for key in self.vss[v].services.clone() {
-                        let _ = self.ipvs.del_dest(&key, SocketAddr::new(s.addr, s.port));
-                    }
+                    self.ipvs_remove(v, SocketAddr::new(s.addr, s.port), now);
                 }
                 self.vss[v].sorry_in = false;
                 for r in 0..self.vss[v].rss.len() {
@@ -440,9 +482,7 @@ impl Director {
                 for r in 0..self.vss[v].rss.len() {
                     if self.vss[v].rss[r].health.is_alive() {
                         let d = self.vss[v].rss[r].dest;
-                        for key in self.vss[v].services.clone() {
-                            let _ = self.ipvs.del_dest(&key, SocketAddr::new(d.addr, d.port));
-                        }
+                        self.ipvs_remove(v, SocketAddr::new(d.addr, d.port), now);
                     }
                 }
                 self.ipvs_add(v, s, now);
@@ -453,6 +493,15 @@ impl Director {
         let name = self.vss[v].name.clone();
         self.events
             .push_back(DirectorEvent::QuorumDown { at: now, vs: name });
+    }
+
+    fn ipvs_remove(&mut self, v: usize, rs: SocketAddr, at: Instant) {
+        for key in self.vss[v].services.clone() {
+            let _ = self.ipvs.del_dest(&key, rs);
+        }
+        let vs = self.vss[v].name.clone();
+        self.events
+            .push_back(DirectorEvent::ServerRemoved { at, vs, rs });
     }
 
     fn ipvs_add(&mut self, v: usize, d: DestConfig, at: Instant) {
@@ -487,14 +536,7 @@ impl Director {
                 }
                 RsAction::Remove { at } => {
                     if touch_ipvs {
-                        for key in self.vss[v].services.clone() {
-                            let _ = self.ipvs.del_dest(&key, rs);
-                        }
-                        self.events.push_back(DirectorEvent::ServerRemoved {
-                            at,
-                            vs: name.clone(),
-                            rs,
-                        });
+                        self.ipvs_remove(v, rs, at);
                     }
                 }
                 RsAction::SetWeight { at, weight } => {

@@ -8,7 +8,7 @@
 //! [`Ipvs::handle_timeout`]. Call order per event: `handle_timeout(now)` for every due timer, then
 //! `process_inbound`/`process_outbound` for the packet, then re-read `poll_timeout()`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use rand_chacha::ChaCha8Rng;
@@ -16,6 +16,7 @@ use rand_core::SeedableRng;
 
 use crate::sched::{DestChange, SchedInput, SchedState, MH_DEFAULT_TAB_INDEX};
 use crate::service::{Dest, DestConfig, DestId, FwdMethod, Protocol, ServiceConfig, ServiceKey};
+use crate::sync::{self, flags as sf, SyncConn, SyncError};
 use crate::time::{Duration, Instant};
 
 /// Errors from the management API (what `ipvsadm` would report).
@@ -68,6 +69,26 @@ pub enum TcpState {
 impl TcpState {
     fn index(self) -> usize {
         self as usize
+    }
+
+    /// The state with the kernel's number (`IP_VS_TCP_S_*`), if valid.
+    pub fn from_index(i: u16) -> Option<TcpState> {
+        use TcpState::*;
+        [
+            None,
+            Established,
+            SynSent,
+            SynRecv,
+            FinWait,
+            TimeWait,
+            Close,
+            CloseWait,
+            LastAck,
+            Listen,
+            SynAck,
+        ]
+        .get(usize::from(i))
+        .copied()
     }
 }
 
@@ -194,6 +215,12 @@ pub struct Connection {
     inactive: bool,
     no_output: bool,
     template: Option<u64>,
+    /// Inbound packets seen (`in_pkts`), for the sync rate rule.
+    in_pkts: u32,
+    /// State at the last sync (`old_state`).
+    old_state: TcpState,
+    /// Packet mark of a fwmark service.
+    fwmark: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -215,6 +242,9 @@ pub struct Template {
     timeout: Duration,
     n_control: u32,
     hashed: bool,
+    proto: Protocol,
+    virt: SocketAddr,
+    fwmark: u32,
 }
 
 /// The result of [`Ipvs::process_inbound`].
@@ -335,7 +365,24 @@ pub struct Ipvs {
     timers: BTreeSet<(Instant, TimerKind, u64)>,
     next_id: u64,
     rng: ChaCha8Rng,
+    sync_master: Option<SyncMaster>,
 }
+
+/// The master side of `lvs_sync_daemon`: entries waiting to be sent, and finished messages.
+#[derive(Clone, Debug)]
+struct SyncMaster {
+    syncid: u8,
+    maxlen: usize,
+    buf: Vec<SyncConn>,
+    buf_len: usize,
+    first: Option<Instant>,
+    ready: VecDeque<Vec<u8>>,
+}
+
+/// sysctl `sync_threshold` default: a connection is synced at its 3rd packet ...
+const SYNC_THRESHOLD: u32 = 3;
+/// ... and then every `sync_period` (50) packets.
+const SYNC_PERIOD: u32 = 50;
 
 fn mask_addr(addr: IpAddr, mask: IpAddr) -> IpAddr {
     match (addr, mask) {
@@ -404,6 +451,7 @@ impl Ipvs {
             timers: BTreeSet::new(),
             next_id: 1,
             rng: ChaCha8Rng::seed_from_u64(seed),
+            sync_master: None,
         }
     }
 
@@ -614,11 +662,27 @@ impl Ipvs {
 
     /// The earliest connection or template expiry.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.first().map(|(t, _, _)| *t)
+        let flush = self
+            .sync_master
+            .as_ref()
+            .and_then(|m| m.first)
+            .map(|t| t + Duration::from_millis(sync::SYNC_FLUSH_TIME_MS));
+        let conn = self.timers.first().map(|(t, _, _)| *t);
+        match (conn, flush) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Expire every connection and template due at or before `now` (`ip_vs_conn_expire`).
     pub fn handle_timeout(&mut self, now: Instant) {
+        if let Some(m) = self.sync_master.as_mut() {
+            if m.first
+                .is_some_and(|t| t + Duration::from_millis(sync::SYNC_FLUSH_TIME_MS) <= now)
+            {
+                m.flush();
+            }
+        }
         while let Some(&(t, kind, id)) = self.timers.first() {
             if t > now {
                 break;
@@ -661,7 +725,22 @@ impl Ipvs {
     /// A packet from a client towards a virtual service (`ip_vs_in`).
     pub fn process_inbound(&mut self, now: Instant, pkt: &PacketInfo) -> Verdict {
         if let Some(&id) = self.in_index.get(&(pkt.proto, pkt.src, pkt.dst)) {
-            return self.existing_conn(now, id, pkt, Direction::Input);
+            // conn_reuse_mode 1 (the default): a fresh SYN for a connection in TIME_WAIT or CLOSE
+            // expires the old entry and is scheduled anew (`is_new_conn_expected`).
+            let reuse = pkt.proto == Protocol::Tcp
+                && pkt.tcp.syn
+                && !pkt.tcp.ack
+                && !pkt.tcp.rst
+                && self.conns.get(&id).is_some_and(|c| {
+                    matches!(
+                        c.tcp_state,
+                        Some(TcpState::TimeWait) | Some(TcpState::Close)
+                    )
+                });
+            if !reuse {
+                return self.existing_conn(now, id, pkt, Direction::Input);
+            }
+            self.remove_conn(id, true);
         }
         let Some(key) = self.find_service(pkt) else {
             return Verdict::NotIpvs;
@@ -696,6 +775,9 @@ impl Ipvs {
         self.transition(now, id, pkt.tcp, dir);
         if let Some(t) = template {
             self.touch_template_noop(t);
+        }
+        if dir == Direction::Input {
+            self.sync_after_packet(now, id);
         }
         match self.conns.get(&id) {
             Some(c) => Verdict::Forward(Forward {
@@ -866,6 +948,9 @@ impl Ipvs {
                             timeout,
                             n_control: 0,
                             hashed: true,
+                            proto: pkt.proto,
+                            virt: pkt.dst,
+                            fwmark: pkt.fwmark,
                         },
                     );
                     self.template_index.insert(tkey, tid);
@@ -938,12 +1023,20 @@ impl Ipvs {
             inactive: true,
             no_output: fwd != FwdMethod::Nat,
             template: template_id,
+            in_pkts: 0,
+            old_state: TcpState::None,
+            fwmark: if matches!(key, ServiceKey::Fwmark { .. }) {
+                pkt.fwmark
+            } else {
+                0
+            },
         };
         self.in_index.insert((pkt.proto, pkt.src, pkt.dst), id);
         self.out_index.insert((pkt.proto, real, pkt.src), id);
         self.timers.insert((now, TimerKind::Conn, id.0));
         self.conns.insert(id, conn);
         self.transition(now, id, pkt.tcp, Direction::Input);
+        self.sync_after_packet(now, id);
         Verdict::Forward(Forward {
             conn: id,
             new_conn: true,
@@ -1009,6 +1102,341 @@ impl Ipvs {
             }
             svc.drop_unreferenced_trash();
         }
+    }
+}
+
+impl SyncMaster {
+    fn flush(&mut self) {
+        if !self.buf.is_empty() {
+            self.ready.push_back(sync::encode(self.syncid, &self.buf));
+            self.buf.clear();
+        }
+        self.buf_len = 8;
+        self.first = None;
+    }
+
+    fn push(&mut self, now: Instant, c: SyncConn) {
+        // A full buffer is queued for sending first (sb_queue_tail); 255 entries at most.
+        if self.buf_len + c.wire_len() > self.maxlen || self.buf.len() == 255 {
+            self.flush();
+        }
+        if self.buf.is_empty() {
+            self.first = Some(now);
+        }
+        self.buf_len += c.wire_len();
+        self.buf.push(c);
+    }
+}
+
+fn fwd_flags(fwd: FwdMethod) -> u32 {
+    match fwd {
+        FwdMethod::Nat => sf::MASQ,
+        FwdMethod::Dr => sf::DROUTE | sf::NOOUTPUT,
+        FwdMethod::Tun => sf::TUNNEL | sf::NOOUTPUT,
+    }
+}
+
+impl Ipvs {
+    /// Start the master sync daemon (keepalived's `lvs_sync_daemon` when its VRRP instance becomes
+    /// MASTER): from now on connections are queued for synchronisation by the kernel's rules.
+    /// `maxlen` is the largest UDP payload (interface MTU − 28, i.e. 1472 on Ethernet).
+    pub fn enable_sync_master(&mut self, syncid: u8, maxlen: usize) {
+        self.sync_master = Some(SyncMaster {
+            syncid,
+            maxlen: maxlen.max(8 + 72),
+            buf: Vec::new(),
+            buf_len: 8,
+            first: None,
+            ready: VecDeque::new(),
+        });
+    }
+
+    /// Stop the master sync daemon (the instance left MASTER); unsent entries are dropped.
+    pub fn disable_sync_master(&mut self) {
+        self.sync_master = None;
+    }
+
+    /// The next sync message (UDP payload for 224.0.0.81:8848) ready to send: a buffer that filled
+    /// up, or one whose first entry is `IPVS_SYNC_FLUSH_TIME` (2 s) old at [`Self::handle_timeout`].
+    pub fn poll_sync_message(&mut self) -> Option<Vec<u8>> {
+        self.sync_master.as_mut()?.ready.pop_front()
+    }
+
+    /// ip_vs_sync_conn_needed with the default sysctls (sync_threshold 3, sync_period 50,
+    /// sync_refresh_period 0): TCP in ESTABLISHED/FIN_WAIT/CLOSE/CLOSE_WAIT/TIME_WAIT, immediately on a
+    /// change to a state other than ESTABLISHED, else at packet 3, 53, 103...; UDP at 3, 53, ...;
+    /// the connection's template each time.
+    fn sync_after_packet(&mut self, now: Instant, id: ConnId) {
+        if self.sync_master.is_none() {
+            return;
+        }
+        let Some(c) = self.conns.get_mut(&id) else {
+            return;
+        };
+        c.in_pkts = c.in_pkts.wrapping_add(1);
+        let pkts = c.in_pkts;
+        let mut needed = true;
+        if let Some(st) = c.tcp_state {
+            use TcpState::*;
+            if !matches!(st, Established | FinWait | Close | CloseWait | TimeWait) {
+                needed = false;
+            } else {
+                let force = st != c.old_state;
+                if !(force && st != Established) && pkts % SYNC_PERIOD != SYNC_THRESHOLD {
+                    needed = false;
+                }
+            }
+        } else if pkts % SYNC_PERIOD != SYNC_THRESHOLD {
+            needed = false;
+        }
+        let settings_timeout = match (c.proto, c.tcp_state) {
+            (Protocol::Tcp, Some(st)) => self.settings.tcp_timeout(st),
+            (Protocol::Udp, _) => self.settings.udp,
+            _ => self.settings.sctp,
+        };
+        let mut out = Vec::new();
+        if needed {
+            if let Some(st) = c.tcp_state {
+                c.old_state = st;
+            }
+            let mut f = fwd_flags(c.fwd);
+            if !c.no_output {
+                f &= !sf::NOOUTPUT;
+            }
+            if c.inactive {
+                f |= sf::INACTIVE;
+            }
+            out.push(SyncConn {
+                protocol: c.proto.number(),
+                flags: f,
+                state: c.tcp_state.map_or(0, |s| s.index() as u16),
+                cport: c.client.port(),
+                vport: c.virt.port(),
+                dport: c.real.port(),
+                fwmark: c.fwmark,
+                timeout_s: (settings_timeout.as_nanos() / 1_000_000_000) as u32,
+                caddr: c.client.ip(),
+                vaddr: c.virt.ip(),
+                daddr: c.real.ip(),
+            });
+        }
+        if let Some(tid) = c.template {
+            if let Some(t) = self.templates.get_mut(&tid) {
+                out.push(SyncConn {
+                    protocol: t.proto.number(),
+                    flags: sf::TEMPLATE | sf::NO_CPORT | sf::INACTIVE | fwd_flags(c.fwd),
+                    state: 0,
+                    cport: 0,
+                    vport: t.virt.port(),
+                    dport: t.real.port(),
+                    fwmark: t.fwmark,
+                    timeout_s: (t.timeout.as_nanos() / 1_000_000_000) as u32,
+                    caddr: t.key_client_net,
+                    vaddr: t.virt.ip(),
+                    daddr: t.real.ip(),
+                });
+            }
+        }
+        if let Some(m) = self.sync_master.as_mut() {
+            for e in out {
+                m.push(now, e);
+            }
+        }
+    }
+
+    /// The backup side (`ip_vs_process_message` + `ip_vs_proc_conn`): create or refresh the
+    /// connections and templates of a sync message received from the master. Messages whose sync id
+    /// differs from `syncid` (when non-zero) are ignored. Entries for services or real servers this
+    /// table does not have are skipped (the kernel would keep them unbound). Returns how many entries
+    /// were applied.
+    pub fn process_sync_message(
+        &mut self,
+        now: Instant,
+        msg: &[u8],
+        syncid: u8,
+    ) -> Result<usize, SyncError> {
+        let (id, entries) = sync::decode(msg)?;
+        if syncid != 0 && id != syncid {
+            return Ok(0);
+        }
+        let mut applied = 0;
+        for e in entries {
+            if self.apply_sync_entry(now, &e) {
+                applied += 1;
+            }
+        }
+        Ok(applied)
+    }
+
+    fn apply_sync_entry(&mut self, now: Instant, e: &SyncConn) -> bool {
+        let Some(proto) = Protocol::from_number(e.protocol) else {
+            return false;
+        };
+        let key = if e.fwmark != 0 {
+            ServiceKey::Fwmark {
+                mark: e.fwmark,
+                ipv6: e.vaddr.is_ipv6(),
+            }
+        } else {
+            let k = ServiceKey::Addr {
+                proto,
+                addr: e.vaddr,
+                port: e.vport,
+            };
+            if self.services.contains_key(&k) {
+                k
+            } else {
+                ServiceKey::Addr {
+                    proto,
+                    addr: e.vaddr,
+                    port: 0,
+                }
+            }
+        };
+        let Some(svc) = self.services.get_mut(&key) else {
+            return false;
+        };
+        let Some(d) = svc
+            .dests
+            .iter_mut()
+            .find(|d| d.cfg.addr == e.daddr && (d.cfg.port == e.dport || d.cfg.port == 0))
+        else {
+            return false;
+        };
+        let dest = d.id;
+        let real = SocketAddr::new(e.daddr, e.dport);
+        let virt = SocketAddr::new(e.vaddr, e.vport);
+        let inactive = e.flags & sf::INACTIVE != 0;
+        let state = TcpState::from_index(e.state);
+        let timeout = if e.timeout_s > 0 {
+            Duration::from_secs(u64::from(e.timeout_s))
+        } else {
+            match (proto, state) {
+                (Protocol::Tcp, Some(st)) if e.flags & sf::TEMPLATE == 0 => {
+                    self.settings.tcp_timeout(st)
+                }
+                (Protocol::Udp, _) if e.flags & sf::TEMPLATE == 0 => self.settings.udp,
+                _ => Duration::from_secs(180),
+            }
+        };
+        if e.flags & sf::TEMPLATE != 0 {
+            let tkey = TemplateKey {
+                service: key,
+                client_net: e.caddr,
+            };
+            if let Some(&tid) = self.template_index.get(&tkey) {
+                if let Some(t) = self.templates.get_mut(&tid) {
+                    if t.dest == dest {
+                        self.timers.remove(&(t.expires, TimerKind::Template, tid));
+                        t.expires = now + timeout;
+                        self.timers.insert((t.expires, TimerKind::Template, tid));
+                        return true;
+                    }
+                    t.hashed = false;
+                }
+                self.template_index.remove(&tkey);
+            }
+            d.persist_conns += 1;
+            let tid = self.next_id;
+            self.next_id += 1;
+            self.templates.insert(
+                tid,
+                Template {
+                    key_client_net: e.caddr,
+                    service: key,
+                    dest,
+                    real,
+                    expires: now + timeout,
+                    timeout,
+                    n_control: 0,
+                    hashed: true,
+                    proto,
+                    virt,
+                    fwmark: e.fwmark,
+                },
+            );
+            self.template_index.insert(tkey, tid);
+            self.timers
+                .insert((now + timeout, TimerKind::Template, tid));
+            return true;
+        }
+        let client = SocketAddr::new(e.caddr, e.cport);
+        if let Some(&cid) = self.in_index.get(&(proto, client, virt)) {
+            let same = self.conns.get(&cid).is_some_and(|c| c.real == real);
+            if !same {
+                if inactive {
+                    // "the expiration message for the connection that was already replaced"
+                    return false;
+                }
+                self.remove_conn(cid, true);
+            } else {
+                let Some(c) = self.conns.get_mut(&cid) else {
+                    return false;
+                };
+                if c.inactive != inactive {
+                    if let Some(d) = self
+                        .services
+                        .get_mut(&c.service)
+                        .and_then(|s| s.dest_by_id_mut(c.dest))
+                    {
+                        if inactive {
+                            d.active_conns = d.active_conns.saturating_sub(1);
+                            d.inactive_conns += 1;
+                        } else {
+                            d.inactive_conns = d.inactive_conns.saturating_sub(1);
+                            d.active_conns += 1;
+                        }
+                    }
+                    c.inactive = inactive;
+                }
+                if proto == Protocol::Tcp {
+                    c.tcp_state = state;
+                    c.old_state = state.unwrap_or(TcpState::None);
+                }
+                self.set_conn_timer(cid, now + timeout);
+                return true;
+            }
+        }
+        let Some(svc) = self.services.get_mut(&key) else {
+            return false;
+        };
+        let Some(d) = svc.dest_by_id_mut(dest) else {
+            return false;
+        };
+        if inactive {
+            d.inactive_conns += 1;
+        } else {
+            d.active_conns += 1;
+        }
+        d.update_overload_on_bind();
+        let fwd = d.cfg.fwd;
+        let id = ConnId(self.next_id);
+        self.next_id += 1;
+        self.conns.insert(
+            id,
+            Connection {
+                id,
+                proto,
+                client,
+                virt,
+                real,
+                fwd,
+                tcp_state: if proto == Protocol::Tcp { state } else { None },
+                expires: now + timeout,
+                service: key,
+                dest,
+                inactive,
+                no_output: e.flags & sf::NOOUTPUT != 0,
+                template: None,
+                in_pkts: SYNC_THRESHOLD,
+                old_state: state.unwrap_or(TcpState::None),
+                fwmark: e.fwmark,
+            },
+        );
+        self.in_index.insert((proto, client, virt), id);
+        self.out_index.insert((proto, real, client), id);
+        self.timers.insert((now + timeout, TimerKind::Conn, id.0));
+        true
     }
 }
 

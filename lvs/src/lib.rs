@@ -12,7 +12,8 @@
 //! Map: [`service`] and [`sched`] (services, destinations, algorithms), [`ipvs`] (the table and data
 //! path), [`forward`] (frame rewriting), [`check`] (health checkers and real-server state),
 //! [`keepalived`] (a parsed keepalived.conf → services and checkers with keepalived's defaults),
-//! [`director`] (all of it for one director host), [`siphash`] (the kernel's hsiphash, for `mh`).
+//! [`director`] (all of it for one director host), [`sync`] (the `lvs_sync_daemon` wire format),
+//! [`siphash`] (the kernel's hsiphash, for `mh`).
 
 #![warn(missing_docs, unreachable_pub)]
 
@@ -24,6 +25,7 @@ pub mod keepalived;
 pub mod sched;
 pub mod service;
 pub mod siphash;
+pub mod sync;
 pub mod time;
 
 pub use director::{CheckerRef, Director, DirectorEvent};

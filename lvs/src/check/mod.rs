@@ -187,6 +187,20 @@ pub enum FailReason {
     Digest(String),
 }
 
+impl core::fmt::Display for FailReason {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            FailReason::ConnectTimeout => f.write_str("Timeout connecting"),
+            FailReason::ConnectFailed => f.write_str("Connection failed"),
+            FailReason::ReadTimeout => f.write_str("Timeout HTTP read"),
+            FailReason::ReadError => f.write_str("Read error"),
+            FailReason::NoData => f.write_str("Read, no data received"),
+            FailReason::StatusCode(c) => write!(f, "HTTP status code error ({c})"),
+            FailReason::Digest(d) => write!(f, "MD5 digest error ({d})"),
+        }
+    }
+}
+
 /// A change in the checker's verdict.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CheckEvent {

@@ -361,3 +361,37 @@ fn ipvs_port_zero_service_needs_persistence() {
         Verdict::Forward(_)
     ));
 }
+
+#[test]
+fn ip_vs_conn_reuse_mode_new_syn_on_closed_connection_is_rescheduled() {
+    let mut ipvs = simple(Scheduler::Rr, &[(1, 1), (2, 1)]);
+    let c = client(1);
+    let Verdict::Forward(first) = ipvs.process_inbound(T0, &syn(c, vip())) else {
+        panic!()
+    };
+    ipvs.process_inbound(T0, &ack(c, vip()));
+    // RST from the client: ES + rst → CLOSE (10 s).
+    let rst = PacketInfo {
+        tcp: TcpFlags {
+            rst: true,
+            ..Default::default()
+        },
+        ..syn(c, vip())
+    };
+    ipvs.process_inbound(T0, &rst);
+    assert_eq!(conn_of(&ipvs, c).unwrap().tcp_state, Some(TcpState::Close));
+    // The same client port opens again: a new connection, scheduled by rr to the other server.
+    let Verdict::Forward(again) = ipvs.process_inbound(T0 + s(1), &syn(c, vip())) else {
+        panic!()
+    };
+    assert!(again.new_conn);
+    assert_ne!(again.conn, first.conn);
+    assert_ne!(again.real, first.real);
+    assert_eq!(ipvs.connections().count(), 1);
+    // A SYN retransmission while the connection is still opening stays on the same entry.
+    let Verdict::Forward(retx) = ipvs.process_inbound(T0 + s(2), &syn(c, vip())) else {
+        panic!()
+    };
+    assert_eq!(retx.conn, again.conn);
+    assert!(!retx.new_conn);
+}

@@ -99,18 +99,27 @@ fn seed_lvs_dr_director_conf_becomes_one_persistent_rr_dr_service() {
 /// A delivery to a checker: which one, its attempt, data (None: connected, or end of stream).
 type Delivery = (CheckerRef, AttemptId, Option<Vec<u8>>, bool);
 
-/// A scripted network for the director's checkers: 1 ms per exchange, servers alive until `dies`.
+/// A scripted network for the director's checkers: 1 ms per exchange; a server in `dead` drops
+/// everything during [from, until).
 struct Net {
-    dies: BTreeMap<SocketAddr, Instant>,
+    dead: BTreeMap<SocketAddr, (Instant, Instant)>,
     pending: BTreeMap<(Instant, u64), Delivery>,
     seq: u64,
 }
 
 impl Net {
+    fn new(dead: &[(SocketAddr, Instant, Instant)]) -> Self {
+        Net {
+            dead: dead.iter().map(|(a, f, u)| (*a, (*f, *u))).collect(),
+            pending: BTreeMap::new(),
+            seq: 0,
+        }
+    }
+
     fn alive(&self, dst: SocketAddr, t: Instant) -> bool {
-        match self.dies.get(&dst) {
+        match self.dead.get(&dst) {
             None => true,
-            Some(d) => t < *d,
+            Some((from, until)) => t < *from || t >= *until,
         }
     }
 }
@@ -234,11 +243,7 @@ fn seed_director_removes_a_dead_real_server_at_t1_plus_21s_and_stops_sending_it_
     }
 
     let death = Instant::from_secs(100);
-    let mut net = Net {
-        dies: BTreeMap::from([(rs203(), death)]),
-        pending: BTreeMap::new(),
-        seq: 0,
-    };
+    let mut net = Net::new(&[(rs203(), death, Instant::from_secs(1_000_000))]);
     let mut log = Vec::new();
     run(
         &mut d,
@@ -311,4 +316,156 @@ fn seed_director_removes_a_dead_real_server_at_t1_plus_21s_and_stops_sending_it_
         };
         assert_eq!(f.real, rs203());
     }
+}
+
+fn timeline(log: &[DirectorEvent]) -> String {
+    log.iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn seed_director_timeline_failure_and_recovery() {
+    let plan = seed_plan();
+    let mut d = Director::new(&plan, IpvsSettings::default(), 2026).unwrap();
+    d.start(Instant::ZERO);
+    let targets = BTreeMap::from([
+        (
+            CheckerRef {
+                vs: 0,
+                rs: 0,
+                checker: 0,
+            },
+            rs203(),
+        ),
+        (
+            CheckerRef {
+                vs: 0,
+                rs: 1,
+                checker: 0,
+            },
+            rs205(),
+        ),
+    ]);
+    let mut net = Net::new(&[(rs203(), Instant::from_secs(100), Instant::from_secs(200))]);
+    let mut log = Vec::new();
+    run(
+        &mut d,
+        &mut net,
+        &targets,
+        Instant::from_secs(260),
+        &mut log,
+    );
+    insta::assert_snapshot!(timeline(&log));
+    let key = ServiceKey::Addr {
+        proto: Protocol::Tcp,
+        addr: vip().ip(),
+        port: 80,
+    };
+    assert_eq!(
+        d.ipvs().service(&key).unwrap().dests().len(),
+        2,
+        "back in the pool"
+    );
+}
+
+const QUORUM_CONF: &str = r#"
+virtual_server 192.0.2.100 80 {
+    delay_loop 6
+    lb_algo wlc
+    lb_kind NAT
+    protocol TCP
+    quorum 2
+    sorry_server 198.51.100.99 80
+    real_server 198.51.100.1 80 {
+        weight 1
+        notify_down "/usr/local/bin/rs_down 1"
+        TCP_CHECK {
+            connect_timeout 3
+        }
+    }
+    real_server 198.51.100.2 80 {
+        weight 1
+        TCP_CHECK {
+            connect_timeout 3
+        }
+    }
+}
+"#;
+
+#[test]
+fn keepalived_quorum_lost_swaps_in_the_sorry_server_and_back() {
+    let opts = keepalived_conf::ParseOptions {
+        check_scripts: false,
+        ..Default::default()
+    };
+    let parsed = keepalived_conf::parse_str(QUORUM_CONF, Path::new("quorum.conf"), &opts);
+    assert!(!parsed.has_errors(), "{}", parsed.render_diagnostics());
+    let plan = lvs::plan_from_keepalived(&parsed.config);
+    assert_eq!(plan.virtual_servers[0].quorum, 2);
+    // TCP_CHECK defaults: retry 1, delay_before_retry 1 s; warmup = delay_loop.
+    let s = plan.virtual_servers[0].real_servers[0].checkers[0].settings;
+    assert_eq!((s.retry, s.delay_before_retry), (1, Duration::from_secs(1)));
+    let mut d = Director::new(&plan, IpvsSettings::default(), 9).unwrap();
+    d.start(Instant::ZERO);
+    let rs1: SocketAddr = "198.51.100.1:80".parse().unwrap();
+    let rs2: SocketAddr = "198.51.100.2:80".parse().unwrap();
+    let sorry: SocketAddr = "198.51.100.99:80".parse().unwrap();
+    let targets = BTreeMap::from([
+        (
+            CheckerRef {
+                vs: 0,
+                rs: 0,
+                checker: 0,
+            },
+            rs1,
+        ),
+        (
+            CheckerRef {
+                vs: 0,
+                rs: 1,
+                checker: 0,
+            },
+            rs2,
+        ),
+    ]);
+    let key = ServiceKey::Addr {
+        proto: Protocol::Tcp,
+        addr: "192.0.2.100".parse().unwrap(),
+        port: 80,
+    };
+    let dests = |d: &Director| -> Vec<SocketAddr> {
+        let mut v: Vec<SocketAddr> = d
+            .ipvs()
+            .service(&key)
+            .unwrap()
+            .dests()
+            .iter()
+            .map(|x| SocketAddr::new(x.cfg.addr, x.cfg.port))
+            .collect();
+        v.sort();
+        v
+    };
+    let mut net = Net::new(&[(rs1, Instant::from_secs(50), Instant::from_secs(100))]);
+    let mut log = Vec::new();
+    run(&mut d, &mut net, &targets, Instant::from_secs(80), &mut log);
+    assert_eq!(
+        dests(&d),
+        vec![sorry],
+        "quorum 2 lost: only the sorry server serves"
+    );
+    run(
+        &mut d,
+        &mut net,
+        &targets,
+        Instant::from_secs(130),
+        &mut log,
+    );
+    assert_eq!(
+        dests(&d),
+        vec![rs1, rs2],
+        "quorum regained: sorry server out, servers back"
+    );
+    insta::assert_snapshot!(timeline(&log));
 }

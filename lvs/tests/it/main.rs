@@ -7,4 +7,6 @@ mod forward;
 mod keepalived;
 mod props;
 mod sched;
+mod sync;
+mod tshark;
 mod util;

@@ -171,3 +171,106 @@ proptest! {
         prop_assert!(c.poll_timeout().is_some());
     }
 }
+
+#[derive(Clone, Debug)]
+enum NetOp {
+    Advance(u64),
+    Connected,
+    Refused,
+    Data(Vec<u8>),
+    Eof,
+    Stale,
+}
+
+fn net_op() -> impl Strategy<Value = NetOp> {
+    prop_oneof![
+        4 => (0u64..8000).prop_map(NetOp::Advance),
+        3 => Just(NetOp::Connected),
+        1 => Just(NetOp::Refused),
+        2 => prop_oneof![
+            Just(b"HTTP/1.0 200 OK\r\n\r\nok".to_vec()),
+            Just(b"HTTP/1.0 500 ERR\r\n\r\n".to_vec()),
+            prop::collection::vec(any::<u8>(), 0..40),
+        ].prop_map(NetOp::Data),
+        2 => Just(NetOp::Eof),
+        1 => Just(NetOp::Stale),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Whatever the network does, a started checker always has a next deadline, only talks about its
+    /// current attempt, and its verdicts alternate (a Down is never followed by another Down and an Up
+    /// never by another Up), which is what keeps notify_up/notify_down paired.
+    #[test]
+    fn checker_verdicts_alternate_and_time_always_moves(
+        http in any::<bool>(),
+        alpha in any::<bool>(),
+        retry in 0u32..4,
+        ops in prop::collection::vec(net_op(), 1..200),
+    ) {
+        use lvs::check::*;
+        let settings = CheckerSettings {
+            connect_timeout: Duration::from_secs(3),
+            retry,
+            delay_before_retry: Duration::from_secs(2),
+            delay_loop: Duration::from_secs(6),
+            warmup: Duration::from_secs(6),
+            alpha,
+        };
+        let kind = if http { CheckKind::Http(HttpGet::new(vec![UrlCheck::new("/")])) } else { CheckKind::Tcp };
+        let mut c = Checker::new(settings, kind, "192.0.2.1:80".parse().unwrap());
+        let mut now = Instant::ZERO;
+        c.start(now, 12345);
+        let mut current: Option<AttemptId> = None;
+        let mut last_up: Option<bool> = if alpha { Some(false) } else { Some(true) };
+        for op in ops {
+            match op {
+                NetOp::Advance(ms) => {
+                    now += Duration::from_millis(ms);
+                    while let Some(t) = c.poll_timeout() {
+                        if t > now { break; }
+                        c.handle_timeout(t);
+                        while let Some(a) = c.poll_action() {
+                            if let CheckAction::Connect { attempt, .. } = a { current = Some(attempt); }
+                        }
+                        while let Some(e) = c.poll_event() {
+                            let up = matches!(e, CheckEvent::Up { .. });
+                            let initial = matches!(e, CheckEvent::Down { initial: true, .. });
+                            if !initial {
+                                prop_assert_ne!(last_up, Some(up), "verdict repeated: {:?}", e);
+                                last_up = Some(up);
+                            }
+                        }
+                    }
+                }
+                other => {
+                    let a = match (&other, current) {
+                        (NetOp::Stale, _) | (_, None) => AttemptId(9999),
+                        (_, Some(a)) => a,
+                    };
+                    let io = match &other {
+                        NetOp::Connected | NetOp::Stale => CheckIo::Connected,
+                        NetOp::Refused => CheckIo::Refused,
+                        NetOp::Data(d) => CheckIo::Data(d),
+                        _ => CheckIo::Eof,
+                    };
+                    c.handle_io(now, a, io);
+                    while let Some(act) = c.poll_action() {
+                        if let CheckAction::Connect { attempt, .. } = act { current = Some(attempt); }
+                    }
+                    while let Some(e) = c.poll_event() {
+                        let up = matches!(e, CheckEvent::Up { .. });
+                        if !matches!(e, CheckEvent::Down { initial: true, .. }) {
+                            prop_assert_ne!(last_up, Some(up), "verdict repeated: {:?}", e);
+                            last_up = Some(up);
+                        }
+                    }
+                }
+            }
+            prop_assert!(c.poll_timeout().is_some_and(|t| t >= now));
+            prop_assert_eq!(c.is_up(), last_up.unwrap_or(!alpha));
+        }
+    }
+}

@@ -223,7 +223,14 @@ impl Router {
         }
         self.recompute_priority(now);
         if self.is_faulty() {
-            self.set_state(State::Fault, Reason::TrackFault);
+            let reason = if !self.interface_up {
+                Reason::InterfaceDown
+            } else if self.track_fault {
+                Reason::TrackFault
+            } else {
+                Reason::SyncGroup
+            };
+            self.set_state(State::Fault, reason);
             return;
         }
         if self.starts_as_owner() {
@@ -350,9 +357,7 @@ impl Router {
         }
         // A learned interval of 0 (v3, accepted by RFC 5798 and keepalived) gives a zero
         // Master_Down_Interval: the timer is due now, so run it now.
-        if self.poll_timeout().is_some_and(|t| t <= now) {
-            self.handle_timeout(now);
-        }
+        self.fire_due_master_down(now);
     }
 
     // ----- sync-group hooks (used by SyncGroup) -----
@@ -554,8 +559,16 @@ impl Router {
         }
         // A priority rise can pull the shifted Master_Down_Timer into the past; keepalived
         // then expires it on its next pass, i.e. now.
-        if self.poll_timeout().is_some_and(|t| t <= now) {
-            self.handle_timeout(now);
+        self.fire_due_master_down(now);
+    }
+
+    /// Runs a Master_Down_Timer that an input just moved to `now` or earlier. Other overdue
+    /// timers are left to the caller's `handle_timeout`, which owns event ordering.
+    fn fire_due_master_down(&mut self, now: Instant) {
+        let slot = Timer::MasterDown as usize;
+        if self.state == State::Backup && self.timers[slot].is_some_and(|t| t <= now) {
+            self.timers[slot] = None;
+            self.master_down_fired(now);
         }
     }
 

@@ -352,6 +352,14 @@ fn keepalived_interface_down_before_start_starts_in_fault() {
     r.set_interface_up(t_ms(0), false);
     r.start(t_ms(0));
     assert_eq!(r.state(), State::Fault);
+    assert_eq!(
+        drain_ev(&mut r),
+        vec![Event::StateChanged {
+            from: State::Initialize,
+            to: State::Fault,
+            reason: Reason::InterfaceDown
+        }]
+    );
 }
 
 #[test]

@@ -587,3 +587,110 @@ fn rfc3768_6_1_master_down_interval_uses_fixed_skew() {
         Duration::from_nanos(6_609_375_000)
     );
 }
+
+// ---------- RFC 3768 §6.4 (v2) ----------
+
+#[test]
+fn rfc3768_6_4_1_owner_startup_sends_v2_advert_and_garp() {
+    let mut r = started(cfg(Mode::Rfc3768, 1, 255), t_ms(0));
+    assert_eq!(r.state(), State::Master);
+    let tx = drain_tx(&mut r);
+    let a = adverts(&tx);
+    assert_eq!(a[0].repr.version, Version::V2);
+    assert_eq!(a[0].repr.max_adver_int_cs, 100);
+    assert_eq!(a[0].repr.auth, Auth::None);
+    assert_eq!(garps(&tx), 1);
+}
+
+#[test]
+fn rfc3768_6_4_2_master_down_timer_makes_backup_master() {
+    let mut r = started(cfg(Mode::Rfc3768, 1, 100), t_ms(0));
+    assert_eq!(r.poll_timeout(), Some(Instant::from_micros(3_609_375)));
+    r.handle_timeout(Instant::from_micros(3_609_375));
+    assert_eq!(r.state(), State::Master);
+    assert_eq!(adverts(&drain_tx(&mut r))[0].repr.priority, 100);
+}
+
+#[test]
+fn rfc3768_6_4_2_backup_does_not_learn_the_masters_interval() {
+    // v2 has no Master_Adver_Interval: an advert with another interval is discarded (§7.1),
+    // and an accepted one leaves Master_Down_Interval at 3 × own interval + skew.
+    let c = cfg(Mode::Rfc3768, 1, 100);
+    let mut r = started(c.clone(), t_ms(0));
+    r.handle_advert(t_ms(500), v4(2), mcast4(), 255, &advert(&c, 200));
+    assert_eq!(r.master_down_interval(), Duration::from_micros(3_609_375));
+    assert_eq!(
+        r.timer(Timer::MasterDown),
+        Some(t_ms(500) + Duration::from_micros(3_609_375))
+    );
+}
+
+#[test]
+fn rfc3768_6_4_3_master_receives_higher_priority() {
+    let mut r = master(Mode::Rfc3768, 1, 100);
+    let c = r.config().clone();
+    r.handle_advert(t_ms(5000), v4(2), mcast4(), 255, &advert(&c, 150));
+    assert_eq!(r.state(), State::Backup);
+    assert!(drain_tx(&mut r).is_empty());
+    assert_eq!(
+        r.timer(Timer::MasterDown),
+        Some(t_ms(5000) + Duration::from_micros(3_609_375))
+    );
+}
+
+#[test]
+fn rfc3768_6_4_3_shutdown_sends_priority_zero() {
+    let mut r = master(Mode::Rfc3768, 1, 100);
+    r.shutdown(t_ms(5000));
+    let tx = drain_tx(&mut r);
+    assert_eq!(adverts(&tx).len(), 1);
+    assert_eq!(adverts(&tx)[0].repr.priority, 0);
+    assert_eq!(r.state(), State::Initialize);
+}
+
+#[test]
+fn rfc3768_6_4_3_master_lower_priority_discarded_silently() {
+    let mut r = master(Mode::Rfc3768, 1, 100);
+    let c = r.config().clone();
+    r.handle_advert(t_ms(5000), v4(2), mcast4(), 255, &advert(&c, 50));
+    assert_eq!(r.state(), State::Master);
+    assert!(drain_tx(&mut r).is_empty());
+}
+
+#[test]
+fn rfc3768_6_4_3_non_owner_master_never_accepts_vip_traffic() {
+    let r = master(Mode::Rfc3768, 1, 100);
+    assert!(r.owns_vips());
+    assert!(!r.accepts_vip_traffic());
+}
+
+// ---------- several backups ----------
+
+/// RFC 5798 §6.1 / RFC 3768 §6.1 (Skew_Time's purpose): when the master dies, the
+/// highest-priority backup times out first and the others hear its advert before their own
+/// (longer) Master_Down_Interval ends, so exactly one takes over, at t0 + MDI(highest).
+#[test]
+fn rfc5798_6_1_highest_priority_backup_times_out_first() {
+    let routers = vec![
+        Router::new(cfg(Mode::Rfc5798, 1, 250)),
+        Router::new(cfg(Mode::Rfc5798, 2, 200)),
+        Router::new(cfg(Mode::Rfc5798, 3, 150)),
+        Router::new(cfg(Mode::Rfc5798, 4, 100)),
+    ];
+    let mut lan = Lan::new(routers, Duration::from_micros(100));
+    for i in 0..4 {
+        lan.start(i, Instant::ZERO);
+    }
+    lan.run_until(t_ms(10_000));
+    assert_eq!(lan.masters(), vec![0]);
+    // The master crashes (silently) at 10 s; its last advert left at 9.0234375 s (it became
+    // master at 3 s + 6/256 s = 3.0234375 s and advertises every second).
+    let last_advert = Instant::from_nanos(3_023_437_500 + 6 * 1_000_000_000);
+    lan.routers[0] = Router::new(cfg(Mode::Rfc5798, 1, 250));
+    lan.transitions.clear();
+    lan.run_until(t_ms(20_000));
+    assert_eq!(lan.masters(), vec![1]);
+    // One transition only: router 1 at last advert + latency + MDI(200) = 3 s + 56/256 s.
+    let expected = last_advert + Duration::from_micros(100) + Duration::from_nanos(3_218_750_000);
+    assert_eq!(lan.transitions, vec![(expected, 1, State::Master)]);
+}

@@ -140,3 +140,38 @@ fn built_frames_are_tshark_clean() {
         }
     }
 }
+
+/// The RFC 9568 / `v3_checksum_as_v2` IPv4 form is Good exactly when Wireshark's
+/// `vrrp.v3_checksum_as_in_v2` preference is on, and Bad otherwise: the two forms really differ.
+#[test]
+fn rfc9568_checksum_form_matches_wireshark_preference() {
+    if Command::new("tshark").arg("--version").output().is_err() {
+        eprintln!("tshark not installed: skipping the tshark oracle test");
+        return;
+    }
+    let src4 = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 11));
+    let mut f = AdvertFrame::multicast([2, 0, 0, 0, 0, 0x11], src4);
+    f.checksum_form = vrrp::wire::ChecksumForm::Rfc9568;
+    let bytes = f
+        .build(&v3(vec![IpAddr::V4(Ipv4Addr::new(192, 0, 2, 100))]))
+        .unwrap();
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("vrrp-rfc9568.pcap");
+    {
+        let mut w = PcapWriter::new(std::fs::File::create(&path).unwrap()).unwrap();
+        let pkt = PcapPacket::new_owned(std::time::Duration::ZERO, bytes.len() as u32, bytes);
+        w.write_packet(&pkt).unwrap();
+    }
+    let status = |pref: &str| {
+        let out = Command::new("tshark")
+            .arg("-r")
+            .arg(&path)
+            .args(["-o", &format!("vrrp.v3_checksum_as_in_v2:{pref}")])
+            .args(["-T", "fields", "-e", "vrrp.checksum.status"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    // 1 = Good, 0 = Bad.
+    assert_eq!(status("TRUE"), "1");
+    assert_eq!(status("FALSE"), "0");
+}
