@@ -523,3 +523,20 @@ fn keepalived_rs_is_up_only_when_every_checker_is_up() {
         ]
     );
 }
+
+#[test]
+fn keepalived_http_get_fast_recovery_rechecks_at_once() {
+    // As keepalived_http_get_recovery_needs_two_passing_rounds, but with fast_recovery the second
+    // round starts immediately after the first pass (202.036), so the server is up at 202.038.
+    let mut get = HttpGet::new(vec![UrlCheck::new("/")]);
+    get.fast_recovery = true;
+    let script = vec![
+        (Instant::ZERO, ok()),
+        (ms(100_000), Server::Silent),
+        (ms(200_000), ok()),
+    ];
+    let mut h = started(seed_settings(), CheckKind::Http(get), script);
+    h.run(ms(260_000));
+    assert_eq!(h.downs(), vec![(ms(124_034), FailReason::ConnectTimeout)]);
+    assert_eq!(h.ups(), vec![ms(202_038)]);
+}
