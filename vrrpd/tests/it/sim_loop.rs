@@ -84,6 +84,7 @@ impl VrrpIo for TurmoilIo {
                 ipv4_id: 0,
                 ipv4_dont_fragment: false,
                 ipv6_traffic_class: 0,
+                ipv6_flow_label: 0,
                 behind_ah: false,
                 checksum,
                 vrrp_offset: 0,
