@@ -5,9 +5,10 @@
 //!
 //! Built-in defaults: `lb_algo wlc`, `lb_kind NAT` (keepalived logs "no forwarding method set"),
 //! `delay_loop 60`, `connect_timeout 5`, `weight 1`, `retry 1`, `delay_before_retry` 3 s for HTTP_GET
-//! and 1 s for TCP_CHECK, `warmup` = the checker's `delay_loop`, status codes 200-299.
+//! and 1 s for TCP_CHECK/MISC_CHECK, `warmup` = the checker's `delay_loop`, status codes 200-299,
+//! MISC_CHECK `retry 0` and `misc_timeout` = the virtual server's `delay_loop`.
 //!
-//! Checkers this crate does not model (SSL_GET, MISC_CHECK, SMTP_CHECK, DNS_CHECK, UDP_CHECK,
+//! Checkers this crate does not model (SSL_GET, SMTP_CHECK, DNS_CHECK, UDP_CHECK,
 //! PING_CHECK, FILE_CHECK, BFD_CHECK) are left out with a [`Note`]; so are `regex` URL checks.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -15,7 +16,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use keepalived_conf as kc;
 
 use crate::check::{
-    parse_digest, CheckKind, CheckerSettings, HttpGet, HttpProtocol, StatusCodes, UrlCheck,
+    parse_digest, CheckKind, CheckerSettings, HttpGet, HttpProtocol, MiscCheck, StatusCodes,
+    UrlCheck,
 };
 use crate::sched::Scheduler;
 use crate::service::{DestConfig, FwdMethod, Protocol, SchedFlags, ServiceConfig, ServiceKey};
@@ -314,8 +316,27 @@ fn plan_vs(
         let mut checkers = Vec::new();
         for c in &rs.checkers {
             let where_ = at(&c.span);
+            let mut default_retry = 1;
             let (kind, default_dbr) = match c.kind {
                 kc::CheckerKind::TcpCheck => (CheckKind::Tcp, Duration::from_secs(1)),
+                kc::CheckerKind::MiscCheck => {
+                    let Some(script) = &c.misc_path else {
+                        notes.push(Note {
+                            at: where_.clone(),
+                            message: "MISC_CHECK has no misc_path - ignoring".into(),
+                        });
+                        continue;
+                    };
+                    // check_misc.c: default retry 0; the timeout defaults to the virtual server's
+                    // delay_loop.
+                    default_retry = 0;
+                    let misc = MiscCheck {
+                        script: script.command.clone(),
+                        timeout: c.misc_timeout.map(dur).unwrap_or(vs_delay_loop),
+                        dynamic: c.misc_dynamic,
+                    };
+                    (CheckKind::Misc(misc), Duration::from_secs(1))
+                }
                 kc::CheckerKind::HttpGet => {
                     let mut urls = Vec::new();
                     for u in &c.urls {
@@ -392,7 +413,7 @@ fn plan_vs(
             let delay_loop = c.delay_loop.map(dur).unwrap_or(rs_delay_loop);
             let settings = CheckerSettings {
                 connect_timeout: c.connect_timeout.map(dur).unwrap_or(rs_connect),
-                retry: c.retry.or(rs_retry).unwrap_or(1),
+                retry: c.retry.or(rs_retry).unwrap_or(default_retry),
                 delay_before_retry: c
                     .delay_before_retry
                     .map(dur)
