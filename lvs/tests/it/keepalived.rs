@@ -515,3 +515,30 @@ virtual_server 192.0.2.100 80 {
     );
     assert!(m.dynamic);
 }
+
+#[test]
+fn keepalived_lvs_sync_daemon_plan() {
+    let conf = r#"
+global_defs {
+    lvs_sync_daemon eth2 VI_1 id 51 maxlen 1400
+}
+"#;
+    let opts = keepalived_conf::ParseOptions {
+        check_scripts: false,
+        ..Default::default()
+    };
+    let parsed = keepalived_conf::parse_str(conf, Path::new("sync.conf"), &opts);
+    let plan = lvs::plan_from_keepalived(&parsed.config);
+    let s = plan.sync_daemon.expect("lvs_sync_daemon planned");
+    assert_eq!(
+        (s.interface.as_str(), s.vrrp_instance.as_str()),
+        ("eth2", "VI_1")
+    );
+    assert_eq!(
+        (s.syncid, s.maxlen, s.port, s.ttl),
+        (Some(51), Some(1400), 8848, 1)
+    );
+    assert_eq!(s.group, "224.0.0.81".parse::<std::net::IpAddr>().unwrap());
+    // The seed has none: no sync, persistence starts empty after a director failover.
+    assert!(seed_plan().sync_daemon.is_none());
+}
