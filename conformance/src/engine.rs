@@ -1165,20 +1165,18 @@ impl<'o> Engine<'o> {
 
         // Pending expectations this advert satisfies.
         let mut satisfied_lower = Vec::new();
-        let any_expect = !self.expects.is_empty();
-        self.expects.retain(|x| {
-            if !any_expect {
-                return true;
-            }
-            if x.router == ri && x.source == si && ts <= x.deadline {
-                if let ExpKind::AnswerLower = x.kind {
-                    satisfied_lower.push(x.from);
+        if !self.expects.is_empty() {
+            self.expects.retain(|x| {
+                if x.router == ri && x.source == si && ts <= x.deadline {
+                    if let ExpKind::AnswerLower = x.kind {
+                        satisfied_lower.push(x.from);
+                    }
+                    false
+                } else {
+                    true
                 }
-                false
-            } else {
-                true
-            }
-        });
+            });
+        }
         for from in satisfied_lower {
             self.findings.emit("V3-SEQ-07", r, 1, [None, Some(N), None, Some(N)], no, ts, || {
                 format!(
@@ -1230,7 +1228,9 @@ impl<'o> Engine<'o> {
         if a.priority != 0 && rt.sources[si].addrs != a.addrs {
             rt.sources[si].addrs = a.addrs.to_vec();
             for x in a.addresses() {
-                self.vip_index.insert((key.seg, x), ri);
+                if self.vip_index.len() < 65_536 || self.vip_index.contains_key(&(key.seg, x)) {
+                    self.vip_index.insert((key.seg, x), ri);
+                }
             }
         }
         let rt = &mut self.routers[ri];
@@ -1448,6 +1448,9 @@ impl<'o> Engine<'o> {
                 // Flapping: three master changes within ten Master_Down_Intervals (about 40 intervals).
                 let window = 40 * interval;
                 rt.recent_failovers.retain(|t| ts - t < window);
+                if rt.recent_failovers.len() >= 16 {
+                    rt.recent_failovers.remove(0);
+                }
                 rt.recent_failovers.push(ts);
                 if v3 && rt.recent_failovers.len() >= 3 {
                     let excused = self
@@ -1851,7 +1854,9 @@ impl<'o> Engine<'o> {
                 None => format!("split brain: {sources} advertised as master concurrently for {dur:.1} ms"),
             },
         );
-        self.splits.push((ri, sb, o.start_ns, o.last_ns));
+        if self.splits.len() < MAX_FAILOVERS {
+            self.splits.push((ri, sb, o.start_ns, o.last_ns));
+        }
     }
 
     fn expire(&mut self, now: i64) {
