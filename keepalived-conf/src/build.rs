@@ -553,26 +553,41 @@ impl Builder {
         for c in &n.children {
             match c.name() {
                 "script" => s.script = self.script_of(c),
-                "interval" => {
+                "interval" | "timeout" => {
                     if let Some(t) = self.need(c, 1) {
-                        s.interval = self.secs(
+                        let what = c.name();
+                        let v = self.uint(
                             t,
-                            1,
-                            u64::from(u32::MAX),
-                            &format!("({name}) vrrp script interval"),
-                            "ignores it (interval 1 s applies)",
+                            0,
+                            4294,
+                            &format!(
+                                "({name}): vrrp script {what} '{}' must be between 1 and 4294",
+                                t.text
+                            ),
+                            if what == "interval" {
+                                "ignores it (interval 1 s applies)"
+                            } else {
+                                "ignores it (the timeout defaults to the interval)"
+                            },
                         );
-                    }
-                }
-                "timeout" => {
-                    if let Some(t) = self.need(c, 1) {
-                        s.timeout = self.secs(
-                            t,
-                            1,
-                            u64::from(u32::MAX),
-                            &format!("({name}) vrrp script timeout"),
-                            "ignores it (the timeout defaults to the interval)",
-                        );
+                        let v = match v {
+                            Some(0) => {
+                                self.warn(
+                                    "number-range",
+                                    &t.span,
+                                    format!("({name}): vrrp script {what} must be greater than 0, setting to 1"),
+                                    "uses 1 s",
+                                );
+                                Some(1)
+                            }
+                            other => other,
+                        };
+                        let d = v.map(Duration::from_secs);
+                        if what == "interval" {
+                            s.interval = d;
+                        } else {
+                            s.timeout = d;
+                        }
                     }
                 }
                 "weight" => {

@@ -1,7 +1,8 @@
 //! `lvs` models the load-balancing half of keepalived: the Linux kernel's IPVS (virtual services,
 //! the fourteen schedulers keepalived accepts, the connection table with its TCP state machine and
 //! timeouts, persistence templates), the DR/NAT/TUN forwarding methods as pure transformations of
-//! Ethernet frames, and keepalived's `HTTP_GET` / `TCP_CHECK` health checkers as state machines.
+//! Ethernet frames, and keepalived's `HTTP_GET` / `TCP_CHECK` / `MISC_CHECK` health checkers as state
+//! machines, plus `lvs_sync_daemon` connection synchronisation.
 //!
 //! Everything is sans-IO: no sockets, no clock, no threads, no global RNG. Time is passed in as
 //! [`time::Instant`]; outputs (verdicts, rewritten frames, checker actions and events) are returned or

@@ -12,7 +12,7 @@
 //! with the config copied to a temporary directory. The test needs root (CI runs as root). It is
 //! skipped with a message only when keepalived is not installed and CI is unset.
 
-use crate::util::{bad, fixtures};
+use crate::util::{bad, fixtures, good};
 use keepalived_conf::{parse_file, Diagnostic, ParseOptions, Severity, Source};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -279,7 +279,7 @@ fn keepalived_2_2_7_parity() {
     let tmp_root = std::env::temp_dir().join(format!("vrrpsim-parity-{}", std::process::id()));
     let mut failures = Vec::new();
     let mut checked = 0;
-    let files: Vec<PathBuf> = fixtures().into_iter().chain(bad()).collect();
+    let files: Vec<PathBuf> = fixtures().into_iter().chain(good()).chain(bad()).collect();
     for (i, f) in files.iter().enumerate() {
         let dir = tmp_root.join(format!("{i}"));
         copy_dir(f.parent().unwrap(), &dir);

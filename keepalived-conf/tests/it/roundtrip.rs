@@ -1,7 +1,7 @@
 //! The formatter: format(parse(x)) parses to the same model, for every fixture and for
 //! generated models; arbitrary text never panics the parser.
 
-use crate::util::{bad, fixtures};
+use crate::util::{bad, fixtures, good};
 use keepalived_conf::format::format_config;
 use keepalived_conf::*;
 use proptest::prelude::*;
@@ -28,7 +28,7 @@ fn reparse(c: &Config) -> Config {
 
 #[test]
 fn format_parse_round_trips_every_fixture() {
-    for f in fixtures().into_iter().chain(bad()) {
+    for f in fixtures().into_iter().chain(good()).chain(bad()) {
         let p = parse_file(&f, &opts());
         let again = reparse(&p.config);
         assert_eq!(

@@ -28,6 +28,14 @@ pub fn fixtures() -> Vec<PathBuf> {
     v
 }
 
+/// Valid configs exercising the syntax features (parameters, sequences, conditionals, includes,
+/// one-line blocks).
+pub fn good() -> Vec<PathBuf> {
+    let mut v = files_in("tests/fixtures/good", Some("conf"));
+    v.push(PathBuf::from("tests/fixtures/include/keepalived.conf"));
+    v
+}
+
 /// The malformed configs.
 pub fn bad() -> Vec<PathBuf> {
     files_in("tests/fixtures/bad", Some("conf"))
