@@ -546,7 +546,7 @@ impl<R: Read> CaptureReader<R> {
         let e = self.endian;
         let btype = e.u32(&h[0..4]);
         let blen = e.u32(&h[4..8]) as usize;
-        if blen < 12 || blen % 4 != 0 || blen > MAX_RECORD_LEN {
+        if blen < 12 || !blen.is_multiple_of(4) || blen > MAX_RECORD_LEN {
             return Ok(Some(BlockOutcome::Corrupt(format!(
                 "pcapng block type {btype:#x} has invalid length {blen}"
             ))));
