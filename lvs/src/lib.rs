@@ -11,7 +11,7 @@
 //! wall clock and never talks to a real kernel.
 //!
 //! Map: [`service`] and [`sched`] (services, destinations, algorithms), [`ipvs`] (the table and data
-//! path), [`forward`] (frame rewriting), [`check`] (health checkers and real-server state),
+//! path), [`forward`] (frame rewriting), [`datapath`] (frame in → frame out on a director), [`check`] (health checkers and real-server state),
 //! [`keepalived`] (a parsed keepalived.conf → services and checkers with keepalived's defaults),
 //! [`director`] (all of it for one director host), [`sync`] (the `lvs_sync_daemon` wire format),
 //! [`siphash`] (the kernel's hsiphash, for `mh`).
@@ -19,6 +19,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod check;
+pub mod datapath;
 pub mod director;
 pub mod forward;
 pub mod ipvs;
