@@ -548,6 +548,63 @@ impl Ipvs {
         self.services.values()
     }
 
+    /// The table as `ipvsadm -Ln` prints it (services ordered by key, destinations in list order).
+    pub fn list_numeric(&self) -> String {
+        let mut out = String::from(
+            "IP Virtual Server version 1.2.1 (size=4096)\n\
+             Prot LocalAddress:Port Scheduler Flags\n  \
+             -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n",
+        );
+        for svc in self.services.values() {
+            let c = &svc.cfg;
+            match c.key {
+                ServiceKey::Addr { proto, addr, port } => {
+                    let a = SocketAddr::new(addr, port);
+                    out.push_str(&format!("{:<4} {a} {}", proto.to_string(), c.scheduler));
+                }
+                ServiceKey::Fwmark { mark, .. } => {
+                    out.push_str(&format!("FWM  {mark} {}", c.scheduler));
+                }
+            }
+            let mut flags = Vec::new();
+            if c.flags.fallback {
+                flags.push(format!("{}-fallback", c.scheduler));
+            }
+            if c.flags.port {
+                flags.push(format!("{}-port", c.scheduler));
+            }
+            if c.one_packet {
+                flags.push("ops".to_string());
+            }
+            if !flags.is_empty() {
+                out.push_str(&format!(" ({})", flags.join(",")));
+            }
+            if let Some(t) = c.persistence_timeout {
+                out.push_str(&format!(" persistent {}", t.as_nanos() / 1_000_000_000));
+                let full = match c.persistence_netmask {
+                    IpAddr::V4(m) => u32::from(m) == u32::MAX,
+                    IpAddr::V6(m) => u128::from(m) == u128::MAX,
+                };
+                if !full {
+                    out.push_str(&format!(" mask {}", c.persistence_netmask));
+                }
+            }
+            out.push('\n');
+            for d in &svc.dests {
+                let a = SocketAddr::new(d.cfg.addr, d.cfg.port).to_string();
+                out.push_str(&format!(
+                    "  -> {:<28} {:<7} {:<6} {:<10} {:<10}\n",
+                    a,
+                    d.cfg.fwd.to_string(),
+                    d.cfg.weight,
+                    d.active_conns,
+                    d.inactive_conns
+                ));
+            }
+        }
+        out
+    }
+
     /// `ipvsadm -a`: the destination goes to the head of the list. A destination that was removed while
     /// connections still used it comes back from the trash with its counters.
     pub fn add_dest(&mut self, key: &ServiceKey, cfg: DestConfig) -> Result<(), IpvsError> {

@@ -410,10 +410,13 @@ impl World {
                 name,
                 ..
             } = n;
+            // A VRRP frame taken by keepalived never reaches the TCP/IP stack, so the stack need not run.
+            let mut stack_idle = false;
             if let Some(f) = &frame {
                 let is_vrrp = FrameKind::of(f).vrrp;
                 match role {
                     Role::Router(r) if is_vrrp && r.is_running() => {
+                        stack_idle = true;
                         let mut io = RouterIo {
                             stack,
                             out: &mut out,
@@ -440,7 +443,9 @@ impl World {
             if let Some((_, srv)) = http {
                 srv.poll(stack);
             }
-            stack.poll(now, &mut out);
+            if !stack_idle {
+                stack.poll(now, &mut out);
+            }
             if let Some((_, srv)) = http {
                 // Answers to data that arrived in this poll leave in the same step.
                 srv.poll(stack);

@@ -183,6 +183,7 @@ fn run(
                 CheckAction::Close { attempt } => {
                     net.pending.retain(|_, v| v.1 != attempt || v.0 != r)
                 }
+                CheckAction::RunScript { .. } | CheckAction::KillScript { .. } => {}
             }
         }
         while let Some(e) = d.poll_event() {
@@ -468,4 +469,76 @@ fn keepalived_quorum_lost_swaps_in_the_sorry_server_and_back() {
         "quorum regained: sorry server out, servers back"
     );
     insta::assert_snapshot!(timeline(&log));
+}
+
+#[test]
+fn keepalived_misc_check_plan_defaults() {
+    let conf = r#"
+virtual_server 192.0.2.100 80 {
+    delay_loop 10
+    lb_algo rr
+    lb_kind DR
+    real_server 198.51.100.1 80 {
+        MISC_CHECK {
+            misc_path "/usr/local/bin/check_app 198.51.100.1"
+            misc_dynamic
+        }
+        SMTP_CHECK {
+            connect_timeout 3
+        }
+    }
+}
+"#;
+    let opts = keepalived_conf::ParseOptions {
+        check_scripts: false,
+        ..Default::default()
+    };
+    let parsed = keepalived_conf::parse_str(conf, Path::new("misc.conf"), &opts);
+    let plan = lvs::plan_from_keepalived(&parsed.config);
+    let rs = &plan.virtual_servers[0].real_servers[0];
+    assert_eq!(rs.checkers.len(), 1, "SMTP_CHECK is left out with a note");
+    assert!(plan
+        .notes
+        .iter()
+        .any(|n| n.message.contains("SMTP_CHECK is not modelled")));
+    let c = &rs.checkers[0];
+    assert_eq!(c.settings.retry, 0, "MISC_CHECK's default retry");
+    assert_eq!(c.settings.delay_loop, Duration::from_secs(10));
+    let CheckKind::Misc(m) = &c.kind else {
+        panic!("{:?}", c.kind)
+    };
+    assert_eq!(m.script, "/usr/local/bin/check_app 198.51.100.1");
+    assert_eq!(
+        m.timeout,
+        Duration::from_secs(10),
+        "misc_timeout defaults to delay_loop"
+    );
+    assert!(m.dynamic);
+}
+
+#[test]
+fn keepalived_lvs_sync_daemon_plan() {
+    let conf = r#"
+global_defs {
+    lvs_sync_daemon eth2 VI_1 id 51 maxlen 1400
+}
+"#;
+    let opts = keepalived_conf::ParseOptions {
+        check_scripts: false,
+        ..Default::default()
+    };
+    let parsed = keepalived_conf::parse_str(conf, Path::new("sync.conf"), &opts);
+    let plan = lvs::plan_from_keepalived(&parsed.config);
+    let s = plan.sync_daemon.expect("lvs_sync_daemon planned");
+    assert_eq!(
+        (s.interface.as_str(), s.vrrp_instance.as_str()),
+        ("eth2", "VI_1")
+    );
+    assert_eq!(
+        (s.syncid, s.maxlen, s.port, s.ttl),
+        (Some(51), Some(1400), 8848, 1)
+    );
+    assert_eq!(s.group, "224.0.0.81".parse::<std::net::IpAddr>().unwrap());
+    // The seed has none: no sync, persistence starts empty after a director failover.
+    assert!(seed_plan().sync_daemon.is_none());
 }

@@ -4,6 +4,7 @@
 mod arp_learning;
 mod check_config;
 mod determinism;
+mod faults;
 mod fidelity;
 mod scenario_errors;
 mod split_brain;
