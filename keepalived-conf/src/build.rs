@@ -1138,6 +1138,9 @@ impl Builder {
             return;
         }
         let mut v = VrrpInstance::new(name.clone(), n.kw.span.clone());
+        if let Some(close) = &n.close {
+            v.span_end = close.clone();
+        }
         let mut family6: Option<bool> = None;
         let mut vrid_span: Option<Span> = None;
         let script_names: Vec<String> = self
