@@ -252,13 +252,9 @@ impl DirectorHost {
                     lvs::FwdMethod::Nat => {
                         lvs::forward::nat_in(frame, f.real, stack.mac, placeholder)
                     }
-                    lvs::FwdMethod::Tun => lvs::forward::tun(
-                        frame,
-                        director_ip,
-                        f.real.ip(),
-                        stack.mac,
-                        placeholder,
-                    ),
+                    lvs::FwdMethod::Tun => {
+                        lvs::forward::tun(frame, director_ip, f.real.ip(), stack.mac, placeholder)
+                    }
                 };
                 match rewritten {
                     Ok(fr) if fr.len() > 14 => {
@@ -405,8 +401,13 @@ impl DirectorHost {
     }
 
     fn report_io(&mut self, now: Instant, stack: &mut Stack) -> bool {
-        let mut results: Vec<(CheckerRef, AttemptId, Vec<u8>, Option<CheckIo<'static>>, bool)> =
-            vec![];
+        let mut results: Vec<(
+            CheckerRef,
+            AttemptId,
+            Vec<u8>,
+            Option<CheckIo<'static>>,
+            bool,
+        )> = vec![];
         for (id, a) in self.attempts.iter_mut() {
             if a.done {
                 continue;

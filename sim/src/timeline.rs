@@ -176,11 +176,8 @@ impl Timeline {
                 Event::Lvs { action, detail, .. } => {
                     // New connections are many; they are summarized like requests.
                     if *action != crate::lvs_host::LvsAction::Connect {
-                        let _ = writeln!(
-                            out,
-                            "{:>12} {node:<8} LVS {detail}",
-                            Secs(e.at).to_string()
-                        );
+                        let _ =
+                            writeln!(out, "{:>12} {node:<8} LVS {detail}", Secs(e.at).to_string());
                     }
                 }
                 Event::Request { .. } => {}
