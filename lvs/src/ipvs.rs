@@ -8,7 +8,7 @@
 //! [`Ipvs::handle_timeout`]. Call order per event: `handle_timeout(now)` for every due timer, then
 //! `process_inbound`/`process_outbound` for the packet, then re-read `poll_timeout()`.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use rand_chacha::ChaCha8Rng;
@@ -358,8 +358,9 @@ pub struct Ipvs {
     settings: IpvsSettings,
     services: BTreeMap<ServiceKey, Service>,
     conns: BTreeMap<ConnId, Connection>,
-    in_index: BTreeMap<(Protocol, SocketAddr, SocketAddr), ConnId>,
-    out_index: BTreeMap<(Protocol, SocketAddr, SocketAddr), ConnId>,
+    // Lookup-only indexes (never iterated, so hashing cannot leak into the run's order).
+    in_index: HashMap<(Protocol, SocketAddr, SocketAddr), ConnId>,
+    out_index: HashMap<(Protocol, SocketAddr, SocketAddr), ConnId>,
     templates: BTreeMap<u64, Template>,
     template_index: BTreeMap<TemplateKey, u64>,
     timers: BTreeSet<(Instant, TimerKind, u64)>,
@@ -444,8 +445,8 @@ impl Ipvs {
             settings,
             services: BTreeMap::new(),
             conns: BTreeMap::new(),
-            in_index: BTreeMap::new(),
-            out_index: BTreeMap::new(),
+            in_index: HashMap::new(),
+            out_index: HashMap::new(),
             templates: BTreeMap::new(),
             template_index: BTreeMap::new(),
             timers: BTreeSet::new(),

@@ -47,9 +47,9 @@ pub fn many_vrids(repo: &Path, vrids: u8, secs: u64) -> Result<Loaded, ScenarioE
         .replace('\n', "\\n");
     let mut nodes = String::new();
     for (i, prio) in [(1, 150), (2, 100), (3, 50)] {
-        let _ = write!(
+        let _ = writeln!(
             nodes,
-            "Router(name: \"r{i}\", segment: \"lan\", ip: \"192.0.2.{i}/24\", http_port: None, overrides: (priority: {prio}), config: Inline(\"{conf}\")),\n"
+            "Router(name: \"r{i}\", segment: \"lan\", ip: \"192.0.2.{i}/24\", http_port: None, overrides: (priority: {prio}), config: Inline(\"{conf}\")),"
         );
     }
     let text = format!("Scenario(name: \"bench/many_vrids\", duration: \"{secs}s\", segments: [(name: \"lan\")], nodes: [{nodes}])");

@@ -158,12 +158,28 @@ fn program_exists(p: &Path) -> bool {
     p.is_absolute()
 }
 
+/// The EUI-64 link-local address Linux gives a NIC with `mac` (RFC 4291 appendix A).
+pub fn link_local(mac: Mac) -> std::net::Ipv6Addr {
+    let m = mac;
+    std::net::Ipv6Addr::new(
+        0xfe80,
+        0,
+        0,
+        0,
+        u16::from_be_bytes([m[0] ^ 0x02, m[1]]),
+        u16::from_be_bytes([m[2], 0xff]),
+        u16::from_be_bytes([0xfe, m[3]]),
+        u16::from_be_bytes([m[4], m[5]]),
+    )
+}
+
 /// Builds the `RouterConfig` keepalived would run for `inst`, applying the node's overrides.
 pub fn router_config(
     ka: &KaConfig,
     inst: &VrrpInstance,
     mode: Mode,
     primary: Ipv4Addr,
+    mac: Mac,
     overrides: &Overrides,
 ) -> Result<RouterConfig, String> {
     let applies = overrides.instance.as_ref().is_none_or(|n| n == &inst.name);
@@ -171,10 +187,13 @@ pub fn router_config(
         .virtual_router_id
         .ok_or_else(|| format!("vrrp_instance {} has no virtual_router_id", inst.name))?;
     let vips: Vec<IpAddr> = inst.virtual_ipaddress.iter().map(|v| v.addr).collect();
-    let src = inst
-        .unicast_src_ip
-        .or(inst.mcast_src_ip)
-        .unwrap_or(IpAddr::V4(primary));
+    // RFC 5798 §5.1.2.1: an IPv6 advert comes from the interface's link-local address.
+    let own = if inst.is_ipv6() {
+        IpAddr::V6(link_local(mac))
+    } else {
+        IpAddr::V4(primary)
+    };
+    let src = inst.unicast_src_ip.or(inst.mcast_src_ip).unwrap_or(own);
     let mut c = RouterConfig::new(mode, vrid, src, vips);
     let g = &ka.global_defs;
     c.version = match inst.effective_version(g) {
@@ -390,7 +409,14 @@ impl RouterHost {
         self.deadline_of.resize(self.ka.vrrp_instances.len(), None);
         self.by_vrid.clear();
         for inst in &self.ka.vrrp_instances {
-            let config = router_config(&self.ka, inst, self.mode, self.ip, &self.overrides)?;
+            let config = router_config(
+                &self.ka,
+                inst,
+                self.mode,
+                self.ip,
+                self.mac,
+                &self.overrides,
+            )?;
             let script =
                 |s: &Option<keepalived_conf::model::Script>| s.as_ref().map(|s| s.command.clone());
             let lower_prio_garp = if self.mode == Mode::Keepalived {
@@ -942,7 +968,14 @@ impl RouterHost {
         }
         let mut changed = vec![];
         for (k, inst) in self.ka.vrrp_instances.iter().enumerate() {
-            if let Ok(c) = router_config(&self.ka, inst, self.mode, self.ip, &self.overrides) {
+            if let Ok(c) = router_config(
+                &self.ka,
+                inst,
+                self.mode,
+                self.ip,
+                self.mac,
+                &self.overrides,
+            ) {
                 if self.instances.get(k).is_some_and(|i| i.config != c) {
                     changed.push((k, c));
                 }

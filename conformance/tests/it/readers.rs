@@ -164,3 +164,43 @@ fn big_endian_pcap_and_two_section_pcapng_read_like_the_original() {
         r.routers.iter().map(|x| &x.interface).collect::<Vec<_>>()
     );
 }
+
+fn ipv4_frame(proto: u8, ttl: u8, dst: [u8; 4], payload: &[u8]) -> Vec<u8> {
+    let mut f = vec![1, 0, 0x5e, 0, 0, 0x12, 0, 0, 0x5e, 0, 1, 7, 0x08, 0x00];
+    let total = (20 + payload.len()) as u16;
+    f.extend_from_slice(&[0x45, 0]);
+    f.extend_from_slice(&total.to_be_bytes());
+    f.extend_from_slice(&[0, 0, 0, 0, ttl, proto, 0, 0, 192, 0, 2, 1]);
+    f.extend_from_slice(&dst);
+    f.extend_from_slice(payload);
+    f
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+    #[test]
+    fn arbitrary_vrrp_payloads_and_sequences_never_panic(
+        frames in proptest::collection::vec(
+            (
+                (prop_oneof![Just(0x21u8), Just(0x31u8), any::<u8>()], 0u8..3, prop_oneof![Just(0u8), Just(100u8), Just(255u8), any::<u8>()], 0u8..3),
+                proptest::collection::vec(any::<u8>(), 0..40),
+                prop_oneof![Just(255u8), any::<u8>()],
+                any::<bool>(),
+                0u64..3_000_000_000,
+            ),
+            1..60,
+        )
+    ) {
+        let mut w = PcapWriter::new(1, Precision::Nano);
+        let mut t = 1_000_000_000u64;
+        for ((vt, vrid, prio, count), rest, ttl, unicast, dt) in frames {
+            t += dt;
+            let mut payload = vec![vt, vrid, prio, count];
+            payload.extend_from_slice(&rest);
+            let dst = if unicast { [192, 0, 2, 2] } else { [224, 0, 0, 18] };
+            w.record(t, &ipv4_frame(112, ttl, dst, &payload));
+        }
+        let r = check_bytes("x", &w.into_bytes(), &opts());
+        prop_assert!(r.is_ok());
+    }
+}

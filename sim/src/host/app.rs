@@ -144,7 +144,7 @@ impl Client {
         }
         while self.next_request <= now {
             self.open(now, stack);
-            self.next_request = self.next_request + self.interval;
+            self.next_request += self.interval;
         }
     }
 
@@ -288,11 +288,13 @@ impl HttpServer {
                     Ok(n) => buf.extend_from_slice(&chunk[..n]),
                 }
             }
-            if !*answered && header_end(buf).is_some() && sock.may_send() {
-                if sock.send_slice(response.as_bytes()).is_ok() {
-                    *answered = true;
-                    sock.close();
-                }
+            if !*answered
+                && header_end(buf).is_some()
+                && sock.may_send()
+                && sock.send_slice(response.as_bytes()).is_ok()
+            {
+                *answered = true;
+                sock.close();
             }
             if !sock.is_open() {
                 buf.clear();

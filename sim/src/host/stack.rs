@@ -79,7 +79,18 @@ impl Device for QueueDevice {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct ArpEntry {
     mac: Mac,
+    /// Last proof that the neighbour is reachable at `mac` (an ARP exchange or traffic from it).
+    confirmed: Instant,
+    /// Unicast probe in progress: when the next one is due and how many were sent.
+    probe: Option<(Instant, u8)>,
 }
+
+/// Linux `base_reachable_time`: an entry confirmed this recently is used without question.
+const REACHABLE: Duration = Duration::from_secs(30);
+/// Linux `delay_first_probe_time`: a stale entry in use waits this long for confirmation before probing.
+const DELAY_FIRST_PROBE: Duration = Duration::from_secs(5);
+/// Linux `ucast_solicit`: unicast probes to the cached MAC before the entry fails.
+const UCAST_PROBES: u8 = 3;
 
 struct Pending {
     packets: Vec<Vec<u8>>,
@@ -265,7 +276,14 @@ impl Stack {
 
     /// Pre-loads the ARP cache (a test or scenario can start from a warm cache).
     pub fn arp_insert(&mut self, addr: Ipv4Addr, mac: Mac) {
-        self.arp.insert(addr, ArpEntry { mac });
+        self.arp.insert(
+            addr,
+            ArpEntry {
+                mac,
+                confirmed: Instant::ZERO,
+                probe: None,
+            },
+        );
     }
 
     /// True if a frame with this destination MAC is for this NIC.
@@ -301,6 +319,16 @@ impl Stack {
                     || dst_ip.is_broadcast()
                     || dst_ip.is_multicast();
                 if for_us {
+                    // Traffic from a neighbour at the MAC we hold for it confirms the entry, as TCP progress
+                    // confirms a Linux neighbour entry.
+                    if let (Some(src_ip), Some(src_mac)) = (ipv4_src(payload), frame.get(6..12)) {
+                        if let Some(e) = self.arp.get_mut(&src_ip) {
+                            if e.mac == src_mac {
+                                e.confirmed = now;
+                                e.probe = None;
+                            }
+                        }
+                    }
                     // Strip Ethernet padding: smoltcp wants exactly the IP packet.
                     let total = payload
                         .get(2..4)
@@ -322,7 +350,27 @@ impl Stack {
         // ARP; it creates an entry only when the ARP is aimed at one of its addresses.
         let target_is_us = arp.tpa == self.ip || self.answer_for.contains_key(&arp.tpa);
         if self.arp.contains_key(&arp.spa) || (target_is_us && arp.spa != arp.tpa) {
-            self.arp.insert(arp.spa, ArpEntry { mac: arp.sha });
+            // A gratuitous ARP updates the address but confirms nothing about reachability (Linux: STALE);
+            // an ARP aimed at us does.
+            let confirmed = if target_is_us {
+                now
+            } else {
+                self.arp.get(&arp.spa).map_or(Instant::ZERO, |e| {
+                    if e.mac == arp.sha {
+                        e.confirmed
+                    } else {
+                        Instant::ZERO
+                    }
+                })
+            };
+            self.arp.insert(
+                arp.spa,
+                ArpEntry {
+                    mac: arp.sha,
+                    confirmed,
+                    probe: None,
+                },
+            );
             self.flush_pending(arp.spa, out);
         }
         if arp.op == 1 && target_is_us && arp.spa != arp.tpa {
@@ -340,7 +388,6 @@ impl Stack {
             };
             out.push(reply.frame(arp.sha, mac));
         }
-        let _ = now;
     }
 
     fn flush_pending(&mut self, ip: Ipv4Addr, out: &mut Vec<Vec<u8>>) {
@@ -361,6 +408,16 @@ impl Stack {
         let src = self.src_mac_for(&packet);
         if let Some(e) = self.arp.get(&next_hop) {
             out.push(ethernet(e.mac, src, ETHERTYPE_IPV4, &packet));
+        }
+    }
+
+    /// Linux NUD on use: a stale entry is still used, and if nothing confirms it within
+    /// `DELAY_FIRST_PROBE` it is probed by unicast and finally dropped.
+    fn touch(&mut self, now: Instant, next_hop: Ipv4Addr) {
+        if let Some(e) = self.arp.get_mut(&next_hop) {
+            if e.probe.is_none() && now.saturating_duration_since(e.confirmed) >= REACHABLE {
+                e.probe = Some((now + DELAY_FIRST_PROBE, 0));
+            }
         }
     }
 
@@ -394,6 +451,7 @@ impl Stack {
         out: &mut Vec<Vec<u8>>,
     ) {
         if self.arp.contains_key(&next_hop) {
+            self.touch(now, next_hop);
             self.emit_ip(next_hop, packet, out);
             return;
         }
@@ -432,6 +490,7 @@ impl Stack {
                 continue;
             }
             if self.arp.contains_key(&dst) {
+                self.touch(now, dst);
                 self.emit_ip(dst, packet, out);
                 continue;
             }
@@ -448,6 +507,42 @@ impl Stack {
                 p.tries = 1;
                 p.next_request = now + ARP_RETRANS;
                 self.send_arp_request(dst, out);
+            }
+        }
+        // Neighbour probes: unicast ARP to the cached MAC; without an answer the entry goes.
+        let probing: Vec<Ipv4Addr> = self
+            .arp
+            .iter()
+            .filter(|(_, e)| {
+                e.probe.is_some_and(|(t, _)| t <= now)
+                    && now.saturating_duration_since(e.confirmed) >= REACHABLE
+            })
+            .map(|(ip, _)| *ip)
+            .collect();
+        for ip in probing {
+            let Some(e) = self.arp.get_mut(&ip) else {
+                continue;
+            };
+            let (_, sent) = e.probe.unwrap_or((now, 0));
+            if sent >= UCAST_PROBES {
+                self.arp.remove(&ip);
+                continue;
+            }
+            e.probe = Some((now + ARP_RETRANS, sent + 1));
+            let mac = e.mac;
+            let req = Arp {
+                op: 1,
+                sha: self.mac,
+                spa: self.ip,
+                tha: [0; 6],
+                tpa: ip,
+            };
+            out.push(req.frame(mac, self.mac));
+        }
+        // An entry confirmed while its probe was pending needs no probe.
+        for e in self.arp.values_mut() {
+            if e.probe.is_some() && now.saturating_duration_since(e.confirmed) < REACHABLE {
+                e.probe = None;
             }
         }
         // ARP retransmissions and give-ups.
@@ -475,7 +570,12 @@ impl Stack {
             .iface
             .poll_at(to_smoltcp(now), &self.sockets)
             .map(from_smoltcp);
-        let a = self.pending.values().map(|p| p.next_request).min();
+        let a = self
+            .pending
+            .values()
+            .map(|p| p.next_request)
+            .chain(self.arp.values().filter_map(|e| e.probe.map(|p| p.0)))
+            .min();
         match (s, a) {
             (Some(x), Some(y)) => Some(x.min(y)),
             (x, y) => x.or(y),

@@ -6,6 +6,7 @@ mod check_config;
 mod determinism;
 mod faults;
 mod fidelity;
+mod ipv6;
 mod scenario_errors;
 mod split_brain;
 mod tshark;
