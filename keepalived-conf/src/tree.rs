@@ -295,7 +295,7 @@ fn suggest(word: &str, ctx: usize) -> Option<&'static str> {
     let mut best: Option<(usize, &'static str)> = None;
     for (k, _) in c.keywords {
         let d = edit_distance(word, k);
-        if d <= 2 && best.map_or(true, |(bd, _)| d < bd) {
+        if d <= 2 && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, k));
         }
     }
