@@ -704,7 +704,7 @@ impl<'o> Engine<'o> {
             let bit = 1u8 << a.version;
             if rt.versions != 0 && rt.versions & bit == 0 {
                 // RFC 5798 §8.4: mixed v2/v3 operation is for migration only.
-                f.emit("V3-SEQ-17", r, sd ^ (0) as u64, all(W), no, ts, || {
+                f.emit("V3-SEQ-17", r, sd, all(W), no, ts, || {
                     format!(
                         "VRID {vrid} carries both VRRPv2 and VRRPv3 adverts (VRRPv{} from {}); permanent mixed operation is NOT RECOMMENDED",
                         a.version, ip.src
@@ -717,7 +717,7 @@ impl<'o> Engine<'o> {
         f.recording = Some(Vec::new());
         // RFC 3768 §1: VRRPv2 is IPv4 only.
         if a.version == 2 && v6 {
-            f.emit("V2-PKT-17", r, sd ^ (0) as u64, all(E), no, ts, || {
+            f.emit("V2-PKT-17", r, sd, all(E), no, ts, || {
                 format!(
                     "VRRPv2 advert inside IPv6 from {}: RFC 3768 defines VRRP for IPv4 only",
                     ip.src
@@ -831,7 +831,7 @@ impl<'o> Engine<'o> {
         }
         if let IpAddr::V6(s) = ip.src {
             if (s.segments()[0] & 0xffc0) != 0xfe80 {
-                f.emit("V3-PKT-06", r, sd ^ (0) as u64, all(E), no, ts, || {
+                f.emit("V3-PKT-06", r, sd, all(E), no, ts, || {
                     format!("IPv6 advert from {s}: the source must be the interface's link-local address (fe80::/10)")
                 });
             }
@@ -847,7 +847,7 @@ impl<'o> Engine<'o> {
             });
         }
         if v.ipv6_ext {
-            f.emit("V3-PKT-01", r, sd ^ (2) as u64, all(N), no, ts, || {
+            f.emit("V3-PKT-01", r, sd ^ 2_u64, all(N), no, ts, || {
                 format!(
                     "IPv6 advert from {} carries extension headers before VRRP",
                     ip.src
@@ -858,7 +858,7 @@ impl<'o> Engine<'o> {
         // Length arithmetic: RFC 3768 §5.3.5 (16 + 4n), RFC 5798 §5.2.5 (8 + 4n / 8 + 16n).
         let complete = !snap_cut && !v.incomplete;
         if snap_cut {
-            f.emit("CAP-03", r, sd ^ (0) as u64, all(N), no, ts, || {
+            f.emit("CAP-03", r, sd, all(N), no, ts, || {
                 format!("VRRP frame from {} was cut by the capture's snap length; its length and checksum are not checked", ip.src)
             });
         } else if v.incomplete {
@@ -901,7 +901,7 @@ impl<'o> Engine<'o> {
                 0 => {
                     if let Some(ad) = a.auth_data {
                         if ad.iter().any(|b| *b != 0) {
-                            f.emit("V2-PKT-13", r, sd ^ (0) as u64, all(W), no, ts, || {
+                            f.emit("V2-PKT-13", r, sd, all(W), no, ts, || {
                                 format!("advert from {} has Auth Type 0 but non-zero Authentication Data", ip.src)
                             });
                         }
@@ -919,7 +919,7 @@ impl<'o> Engine<'o> {
                     });
                 }
                 t => {
-                    f.emit("V2-PKT-12", r, sd ^ (t as u64) as u64, all(E), no, ts, || {
+                    f.emit("V2-PKT-12", r, sd ^ (t as u64), all(E), no, ts, || {
                         format!("advert from {} uses unknown Auth Type {t} (254 is Cisco's proprietary MD5)", ip.src)
                     });
                 }
@@ -935,7 +935,7 @@ impl<'o> Engine<'o> {
             });
         }
         if v3 && a.reserved != 0 {
-            f.emit("V3-PKT-13", r, sd ^ (0) as u64, all(E), no, ts, || {
+            f.emit("V3-PKT-13", r, sd, all(E), no, ts, || {
                 format!(
                     "advert from {} has reserved bits {:#x}; they must be zero on transmit",
                     ip.src, a.reserved
@@ -950,33 +950,33 @@ impl<'o> Engine<'o> {
             let c = a.checksum;
             if !v3 {
                 if !c.plain {
-                    f.emit("V2-PKT-15", r, sd ^ (0) as u64, all(E), no, ts, || {
+                    f.emit("V2-PKT-15", r, sd, all(E), no, ts, || {
                         format!("advert from {} has a bad checksum (RFC 3768: over the VRRP message, no pseudo-header)", ip.src)
                     });
                 }
             } else if v6 {
                 if !c.pseudo {
-                    f.emit("V3-PKT-15", r, sd ^ (0) as u64, all(E), no, ts, || {
+                    f.emit("V3-PKT-15", r, sd, all(E), no, ts, || {
                         format!("IPv6 advert from {} has a bad checksum (pseudo-header of RFC 8200 §8.1, next header 112)", ip.src)
                     });
                 }
             } else {
                 if c.pseudo {
-                    f.emit("V3-PKT-15", r, sd ^ (1) as u64, [None, None, Some(E), None], no, ts, || {
+                    f.emit("V3-PKT-15", r, sd ^ 1_u64, [None, None, Some(E), None], no, ts, || {
                         format!(
                             "advert from {} computes its checksum with the IPv4 pseudo-header (RFC 5798 literal reading); RFC 9568 §5.2.8 computes it over the VRRP message only",
                             ip.src
                         )
                     });
                 } else if c.plain {
-                    f.emit("V3-PKT-15", r, sd ^ (2) as u64, [Some(E), Some(E), None, Some(N)], no, ts, || {
+                    f.emit("V3-PKT-15", r, sd ^ 2_u64, [Some(E), Some(E), None, Some(N)], no, ts, || {
                         format!(
                             "advert from {} computes its checksum without the IPv4 pseudo-header (RFC 9568 form); RFC 5798 §5.2.8 includes the pseudo-header",
                             ip.src
                         )
                     });
                 } else {
-                    f.emit("V3-PKT-15", r, sd ^ (0) as u64, all(E), no, ts, || {
+                    f.emit("V3-PKT-15", r, sd, all(E), no, ts, || {
                         format!("advert from {} has a bad checksum (matches neither the RFC 5798 nor the RFC 9568 form)", ip.src)
                     });
                 }
@@ -1009,27 +1009,19 @@ impl<'o> Engine<'o> {
                     }
                 };
                 if bad {
-                    f.emit(
-                        "V3-PKT-16",
-                        r,
-                        sd ^ (i as u64) as u64,
-                        all(E),
-                        no,
-                        ts,
-                        || {
-                            format!(
-                                "advert from {} lists {x}, which cannot be a virtual {} address",
-                                ip.src,
-                                if v6 { "IPv6" } else { "IPv4" }
-                            )
-                        },
-                    );
+                    f.emit("V3-PKT-16", r, sd ^ (i as u64), all(E), no, ts, || {
+                        format!(
+                            "advert from {} lists {x}, which cannot be a virtual {} address",
+                            ip.src,
+                            if v6 { "IPv6" } else { "IPv4" }
+                        )
+                    });
                 }
                 if i == 0 {
                     if let IpAddr::V6(x6) = x {
                         if (x6.segments()[0] & 0xffc0) != 0xfe80 {
                             // RFC 5798 §5.2.9 lowercase must, RFC 9568 MUST (erratum 8300).
-                            f.emit("V3-PKT-17", r, sd ^ (0) as u64, [Some(W), Some(W), Some(E), Some(N)], no, ts, || {
+                            f.emit("V3-PKT-17", r, sd, [Some(W), Some(W), Some(E), Some(N)], no, ts, || {
                                 format!("IPv6 advert from {}: the first address {x6} is not link-local", ip.src)
                             });
                         }
@@ -1165,20 +1157,18 @@ impl<'o> Engine<'o> {
 
         // Pending expectations this advert satisfies.
         let mut satisfied_lower = Vec::new();
-        let any_expect = !self.expects.is_empty();
-        self.expects.retain(|x| {
-            if !any_expect {
-                return true;
-            }
-            if x.router == ri && x.source == si && ts <= x.deadline {
-                if let ExpKind::AnswerLower = x.kind {
-                    satisfied_lower.push(x.from);
+        if !self.expects.is_empty() {
+            self.expects.retain(|x| {
+                if x.router == ri && x.source == si && ts <= x.deadline {
+                    if let ExpKind::AnswerLower = x.kind {
+                        satisfied_lower.push(x.from);
+                    }
+                    false
+                } else {
+                    true
                 }
-                false
-            } else {
-                true
-            }
-        });
+            });
+        }
         for from in satisfied_lower {
             self.findings.emit("V3-SEQ-07", r, 1, [None, Some(N), None, Some(N)], no, ts, || {
                 format!(
@@ -1230,7 +1220,9 @@ impl<'o> Engine<'o> {
         if a.priority != 0 && rt.sources[si].addrs != a.addrs {
             rt.sources[si].addrs = a.addrs.to_vec();
             for x in a.addresses() {
-                self.vip_index.insert((key.seg, x), ri);
+                if self.vip_index.len() < 65_536 || self.vip_index.contains_key(&(key.seg, x)) {
+                    self.vip_index.insert((key.seg, x), ri);
+                }
             }
         }
         let rt = &mut self.routers[ri];
@@ -1367,16 +1359,7 @@ impl<'o> Engine<'o> {
                     frame: no,
                     time: 0.0,
                 };
-                let (p_prio, p_ip, p_interval) = (
-                    if resigned {
-                        // Its last regular priority decides who wins.
-                        ps.last_priority
-                    } else {
-                        ps.last_priority
-                    },
-                    ps.ip,
-                    ps.interval_ns,
-                );
+                let (p_prio, p_ip, p_interval) = (ps.last_priority, ps.ip, ps.interval_ns);
                 let p_regular_prio = rt
                     .epochs
                     .iter()
@@ -1448,6 +1431,9 @@ impl<'o> Engine<'o> {
                 // Flapping: three master changes within ten Master_Down_Intervals (about 40 intervals).
                 let window = 40 * interval;
                 rt.recent_failovers.retain(|t| ts - t < window);
+                if rt.recent_failovers.len() >= 16 {
+                    rt.recent_failovers.remove(0);
+                }
                 rt.recent_failovers.push(ts);
                 if v3 && rt.recent_failovers.len() >= 3 {
                     let excused = self
@@ -1851,7 +1837,9 @@ impl<'o> Engine<'o> {
                 None => format!("split brain: {sources} advertised as master concurrently for {dur:.1} ms"),
             },
         );
-        self.splits.push((ri, sb, o.start_ns, o.last_ns));
+        if self.splits.len() < MAX_FAILOVERS {
+            self.splits.push((ri, sb, o.start_ns, o.last_ns));
+        }
     }
 
     fn expire(&mut self, now: i64) {

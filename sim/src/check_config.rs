@@ -126,6 +126,15 @@ fn vs_list(c: &Config) -> String {
 
 /// Runs the subcommand.
 pub fn run(args: Args) -> ExitCode {
+    // Everything goes to one buffer, written once: a closed pipe (`| head`) is not an error.
+    let mut out = String::new();
+    macro_rules! println {
+        () => { out.push('\n') };
+        ($($t:tt)*) => {{ out.push_str(&format!($($t)*)); out.push('\n'); }};
+    }
+    macro_rules! print {
+        ($($t:tt)*) => { out.push_str(&format!($($t)*)) };
+    }
     let opts = ParseOptions {
         config_id: args.config_id.clone(),
         check_scripts: !args.no_script_check,
@@ -146,6 +155,7 @@ pub fn run(args: Args) -> ExitCode {
             }
             print!("{}", format::format_config(&p.config));
         }
+        emit(&out);
         return if parsed.iter().any(|(_, p)| p.has_errors()) {
             ExitCode::from(2)
         } else {
@@ -225,7 +235,16 @@ pub fn run(args: Args) -> ExitCode {
             }
         }
     }
+    emit(&out);
     exit_code(errors, warnings, args.strict)
+}
+
+/// Writes the report; a reader that went away (`| head`) is not an error.
+fn emit(text: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
 }
 
 /// DESIGN.md's exit codes for check-config.
