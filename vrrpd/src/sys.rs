@@ -168,7 +168,7 @@ pub fn packet_recv(fd: &OwnedFd, buf: &mut [u8]) -> io::Result<Option<usize>> {
     if n < 0 {
         return Err(io::Error::last_os_error());
     }
-    if sll.sll_pkttype == libc::PACKET_OUTGOING as u8 {
+    if sll.sll_pkttype == libc::PACKET_OUTGOING {
         return Ok(None);
     }
     Ok(Some(n as usize))
