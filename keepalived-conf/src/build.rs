@@ -669,7 +669,7 @@ impl Builder {
         };
         if deprecated {
             self.diags.push(Diagnostic::keepalived(
-                Severity::Note,
+                Severity::Warning,
                 "deprecated-keyword",
                 n.kw.span.clone(),
                 "\"vrrp_track_file\" is deprecated, please use \"track_file\"",

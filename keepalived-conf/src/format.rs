@@ -197,7 +197,13 @@ pub fn format_config(cfg: &Config) -> String {
         w.close();
     }
     for f in &cfg.vrrp_track_files {
-        w.open(&format!("track_file {}", word(&f.name)));
+        // Printed as written: the model keeps whether the deprecated alias was used.
+        let kw = if f.deprecated_alias {
+            "vrrp_track_file"
+        } else {
+            "track_file"
+        };
+        w.open(&format!("{kw} {}", word(&f.name)));
         w.opt("file", &f.file);
         if let Some(x) = f.weight {
             w.kv(
