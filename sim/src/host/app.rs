@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::tcp;
 use smoltcp::wire::{IpAddress, IpEndpoint};
-use std::net::Ipv4Addr;
 
 /// How one client request ended.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
