@@ -472,6 +472,25 @@ pub enum Expectation {
         #[serde(default)]
         to: Option<String>,
     },
+    /// After `after`, a different node than the master at `after` becomes master no earlier than `min` and no
+    /// later than `max` after `after`: a timer formula checked from both sides.
+    FailoverBetween {
+        /// The fault's time.
+        #[serde(with = "serde_dur")]
+        after: Duration,
+        /// Lower bound.
+        #[serde(with = "serde_dur")]
+        min: Duration,
+        /// Upper bound.
+        #[serde(with = "serde_dur")]
+        max: Duration,
+        /// VRID (when unset: the only one).
+        #[serde(default)]
+        vrid: Option<u8>,
+        /// The expected new master, if it matters.
+        #[serde(default)]
+        to: Option<String>,
+    },
     /// After `after`, exactly one master (optionally `master`) within `within`, and it stays until the end.
     ConvergeWithin {
         /// Start of the clock (e.g. the repair).
@@ -820,6 +839,7 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
         match e {
             Expectation::MasterIs { node: n, .. } => node(n)?,
             Expectation::FailoverWithin { to: Some(n), .. }
+            | Expectation::FailoverBetween { to: Some(n), .. }
             | Expectation::ConvergeWithin {
                 master: Some(n), ..
             } => node(n)?,
