@@ -119,7 +119,7 @@ fn faults(timeline: &Timeline) -> Vec<(f64, Option<String>, String)> {
         .collect()
 }
 
-/// Every transition into MASTER after the first master of its VRID, with the latest fault before it and the
+/// Every transition into MASTER after a fault (and after the first master of its VRID), with the latest fault before it and the
 /// RFC bound for the new master: Skew_Time when the old master left MASTER first (it sent priority 0,
 /// RFC 3768 §6.4.2 / RFC 5798 §6.4.2), else Master_Down_Interval (RFC 3768 / RFC 5798 §6.1), both counted
 /// from the last advert the new master heard.
@@ -131,13 +131,26 @@ pub fn failovers(report: &Report, timeline: &Timeline) -> Vec<Failover> {
     let mut orphaned: BTreeMap<u8, bool> = BTreeMap::new();
     let mut seen_master: BTreeMap<u8, bool> = BTreeMap::new();
     for e in &timeline.entries {
-        let (Event::State { vrid, from, to, .. }, Some(n)) = (&e.event, &e.node) else {
+        let (
+            Event::State {
+                vrid,
+                from,
+                to,
+                cause,
+                ..
+            },
+            Some(n),
+        ) = (&e.event, &e.node)
+        else {
             continue;
         };
         let m = masters.entry(*vrid).or_default();
         if *from == VrrpState::Master && *to != VrrpState::Master {
             m.retain(|x| x != n);
-            if m.is_empty() {
+            // keepalived sends priority 0 when it stops or a tracked object fails; a crash, a kill or a dead
+            // interface sends nothing.
+            let sent_zero = cause == "shutdown" || cause == "tracked object failed";
+            if m.is_empty() && sent_zero {
                 orphaned.insert(*vrid, true);
             }
         }
@@ -165,13 +178,16 @@ pub fn failovers(report: &Report, timeline: &Timeline) -> Vec<Failover> {
                     .rev()
                     .find(|(t, _, _)| *t <= e.t)
                     .map(|(t, _, w)| (*t, w.clone()));
-                out.push(Failover {
-                    vrid: *vrid,
-                    node: n.clone(),
-                    t: e.t,
-                    fault,
-                    bound,
-                });
+                // Start-up contention is not a failover: only count what follows a fault.
+                if fault.is_some() {
+                    out.push(Failover {
+                        vrid: *vrid,
+                        node: n.clone(),
+                        t: e.t,
+                        fault,
+                        bound,
+                    });
+                }
             }
             m.push(n.clone());
             orphaned.insert(*vrid, false);

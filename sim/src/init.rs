@@ -17,8 +17,8 @@ use vrrp::wire::Version;
 /// Why no scenario was written.
 #[derive(Debug, thiserror::Error)]
 pub enum InitError {
-    /// A config has errors keepalived would reject.
-    #[error("{file}: keepalived would reject this config:\n{diagnostics}")]
+    /// A config has no vrrp_instance.
+    #[error("{file}: no vrrp_instance in this config:\n{diagnostics}")]
     Config {
         /// The config file.
         file: String,
@@ -71,19 +71,27 @@ fn dur_text(ms_value: f64) -> String {
     format!("\"{t}ms\"")
 }
 
-fn load(p: &Path) -> Result<Config, InitError> {
+fn load(p: &Path) -> Result<(Config, Vec<String>), InitError> {
     let opts = ParseOptions {
         check_scripts: false,
         ..ParseOptions::default()
     };
     let parsed = parse_file(p, &opts);
-    if parsed.has_errors() {
+    // keepalived still starts with most error-level findings (a disabled track script is an error to the
+    // linter, not to keepalived); only a config without any vrrp_instance is useless here.
+    if parsed.config.vrrp_instances.is_empty() {
         return Err(InitError::Config {
             file: p.display().to_string(),
             diagnostics: parsed.render_diagnostics(),
         });
     }
-    Ok(parsed.config)
+    let notes: Vec<String> = parsed
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == keepalived_conf::Severity::Error)
+        .map(|d| format!("{}:{}: {}", d.span.file.display(), d.span.line, d.message))
+        .collect();
+    Ok((parsed.config, notes))
 }
 
 /// `to` relative to the directory `from` (both made absolute first), with `/` separators.
@@ -140,8 +148,8 @@ fn addresses(va: &VrrpInstance, vb: &VrrpInstance) -> (Ipv4Addr, Ipv4Addr, u8) {
 
 /// The scenario text for configs `a` and `b`, to be written at `out`.
 pub fn generate(a: &Path, b: &Path, out: &Path) -> Result<String, InitError> {
-    let ca = load(a)?;
-    let cb = load(b)?;
+    let (ca, notes_a) = load(a)?;
+    let (cb, notes_b) = load(b)?;
     let mut vrids: Vec<Vrid<'_>> = vec![];
     for ia in &ca.vrrp_instances {
         let Some(v) = ia.virtual_router_id else {
@@ -194,9 +202,10 @@ pub fn generate(a: &Path, b: &Path, out: &Path) -> Result<String, InitError> {
     let _ = writeln!(s, "//");
     let _ = writeln!(
         s,
-        "// The initial master crashes at {CRASH_S} s (no priority-0 advert), boots again at {RESTART_S} s, and at \
-         {STOP_S} s the master of that moment is stopped gracefully (priority-0 advert). Every bound below is what \
-         the RFC timer formulas give for these configs (vrrp::timing), plus {SLACK_MS} ms for the link crossings:"
+        "// The initial master crashes at {CRASH_S} s (no priority-0 advert), boots again at {RESTART_S} s, and at\n\
+         // {STOP_S} s the master of that moment is stopped gracefully (priority-0 advert). Every bound below is\n\
+         // what the RFC timer formulas give for these configs (vrrp::timing), plus {SLACK_MS} ms for the link\n\
+         // crossings:"
     );
     let _ = writeln!(
         s,
@@ -210,11 +219,17 @@ pub fn generate(a: &Path, b: &Path, out: &Path) -> Result<String, InitError> {
     );
     let _ = writeln!(
         s,
-        "// A crash is noticed after Master_Down_Interval from the last advert (RFC 3768/5798 §6.4.2); a priority-0 \
-         advert after Skew_Time (§6.4.2). Edit the faults and expectations freely; run it with\n\
+        "// A crash is noticed after Master_Down_Interval from the last advert (RFC 3768/5798 §6.4.2), a\n\
+         // priority-0 advert after Skew_Time (§6.4.2). Edit the faults and expectations freely; run it with\n\
          //   cargo run -p sim -- {}",
         out.display()
     );
+    for n in notes_a.iter().chain(&notes_b) {
+        let _ = writeln!(
+            s,
+            "// check-config error (the run behaves as keepalived would): {n}"
+        );
+    }
     let _ = writeln!(s, "Scenario(");
     let _ = writeln!(s, "    name: {name:?},");
     let _ = writeln!(
@@ -359,7 +374,7 @@ pub fn generate(a: &Path, b: &Path, out: &Path) -> Result<String, InitError> {
                     ms(own)
                 ));
                 lines.push(format!(
-                    "        ConvergeWithin(after: \"{RESTART_S}s\", within: {}, vrid: {}, master: \"{first}\"),",
+                    "        FailoverWithin(after: \"{RESTART_S}s\", within: {}, vrid: {}, to: \"{first}\"),",
                     dur_text(delay + ms(own) + SLACK_MS),
                     v.vrid
                 ));
