@@ -15,6 +15,8 @@ pub mod capture;
 pub mod engine;
 pub mod expect;
 pub mod host;
+pub mod lvs_expect;
+pub mod lvs_host;
 pub mod net;
 pub mod report;
 pub mod rng;

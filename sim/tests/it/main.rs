@@ -7,6 +7,7 @@ mod determinism;
 mod faults;
 mod fidelity;
 mod ipv6;
+mod lvs;
 mod properties;
 mod scenario_errors;
 mod split_brain;
