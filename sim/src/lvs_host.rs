@@ -221,9 +221,15 @@ impl DirectorHost {
             Verdict::Forward(f) => {
                 if f.new_conn {
                     let rs_node = self.names.get(&f.real.ip()).cloned();
+                    // Name the virtual server as keepalived's config does, like the table events.
+                    let vs = self
+                        .plan
+                        .virtual_servers
+                        .iter()
+                        .find(|v| v.services.iter().any(|s| s.key == f.service))
+                        .map_or_else(|| f.service.to_string(), |v| v.name.clone());
                     let detail = format!(
-                        "{} new connection {} -> {} via {}",
-                        f.service,
+                        "{vs} new connection {} -> {} via {}",
                         info.src,
                         f.real,
                         match f.fwd {
@@ -237,7 +243,7 @@ impl DirectorHost {
                         Some(node),
                         Event::Lvs {
                             action: LvsAction::Connect,
-                            vs: Some(f.service.to_string()),
+                            vs: Some(vs),
                             rs: Some(f.real.to_string()),
                             rs_node,
                             client: Some(info.src.to_string()),
