@@ -17,6 +17,8 @@ pub mod expect;
 pub mod host;
 pub mod html;
 pub mod init;
+pub mod lvs_expect;
+pub mod lvs_host;
 pub mod net;
 pub mod report;
 pub mod rng;

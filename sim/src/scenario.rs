@@ -4,6 +4,7 @@
 //! docs/scenario-format.md documents every field. Loading also resolves what the file refers to (keepalived
 //! configs relative to the scenario file, node and segment names), so a run never starts from a bad scenario.
 
+pub use crate::host::realserver::HttpBehaviour;
 use crate::net::{LinkOptions, SegmentOptions};
 use crate::time::{serde_dur, Duration};
 use serde::{Deserialize, Serialize};
@@ -235,6 +236,9 @@ pub struct HostSpec {
     /// HTTP responder port.
     #[serde(default = "default_http_port")]
     pub http_port: Option<u16>,
+    /// How the HTTP responder behaves at the start (default: healthy); `SetHttp` faults change it.
+    #[serde(default)]
+    pub http: HttpBehaviour,
 }
 
 impl NodeSpec {
@@ -427,6 +431,16 @@ pub enum Fault {
         #[serde(default)]
         overrides: Option<Overrides>,
     },
+    /// A host's HTTP responder changes behaviour (a real server starts refusing, hanging, answering 500, slowly, or
+    /// with a wrong body; fields not given take their defaults, so `SetHttp(node: "rs1")` makes it healthy again).
+    /// A real server that crashes is `Crash`.
+    SetHttp {
+        /// Host node.
+        node: String,
+        /// New behaviour.
+        #[serde(default)]
+        http: HttpBehaviour,
+    },
     /// An address is deleted from the node's interface behind keepalived's back (`ip addr del`).
     RemoveAddress {
         /// Node.
@@ -557,6 +571,37 @@ pub enum Expectation {
         /// Longest allowed outage.
         #[serde(with = "serde_dur")]
         max_outage: Duration,
+    },
+    /// LVS: every director (or `director`) that had `server` in its IPVS table at `after` removes it within
+    /// `within` (health-check detection time).
+    RealServerRemoved {
+        /// Real server: node name, "ip" or "ip:port".
+        server: String,
+        /// The failure's time.
+        #[serde(with = "serde_dur")]
+        after: Duration,
+        /// Bound.
+        #[serde(with = "serde_dur")]
+        within: Duration,
+        /// Only this director node.
+        #[serde(default)]
+        director: Option<String>,
+    },
+    /// LVS: once a director removed a real server, it schedules no new connection to it until it adds it back.
+    NoConnectionsToRemoved {
+        /// Only this real server (node name, "ip" or "ip:port"); all when unset.
+        #[serde(default)]
+        server: Option<String>,
+    },
+    /// LVS persistence: on each director, a client's new connections keep going to the same real server while
+    /// that server stays in the table and the client's gaps are shorter than `timeout` (persistence_timeout).
+    Persistence {
+        /// The virtual server's persistence_timeout.
+        #[serde(with = "serde_dur")]
+        timeout: Duration,
+        /// Minimum number of connections that must have reused a template (so the check cannot pass vacuously).
+        #[serde(default)]
+        min_reused: u32,
     },
     /// The capture passes the conformance checker with zero errors, apart from the listed rule IDs.
     CaptureConforms {
@@ -852,6 +897,16 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
             | Fault::TrackScript { node: n, .. }
             | Fault::TrackFile { node: n, .. }
             | Fault::Reload { node: n, .. } => node(n)?,
+            Fault::SetHttp { node: n, .. } => {
+                node(n)?;
+                if !s
+                    .nodes
+                    .iter()
+                    .any(|x| matches!(x, NodeSpec::Host(h) if h.name == *n))
+                {
+                    return Err(l.error_at(n, format!("SetHttp: {n:?} is not a Host node")));
+                }
+            }
             Fault::RemoveAddress { node: n, address } => {
                 node(n)?;
                 if address.parse::<Ipv4Addr>().is_err() {
@@ -881,6 +936,9 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
                 master: Some(n), ..
             } => node(n)?,
             Expectation::MaxTransitions { node: Some(n), .. } => node(n)?,
+            Expectation::RealServerRemoved {
+                director: Some(n), ..
+            } => node(n)?,
             Expectation::VipReachable {
                 client: Some(n),
                 min_ratio,

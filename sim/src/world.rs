@@ -7,7 +7,9 @@
 use crate::capture::Capture;
 use crate::engine::{EventQueue, Livelock, LivelockGuard};
 use crate::host::app::{Client, HttpServer, RequestResult};
+use crate::host::realserver::{HttpBehaviour, RealServer};
 use crate::host::stack::Stack;
+use crate::lvs_host::DirectorHost;
 use crate::net::{Dir, FrameKind, LinkOptions, Mac, Port, Segment};
 use crate::rng::{SimRng, Stream};
 use crate::router_host::{RouterHost, RouterIo};
@@ -56,6 +58,10 @@ pub struct Node {
     /// What runs on it.
     pub role: Role,
     http: Option<(u16, HttpServer)>,
+    /// A Host's scripted HTTP service (LVS real server).
+    real: Option<(u16, HttpBehaviour, RealServer)>,
+    /// The LVS director of a router whose keepalived.conf has virtual_servers.
+    pub director: Option<Box<DirectorHost>>,
     loopback: Vec<Ipv4Addr>,
     alive: bool,
     frozen_until: Option<Instant>,
@@ -144,6 +150,7 @@ impl World {
         let mut ports = vec![];
         let mut nodes = vec![];
         let mut node_index = BTreeMap::new();
+        let names = crate::lvs_host::node_names(s);
         for (i, spec) in s.nodes.iter().enumerate() {
             let seg = segment_index.get(spec.segment()).copied().unwrap_or(0);
             let link = s
@@ -164,6 +171,8 @@ impl World {
             };
             let stack_seed = SimRng::split(seed, Stream::Stack, i as u32).next_u64();
             let mut stack = Stack::new(mac, ip.0, ip.1, stack_seed, Instant::ZERO);
+            let mut director = None;
+            let mut real = None;
             let ip6 = spec.ip6().and_then(scenario::parse_cidr6);
             if let Some((a, p)) = ip6 {
                 stack.set_ipv6(a, p);
@@ -172,6 +181,13 @@ impl World {
             let (role, http_port, loopback, start) = match spec {
                 NodeSpec::Router(r) => {
                     let host = RouterHost::build(loaded, r, mac, ip.0, seed, i)?;
+                    let lvs_seed = SimRng::split(seed, Stream::Lvs, i as u32).next_u64();
+                    director = DirectorHost::from_config(
+                        host.keepalived_config(),
+                        lvs_seed,
+                        names.clone(),
+                    )
+                    .map(Box::new);
                     let start = if r.stopped {
                         None
                     } else {
@@ -195,13 +211,19 @@ impl World {
                 }
                 NodeSpec::Host(h) => {
                     let lo = h.loopback.iter().filter_map(|a| a.parse().ok()).collect();
-                    (Role::Host, h.http_port, lo, Some(Duration::ZERO))
+                    // A host's HTTP service is scriptable (SetHttp); healthy, it answers like HttpServer.
+                    real = h.http_port.map(|p| (p, h.http.clone()));
+                    (Role::Host, None, lo, Some(Duration::ZERO))
                 }
             };
             for a in &loopback {
                 stack.add_loopback(*a);
             }
             let http = http_port.map(|p| (p, HttpServer::new(p, spec.name(), &mut stack)));
+            let real = real.map(|(p, b): (u16, HttpBehaviour)| {
+                let srv = RealServer::new(p, spec.name(), b.clone(), &mut stack);
+                (p, b, srv)
+            });
             node_index.insert(spec.name().to_string(), i);
             nodes.push(Node {
                 name: spec.name().to_string(),
@@ -212,6 +234,8 @@ impl World {
                 stack,
                 role,
                 http,
+                real,
+                director,
                 loopback,
                 alive: false,
                 frozen_until: None,
@@ -415,6 +439,8 @@ impl World {
                 stack,
                 role,
                 http,
+                real,
+                director,
                 name,
                 ..
             } = n;
@@ -433,7 +459,15 @@ impl World {
                         };
                         r.handle_frame(now, f, &mut io);
                     }
-                    _ => stack.receive(now, f, &mut out),
+                    _ => {
+                        // LVS: on the VIP holder, IPVS takes client traffic before the host's stack.
+                        let taken = director.as_mut().is_some_and(|d| {
+                            d.intercept(now, f, stack, &mut out, &mut self.timeline, name)
+                        });
+                        if !taken {
+                            stack.receive(now, f, &mut out);
+                        }
+                    }
                 }
             }
             if let Role::Router(r) = role {
@@ -448,8 +482,14 @@ impl World {
             if let Role::Client(c) = role {
                 c.poll(now, stack, &mut done);
             }
+            if let Some(d) = director {
+                d.poll(now, stack, &mut self.timeline, name);
+            }
             if let Some((_, srv)) = http {
                 srv.poll(stack);
+            }
+            if let Some((_, _, srv)) = real {
+                srv.poll(now, stack);
             }
             if !stack_idle {
                 stack.poll(now, &mut out);
@@ -457,6 +497,15 @@ impl World {
             if let Some((_, srv)) = http {
                 // Answers to data that arrived in this poll leave in the same step.
                 srv.poll(stack);
+                stack.poll(now, &mut out);
+            }
+            if let Some((_, _, srv)) = real {
+                srv.poll(now, stack);
+                stack.poll(now, &mut out);
+            }
+            if let Some(d) = director {
+                // Checker data that arrived in this poll is answered in the same step.
+                d.poll(now, stack, &mut self.timeline, name);
                 stack.poll(now, &mut out);
             }
         }
@@ -494,6 +543,12 @@ impl World {
             Role::Client(c) => consider(Some(c.poll_at())),
             Role::Host => {}
         }
+        if let Some(d) = &n.director {
+            consider(d.poll_at());
+        }
+        if let Some((_, _, srv)) = &n.real {
+            consider(srv.poll_at());
+        }
         let Some(mut t) = next else { return };
         if t <= now {
             // smoltcp reports deadlines in whole microseconds; never re-wake at the same instant.
@@ -515,8 +570,14 @@ impl World {
             n.frozen_until = None;
             n.frozen_frames.clear();
         }
-        if let Role::Router(r) = &mut n.role {
-            let Node { stack, name, .. } = n;
+        let Node {
+            stack,
+            name,
+            role,
+            director,
+            ..
+        } = n;
+        if let Role::Router(r) = role {
             let mut out = std::mem::take(&mut self.scratch_out);
             let mut io = RouterIo {
                 stack,
@@ -525,6 +586,11 @@ impl World {
                 node: name,
             };
             r.start(now, &mut io);
+            if let Some(d) = director {
+                if r.is_running() {
+                    d.start(now, stack, &mut self.timeline, name);
+                }
+            }
             self.send(now, node, &mut out);
             self.scratch_out = out;
         }
@@ -737,6 +803,11 @@ impl World {
                 self.note_fault(now, Some(node), "keepalived killed (SIGKILL)".into());
                 if let Some(i) = self.node_id(node) {
                     self.with_router(now, i, |r, now, io| r.kill(now, io));
+                    if let Some(n) = self.nodes.get_mut(i) {
+                        if let Some(d) = &mut n.director {
+                            d.kill(&mut n.stack);
+                        }
+                    }
                 }
             }
             Fault::Restart { node } | Fault::Start { node } => {
@@ -758,6 +829,11 @@ impl World {
                 self.note_fault(now, Some(node), "keepalived stops gracefully".into());
                 if let Some(i) = self.node_id(node) {
                     self.with_router(now, i, |r, now, io| r.stop(now, io));
+                    if let Some(n) = self.nodes.get_mut(i) {
+                        if let Some(d) = &mut n.director {
+                            d.stop(now, &mut n.stack, &mut self.timeline, &n.name);
+                        }
+                    }
                 }
             }
             Fault::Stall { node, duration } => {
@@ -813,6 +889,18 @@ impl World {
                 if let Some(i) = self.node_id(node) {
                     let o = overrides.clone();
                     self.with_router(now, i, |r, now, io| r.reload(now, o.as_ref(), io));
+                }
+            }
+            Fault::SetHttp { node, http } => {
+                self.note_fault(now, Some(node), format!("HTTP service {}", http.describe()));
+                if let Some(i) = self.node_id(node) {
+                    if let Some(n) = self.nodes.get_mut(i) {
+                        if let Some((_, b, srv)) = &mut n.real {
+                            *b = http.clone();
+                            srv.set_behaviour(http.clone(), &mut n.stack);
+                        }
+                    }
+                    self.node_input(now, i, None);
                 }
             }
             Fault::RemoveAddress { node, address } => {
@@ -886,6 +974,10 @@ impl World {
             Fault::RemoveAddress { node, address } => {
                 (None, inj(format!("{address} deleted on {node}")))
             }
+            Fault::SetHttp { node, http } if *http == HttpBehaviour::default() => {
+                (None, heal(format!("HTTP service of {node}")))
+            }
+            Fault::SetHttp { node, .. } => (None, inj(format!("HTTP service of {node}"))),
         };
         self.conformance_event(now, node, kind);
     }
@@ -917,6 +1009,14 @@ impl World {
             .http
             .take()
             .map(|(p, _)| (p, HttpServer::new(p, &n.name, &mut stack)));
+        // A rebooted real server comes back with the behaviour it had (SetHttp changes its configuration).
+        n.real = n.real.take().map(|(p, b, _)| {
+            let srv = RealServer::new(p, &n.name, b.clone(), &mut stack);
+            (p, b, srv)
+        });
+        if let Some(d) = &mut n.director {
+            d.crash();
+        }
         n.stack = stack;
         let name = n.name.clone();
         if let Role::Router(r) = &mut n.role {

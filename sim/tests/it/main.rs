@@ -9,6 +9,8 @@ mod fidelity;
 mod html;
 mod ipv6;
 mod library;
+mod lvs;
+mod properties;
 mod scenario_errors;
 mod split_brain;
 mod tshark;
