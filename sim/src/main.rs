@@ -45,6 +45,8 @@ struct Cli {
 enum Command {
     /// Check keepalived.conf files the way keepalived 2.2.7 would, plus vrrpsim's lints.
     CheckConfig(check_config::Args),
+    /// Random fault schedules on a base scenario, invariants at every step, failures shrunk to a scenario.
+    Explore(sim::explore::cli::Args),
 }
 
 fn parse_range(text: &str) -> Option<(u64, u64)> {
@@ -70,6 +72,7 @@ fn main() -> ExitCode {
     let mut cli = Cli::parse();
     match cli.command.take() {
         Some(Command::CheckConfig(args)) => check_config::run(args),
+        Some(Command::Explore(args)) => sim::explore::cli::run(args),
         None => run_scenarios(cli),
     }
 }
