@@ -306,6 +306,9 @@ struct Source {
     last_ns: i64,
     last_frame: u64,
     last_regular_ns: Option<i64>,
+    /// Time of its last advert on its own cadence: an extra advert answering another router's (keepalived
+    /// answers lower-priority adverts at once without restarting its Adver_Timer) does not move it.
+    cadence_ns: i64,
     last_priority: u8,
     interval_ns: i64,
     last_dst: IpAddr,
@@ -1120,6 +1123,7 @@ impl<'o> Engine<'o> {
                     last_ns: i64::MIN,
                     last_frame: 0,
                     last_regular_ns: None,
+                    cadence_ns: i64::MIN,
                     last_priority: 0,
                     interval_ns: interval,
                     last_dst: ip.dst,
@@ -1315,6 +1319,7 @@ impl<'o> Engine<'o> {
                 || s.resigned_ns.is_some()
                 || ts - s.last_ns > 3 * s.interval_ns + SECOND
         };
+        let mut answer = false;
         if new_epoch {
             // Previous master: the other source that advertised (or resigned) most recently.
             let prev = rt
@@ -1495,6 +1500,7 @@ impl<'o> Engine<'o> {
             let s = &rt.sources[si];
             let delta = ts - s.last_ns;
             let other_between = rt.last_advert_src != si && rt.last_advert_ns >= s.last_ns;
+            answer = other_between && delta < interval - e;
             if !other_between {
                 rt.hist.add(delta);
             }
@@ -1512,7 +1518,12 @@ impl<'o> Engine<'o> {
                         ms(interval)
                     )
                 });
-            } else if delta < interval - e && !other_between {
+            } else if delta < interval - e
+                && !other_between
+                && ts.saturating_sub(s.cadence_ns) < interval - e
+            {
+                // Early both from the previous advert and from the cadence it kept before an answer: an
+                // implementation may or may not restart its timer after answering (RFC 9568 §6.4.3 vs keepalived).
                 self.findings.emit(id("V2-SEQ-01", "V3-SEQ-01"), r, 2 * si as u64 + 1, all(E), no, ts, || {
                     format!(
                         "master {} sent an advert only {:.1} ms after its previous one (frame {prev_frame}) with nothing to answer; its interval is {:.1} ms",
@@ -1530,6 +1541,9 @@ impl<'o> Engine<'o> {
             s.last_ns = ts;
             s.last_frame = no;
             s.last_regular_ns = Some(ts);
+            if !answer {
+                s.cadence_ns = ts;
+            }
             s.last_priority = a.priority;
             s.interval_ns = interval;
             s.was_master = true;

@@ -669,7 +669,7 @@ impl Builder {
         };
         if deprecated {
             self.diags.push(Diagnostic::keepalived(
-                Severity::Note,
+                Severity::Warning,
                 "deprecated-keyword",
                 n.kw.span.clone(),
                 "\"vrrp_track_file\" is deprecated, please use \"track_file\"",
@@ -1041,7 +1041,7 @@ impl Builder {
         for line in &n.values {
             let Some(first) = line.first() else { continue };
             let name = first.text.clone();
-            if check && !known.iter().any(|k| *k == name) {
+            if check && !known.contains(&name) {
                 let mut d = Diagnostic::keepalived(
                     Severity::Error,
                     "unknown-reference",
@@ -2347,7 +2347,7 @@ impl Builder {
                     ch.log_all_failures = c
                         .args
                         .first()
-                        .map_or(true, |t| true_false(&t.text).unwrap_or(true))
+                        .is_none_or(|t| true_false(&t.text).unwrap_or(true))
                 }
                 "virtualhost" => ch.virtualhost = self.need(c, 1).map(|t| t.text.clone()),
                 "http_protocol" => {

@@ -462,21 +462,18 @@ impl<'o> Lexer<'o> {
             }
             let has_defs = self.defs.iter().any(|d| !d.name.starts_with('_'));
             if (has_defs || buf.b.windows(2).any(|w| w == b"$_")) && buf.b.contains(&b'$') {
-                match self.replace_params(&buf) {
-                    Some((new, more)) => {
-                        buf = new;
-                        // Lines 2.. of a multi-line definition follow this one.
-                        for extra in more.into_iter().rev() {
-                            pending.push(extra);
-                        }
-                        let mut tmp = buf.clone();
-                        self.decomment(&mut tmp, p);
-                        buf = tmp;
-                        if buf.starts_with(b"@") || buf.b.contains(&b'$') {
-                            continue;
-                        }
+                if let Some((new, more)) = self.replace_params(&buf) {
+                    buf = new;
+                    // Lines 2.. of a multi-line definition follow this one.
+                    for extra in more.into_iter().rev() {
+                        pending.push(extra);
                     }
-                    None => {}
+                    let mut tmp = buf.clone();
+                    self.decomment(&mut tmp, p);
+                    buf = tmp;
+                    if buf.starts_with(b"@") || buf.b.contains(&b'$') {
+                        continue;
+                    }
                 }
             }
             break;
@@ -792,7 +789,7 @@ impl<'o> Lexer<'o> {
                     found = true;
                     let off = buf.off[i];
                     let first = d.lines.first().cloned().unwrap_or_default();
-                    out.off.extend(std::iter::repeat(off).take(first.len()));
+                    out.off.extend(std::iter::repeat_n(off, first.len()));
                     out.b.extend_from_slice(&first);
                     for l in d.lines.iter().skip(1) {
                         more.push(Buf {
@@ -867,14 +864,7 @@ impl<'o> Lexer<'o> {
         }
         for m in matches {
             match std::fs::read(&m) {
-                Ok(bytes) => {
-                    let shown = if Path::new(&pattern).is_absolute() {
-                        m.clone()
-                    } else {
-                        m.clone()
-                    };
-                    self.read_file(&shown, &bytes, Some(&span));
-                }
+                Ok(bytes) => self.read_file(&m, &bytes, Some(&span)),
                 Err(e) => self.diags.push(Diagnostic::keepalived(
                     Severity::Warning,
                     "include-unreadable",

@@ -196,7 +196,7 @@ fn instances(cfg: &Config, out: &mut Vec<Diagnostic>) {
                         ),
                         "drops the authentication (RFC 5798 removed it)",
                     ));
-                } else if a.auth_pass.as_deref().map_or(true, str::is_empty) {
+                } else if a.auth_pass.as_deref().is_none_or(str::is_empty) {
                     out.push(Diagnostic::keepalived(
                         Severity::Error,
                         "auth-no-pass",

@@ -460,6 +460,25 @@ fn evaluate_one(
                 ),
             }
         }
+        Expectation::RealServerRemoved {
+            server,
+            after,
+            within,
+            director,
+        } => crate::lvs_expect::real_server_removed(
+            timeline,
+            server,
+            Instant::ZERO + *after,
+            *within,
+            director.as_deref(),
+        ),
+        Expectation::NoConnectionsToRemoved { server } => {
+            crate::lvs_expect::no_connections_to_removed(timeline, server.as_deref())
+        }
+        Expectation::Persistence {
+            timeout,
+            min_reused,
+        } => crate::lvs_expect::persistence(timeline, *timeout, *min_reused),
         Expectation::CaptureConforms { .. } => return None,
     })
 }

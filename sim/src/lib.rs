@@ -16,6 +16,8 @@ pub mod engine;
 pub mod expect;
 pub mod explore;
 pub mod host;
+pub mod lvs_expect;
+pub mod lvs_host;
 pub mod net;
 pub mod report;
 pub mod rng;

@@ -551,8 +551,9 @@ impl RouterHost {
         // keepalived removes addresses it manages that a previous (killed) process left behind.
         for inst in &self.instances {
             for a in &inst.config.virtual_addresses {
-                if let IpAddr::V4(v4) = a {
-                    io.stack.remove_address(*v4);
+                match a {
+                    IpAddr::V4(v4) => io.stack.remove_address(*v4),
+                    IpAddr::V6(v6) => io.stack.remove_address6(*v6),
                 }
             }
         }
@@ -789,15 +790,17 @@ impl RouterHost {
                             io.stack.add_mac(mac);
                         }
                         for a in addrs {
-                            if let IpAddr::V4(v4) = a {
-                                io.stack.add_address(v4, mac);
+                            match a {
+                                IpAddr::V4(v4) => io.stack.add_address(v4, mac),
+                                IpAddr::V6(v6) => io.stack.add_address6(v6, mac),
                             }
                         }
                     }
                     REvent::RemoveAddresses(addrs) => {
                         for a in addrs {
-                            if let IpAddr::V4(v4) = a {
-                                io.stack.remove_address(v4);
+                            match a {
+                                IpAddr::V4(v4) => io.stack.remove_address(v4),
+                                IpAddr::V6(v6) => io.stack.remove_address6(v6),
                             }
                         }
                         if inst.config.use_vmac {

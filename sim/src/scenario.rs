@@ -4,6 +4,7 @@
 //! docs/scenario-format.md documents every field. Loading also resolves what the file refers to (keepalived
 //! configs relative to the scenario file, node and segment names), so a run never starts from a bad scenario.
 
+pub use crate::host::realserver::HttpBehaviour;
 use crate::net::{LinkOptions, SegmentOptions};
 use crate::time::{serde_dur, Duration};
 use serde::{Deserialize, Serialize};
@@ -142,6 +143,9 @@ pub struct RouterSpec {
     /// The NIC's MAC, "02:00:00:00:00:11"; default 02:00:00:00:<node index, 2 bytes>.
     #[serde(default)]
     pub mac: Option<String>,
+    /// A global IPv6 address with prefix, "2001:db8::11/64" (the NIC also gets its EUI-64 link-local address).
+    #[serde(default)]
+    pub ip6: Option<String>,
     /// keepalived.conf.
     pub config: ConfigSource,
     /// Per-node changes to that config.
@@ -193,6 +197,9 @@ pub struct ClientSpec {
     /// MAC (optional, as for routers).
     #[serde(default)]
     pub mac: Option<String>,
+    /// Global IPv6 address with prefix (optional).
+    #[serde(default)]
+    pub ip6: Option<String>,
     /// "VIP:port" to request.
     pub target: String,
     /// One new request every `interval`.
@@ -229,12 +236,18 @@ pub struct HostSpec {
     /// MAC (optional).
     #[serde(default)]
     pub mac: Option<String>,
+    /// Global IPv6 address with prefix (optional).
+    #[serde(default)]
+    pub ip6: Option<String>,
     /// Addresses held on loopback (accepted, never ARPed for: LVS-DR real server, `arp_ignore=1`).
     #[serde(default)]
     pub loopback: Vec<String>,
     /// HTTP responder port.
     #[serde(default = "default_http_port")]
     pub http_port: Option<u16>,
+    /// How the HTTP responder behaves at the start (default: healthy); `SetHttp` faults change it.
+    #[serde(default)]
+    pub http: HttpBehaviour,
 }
 
 impl NodeSpec {
@@ -260,6 +273,14 @@ impl NodeSpec {
             NodeSpec::Router(r) => &r.ip,
             NodeSpec::Client(c) => &c.ip,
             NodeSpec::Host(h) => &h.ip,
+        }
+    }
+    /// Its IPv6 address text, if given.
+    pub fn ip6(&self) -> Option<&str> {
+        match self {
+            NodeSpec::Router(r) => r.ip6.as_deref(),
+            NodeSpec::Client(c) => c.ip6.as_deref(),
+            NodeSpec::Host(h) => h.ip6.as_deref(),
         }
     }
     /// Its MAC text, if given.
@@ -419,6 +440,16 @@ pub enum Fault {
         #[serde(default)]
         overrides: Option<Overrides>,
     },
+    /// A host's HTTP responder changes behaviour (a real server starts refusing, hanging, answering 500, slowly, or
+    /// with a wrong body; fields not given take their defaults, so `SetHttp(node: "rs1")` makes it healthy again).
+    /// A real server that crashes is `Crash`.
+    SetHttp {
+        /// Host node.
+        node: String,
+        /// New behaviour.
+        #[serde(default)]
+        http: HttpBehaviour,
+    },
     /// An address is deleted from the node's interface behind keepalived's back (`ip addr del`).
     RemoveAddress {
         /// Node.
@@ -530,6 +561,37 @@ pub enum Expectation {
         /// Longest allowed outage.
         #[serde(with = "serde_dur")]
         max_outage: Duration,
+    },
+    /// LVS: every director (or `director`) that had `server` in its IPVS table at `after` removes it within
+    /// `within` (health-check detection time).
+    RealServerRemoved {
+        /// Real server: node name, "ip" or "ip:port".
+        server: String,
+        /// The failure's time.
+        #[serde(with = "serde_dur")]
+        after: Duration,
+        /// Bound.
+        #[serde(with = "serde_dur")]
+        within: Duration,
+        /// Only this director node.
+        #[serde(default)]
+        director: Option<String>,
+    },
+    /// LVS: once a director removed a real server, it schedules no new connection to it until it adds it back.
+    NoConnectionsToRemoved {
+        /// Only this real server (node name, "ip" or "ip:port"); all when unset.
+        #[serde(default)]
+        server: Option<String>,
+    },
+    /// LVS persistence: on each director, a client's new connections keep going to the same real server while
+    /// that server stays in the table and the client's gaps are shorter than `timeout` (persistence_timeout).
+    Persistence {
+        /// The virtual server's persistence_timeout.
+        #[serde(with = "serde_dur")]
+        timeout: Duration,
+        /// Minimum number of connections that must have reused a template (so the check cannot pass vacuously).
+        #[serde(default)]
+        min_reused: u32,
     },
     /// The capture passes the conformance checker with zero errors, apart from the listed rule IDs.
     CaptureConforms {
@@ -686,10 +748,19 @@ pub fn parse_mac(text: &str) -> Option<[u8; 6]> {
     parts.next().is_none().then_some(mac)
 }
 
-/// Parses "a.b.c.d:port".
-pub fn parse_target(text: &str) -> Option<(Ipv4Addr, u16)> {
-    let (ip, port) = text.rsplit_once(':')?;
-    Some((ip.parse().ok()?, port.parse().ok()?))
+/// Parses "a.b.c.d:port" or "[v6]:port".
+pub fn parse_target(text: &str) -> Option<(std::net::IpAddr, u16)> {
+    text.parse::<std::net::SocketAddr>()
+        .ok()
+        .map(|a| (a.ip(), a.port()))
+}
+
+/// Parses "2001:db8::1/64".
+pub fn parse_cidr6(text: &str) -> Option<(std::net::Ipv6Addr, u8)> {
+    let (ip, len) = text.split_once('/').unwrap_or((text, "64"));
+    let ip: std::net::Ipv6Addr = ip.trim().parse().ok()?;
+    let len: u8 = len.trim().parse().ok()?;
+    (len <= 128).then_some((ip, len))
 }
 
 fn validate(l: &Loaded) -> Result<(), ScenarioError> {
@@ -722,6 +793,17 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
                 ),
             ));
         }
+        if let Some(a) = n.ip6() {
+            if parse_cidr6(a).is_none() {
+                return Err(l.error_at(
+                    a,
+                    format!(
+                        "node {:?}: invalid IPv6 address {a:?} (write \"2001:db8::11/64\")",
+                        n.name()
+                    ),
+                ));
+            }
+        }
         if let Some(mac) = n.mac() {
             if parse_mac(mac).is_none() {
                 return Err(l.error_at(mac, format!("node {:?}: invalid MAC {mac:?}", n.name())));
@@ -732,7 +814,7 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
                 return Err(l.error_at(
                     &c.target,
                     format!(
-                        "client {:?}: invalid target {:?} (write \"192.0.2.100:80\")",
+                        "client {:?}: invalid target {:?} (write \"192.0.2.100:80\" or \"[2001:db8::100]:80\")",
                         c.name, c.target
                     ),
                 ));
@@ -805,6 +887,16 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
             | Fault::TrackScript { node: n, .. }
             | Fault::TrackFile { node: n, .. }
             | Fault::Reload { node: n, .. } => node(n)?,
+            Fault::SetHttp { node: n, .. } => {
+                node(n)?;
+                if !s
+                    .nodes
+                    .iter()
+                    .any(|x| matches!(x, NodeSpec::Host(h) if h.name == *n))
+                {
+                    return Err(l.error_at(n, format!("SetHttp: {n:?} is not a Host node")));
+                }
+            }
             Fault::RemoveAddress { node: n, address } => {
                 node(n)?;
                 if address.parse::<Ipv4Addr>().is_err() {
@@ -833,6 +925,9 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
                 master: Some(n), ..
             } => node(n)?,
             Expectation::MaxTransitions { node: Some(n), .. } => node(n)?,
+            Expectation::RealServerRemoved {
+                director: Some(n), ..
+            } => node(n)?,
             Expectation::VipReachable {
                 client: Some(n),
                 min_ratio,

@@ -7,7 +7,9 @@
 use crate::capture::Capture;
 use crate::engine::{EventQueue, Livelock, LivelockGuard};
 use crate::host::app::{Client, HttpServer, RequestResult};
+use crate::host::realserver::{HttpBehaviour, RealServer};
 use crate::host::stack::Stack;
+use crate::lvs_host::DirectorHost;
 use crate::net::{Dir, FrameKind, LinkOptions, Mac, Port, Segment};
 use crate::rng::{SimRng, Stream};
 use crate::router_host::{RouterHost, RouterIo};
@@ -49,11 +51,17 @@ pub struct Node {
     pub mac: Mac,
     /// Its NIC's address and prefix.
     pub ip: (Ipv4Addr, u8),
+    /// Its global IPv6 address and prefix, if any.
+    pub ip6: Option<(std::net::Ipv6Addr, u8)>,
     /// Its TCP/IP stack.
     pub stack: Stack,
     /// What runs on it.
     pub role: Role,
     http: Option<(u16, HttpServer)>,
+    /// A Host's scripted HTTP service (LVS real server).
+    real: Option<(u16, HttpBehaviour, RealServer)>,
+    /// The LVS director of a router whose keepalived.conf has virtual_servers.
+    pub director: Option<Box<DirectorHost>>,
     loopback: Vec<Ipv4Addr>,
     alive: bool,
     frozen_until: Option<Instant>,
@@ -152,6 +160,7 @@ impl World {
         let mut ports = vec![];
         let mut nodes = vec![];
         let mut node_index = BTreeMap::new();
+        let names = crate::lvs_host::node_names(s);
         for (i, spec) in s.nodes.iter().enumerate() {
             let seg = segment_index.get(spec.segment()).copied().unwrap_or(0);
             let link = s
@@ -172,9 +181,23 @@ impl World {
             };
             let stack_seed = SimRng::split(seed, Stream::Stack, i as u32).next_u64();
             let mut stack = Stack::new(mac, ip.0, ip.1, stack_seed, Instant::ZERO);
+            let mut director = None;
+            let mut real = None;
+            let ip6 = spec.ip6().and_then(scenario::parse_cidr6);
+            if let Some((a, p)) = ip6 {
+                stack.set_ipv6(a, p);
+            }
+            stack.set_router(matches!(spec, NodeSpec::Router(_)));
             let (role, http_port, loopback, start) = match spec {
                 NodeSpec::Router(r) => {
                     let host = RouterHost::build(loaded, r, mac, ip.0, seed, i)?;
+                    let lvs_seed = SimRng::split(seed, Stream::Lvs, i as u32).next_u64();
+                    director = DirectorHost::from_config(
+                        host.keepalived_config(),
+                        lvs_seed,
+                        names.clone(),
+                    )
+                    .map(Box::new);
                     let start = if r.stopped {
                         None
                     } else {
@@ -198,22 +221,31 @@ impl World {
                 }
                 NodeSpec::Host(h) => {
                     let lo = h.loopback.iter().filter_map(|a| a.parse().ok()).collect();
-                    (Role::Host, h.http_port, lo, Some(Duration::ZERO))
+                    // A host's HTTP service is scriptable (SetHttp); healthy, it answers like HttpServer.
+                    real = h.http_port.map(|p| (p, h.http.clone()));
+                    (Role::Host, None, lo, Some(Duration::ZERO))
                 }
             };
             for a in &loopback {
                 stack.add_loopback(*a);
             }
             let http = http_port.map(|p| (p, HttpServer::new(p, spec.name(), &mut stack)));
+            let real = real.map(|(p, b): (u16, HttpBehaviour)| {
+                let srv = RealServer::new(p, spec.name(), b.clone(), &mut stack);
+                (p, b, srv)
+            });
             node_index.insert(spec.name().to_string(), i);
             nodes.push(Node {
                 name: spec.name().to_string(),
                 port: i,
                 mac,
                 ip,
+                ip6,
                 stack,
                 role,
                 http,
+                real,
+                director,
                 loopback,
                 alive: false,
                 frozen_until: None,
@@ -450,6 +482,8 @@ impl World {
                 stack,
                 role,
                 http,
+                real,
+                director,
                 name,
                 ..
             } = n;
@@ -471,7 +505,15 @@ impl World {
                         };
                         r.handle_frame(now, f, &mut io);
                     }
-                    _ => stack.receive(now, f, &mut out),
+                    _ => {
+                        // LVS: on the VIP holder, IPVS takes client traffic before the host's stack.
+                        let taken = director.as_mut().is_some_and(|d| {
+                            d.intercept(now, f, stack, &mut out, &mut self.timeline, name)
+                        });
+                        if !taken {
+                            stack.receive(now, f, &mut out);
+                        }
+                    }
                 }
             }
             if let Role::Router(r) = role {
@@ -486,8 +528,14 @@ impl World {
             if let Role::Client(c) = role {
                 c.poll(now, stack, &mut done);
             }
+            if let Some(d) = director {
+                d.poll(now, stack, &mut self.timeline, name);
+            }
             if let Some((_, srv)) = http {
                 srv.poll(stack);
+            }
+            if let Some((_, _, srv)) = real {
+                srv.poll(now, stack);
             }
             if !stack_idle {
                 stack.poll(now, &mut out);
@@ -495,6 +543,15 @@ impl World {
             if let Some((_, srv)) = http {
                 // Answers to data that arrived in this poll leave in the same step.
                 srv.poll(stack);
+                stack.poll(now, &mut out);
+            }
+            if let Some((_, _, srv)) = real {
+                srv.poll(now, stack);
+                stack.poll(now, &mut out);
+            }
+            if let Some(d) = director {
+                // Checker data that arrived in this poll is answered in the same step.
+                d.poll(now, stack, &mut self.timeline, name);
                 stack.poll(now, &mut out);
             }
         }
@@ -532,6 +589,12 @@ impl World {
             Role::Client(c) => consider(Some(c.poll_at())),
             Role::Host => {}
         }
+        if let Some(d) = &n.director {
+            consider(d.poll_at());
+        }
+        if let Some((_, _, srv)) = &n.real {
+            consider(srv.poll_at());
+        }
         let Some(mut t) = next else { return };
         if t <= now {
             // smoltcp reports deadlines in whole microseconds; never re-wake at the same instant.
@@ -553,8 +616,14 @@ impl World {
             n.frozen_until = None;
             n.frozen_frames.clear();
         }
-        if let Role::Router(r) = &mut n.role {
-            let Node { stack, name, .. } = n;
+        let Node {
+            stack,
+            name,
+            role,
+            director,
+            ..
+        } = n;
+        if let Role::Router(r) = role {
             let mut out = std::mem::take(&mut self.scratch_out);
             let mut io = RouterIo {
                 stack,
@@ -563,6 +632,11 @@ impl World {
                 node: name,
             };
             r.start(now, &mut io);
+            if let Some(d) = director {
+                if r.is_running() {
+                    d.start(now, stack, &mut self.timeline, name);
+                }
+            }
             self.send(now, node, &mut out);
             self.scratch_out = out;
         }
@@ -775,6 +849,11 @@ impl World {
                 self.note_fault(now, Some(node), "keepalived killed (SIGKILL)".into());
                 if let Some(i) = self.node_id(node) {
                     self.with_router(now, i, |r, now, io| r.kill(now, io));
+                    if let Some(n) = self.nodes.get_mut(i) {
+                        if let Some(d) = &mut n.director {
+                            d.kill(&mut n.stack);
+                        }
+                    }
                 }
             }
             Fault::Restart { node } | Fault::Start { node } => {
@@ -796,6 +875,11 @@ impl World {
                 self.note_fault(now, Some(node), "keepalived stops gracefully".into());
                 if let Some(i) = self.node_id(node) {
                     self.with_router(now, i, |r, now, io| r.stop(now, io));
+                    if let Some(n) = self.nodes.get_mut(i) {
+                        if let Some(d) = &mut n.director {
+                            d.stop(now, &mut n.stack, &mut self.timeline, &n.name);
+                        }
+                    }
                 }
             }
             Fault::Stall { node, duration } => {
@@ -851,6 +935,18 @@ impl World {
                 if let Some(i) = self.node_id(node) {
                     let o = overrides.clone();
                     self.with_router(now, i, |r, now, io| r.reload(now, o.as_ref(), io));
+                }
+            }
+            Fault::SetHttp { node, http } => {
+                self.note_fault(now, Some(node), format!("HTTP service {}", http.describe()));
+                if let Some(i) = self.node_id(node) {
+                    if let Some(n) = self.nodes.get_mut(i) {
+                        if let Some((_, b, srv)) = &mut n.real {
+                            *b = http.clone();
+                            srv.set_behaviour(http.clone(), &mut n.stack);
+                        }
+                    }
+                    self.node_input(now, i, None);
                 }
             }
             Fault::RemoveAddress { node, address } => {
@@ -924,6 +1020,10 @@ impl World {
             Fault::RemoveAddress { node, address } => {
                 (None, inj(format!("{address} deleted on {node}")))
             }
+            Fault::SetHttp { node, http } if *http == HttpBehaviour::default() => {
+                (None, heal(format!("HTTP service of {node}")))
+            }
+            Fault::SetHttp { node, .. } => (None, inj(format!("HTTP service of {node}"))),
         };
         self.conformance_event(now, node, kind);
     }
@@ -944,6 +1044,10 @@ impl World {
             n.stack_seed.wrapping_add(now.as_nanos()),
             now,
         );
+        if let Some((a, p)) = n.ip6 {
+            stack.set_ipv6(a, p);
+        }
+        stack.set_router(matches!(n.role, Role::Router(_)));
         for a in &n.loopback {
             stack.add_loopback(*a);
         }
@@ -951,6 +1055,14 @@ impl World {
             .http
             .take()
             .map(|(p, _)| (p, HttpServer::new(p, &n.name, &mut stack)));
+        // A rebooted real server comes back with the behaviour it had (SetHttp changes its configuration).
+        n.real = n.real.take().map(|(p, b, _)| {
+            let srv = RealServer::new(p, &n.name, b.clone(), &mut stack);
+            (p, b, srv)
+        });
+        if let Some(d) = &mut n.director {
+            d.crash();
+        }
         n.stack = stack;
         let name = n.name.clone();
         if let Role::Router(r) = &mut n.role {

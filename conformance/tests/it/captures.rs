@@ -290,3 +290,69 @@ fn own_frr_capture_uses_virtual_macs_and_rfc5798_checksum() {
         .collect();
     assert_eq!(errs, vec!["V3-SEQ-03"]);
 }
+
+/// A master on a 1 s cadence that answers a lower-priority advert at once, then keeps its cadence
+/// (keepalived does not restart its Adver_Timer after such an answer), optionally with one extra advert
+/// `stray_s` seconds in that answers nothing.
+fn answer_then_cadence(stray_s: Option<f64>) -> conformance::Report {
+    use std::net::{IpAddr, Ipv4Addr};
+    use vrrp::frame::{virtual_mac, AdvertFrame};
+    use vrrp::wire::{Auth, Family, Version, VrrpRepr};
+
+    let a = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 11));
+    let b = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 12));
+    let vip = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 100));
+    let frame = |src: IpAddr, prio: u8| {
+        let f = AdvertFrame::multicast(virtual_mac(Family::V4, 51), src);
+        let r = VrrpRepr {
+            version: Version::V2,
+            vrid: 51,
+            priority: prio,
+            max_adver_int_cs: 100,
+            v3_reserved: 0,
+            auth: Auth::None,
+            addresses: vec![vip],
+        };
+        f.build(&r).expect("valid advert")
+    };
+    let mut times: Vec<(f64, IpAddr, u8)> = (0..8).map(|i| (i as f64, a, 100)).collect();
+    // The backup's advert (it just ended a partition) and the master's immediate answer.
+    times.push((3.3, b, 99));
+    times.push((3.3002, a, 100));
+    if let Some(t) = stray_s {
+        times.push((t, a, 100));
+    }
+    times.sort_by(|x, y| x.0.total_cmp(&y.0));
+    let mut w = conformance::synth::PcapWriter::new(1, conformance::synth::Precision::Nano);
+    for (t, src, prio) in times {
+        w.record(1_000_000_000 + (t * 1e9) as u64, &frame(src, prio));
+    }
+    conformance::check_bytes(
+        "answer.pcap",
+        &w.into_bytes(),
+        &conformance::CheckOptions {
+            profile: Profile::Keepalived,
+            ..Default::default()
+        },
+    )
+    .expect("readable capture")
+}
+
+#[test]
+fn rfc3768_6_4_3_answer_to_lower_priority_keeps_the_master_cadence() {
+    let r = answer_then_cadence(None);
+    assert!(
+        !r.findings.iter().any(|f| f.rule == "V2-SEQ-01"),
+        "{:#?}",
+        r.findings
+    );
+    // The stray advert at 5.5 s answers nothing and is half an interval early from both references.
+    let r = answer_then_cadence(Some(5.5));
+    let early: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == "V2-SEQ-01")
+        .collect();
+    assert_eq!(early.len(), 1, "{:#?}", r.findings);
+    assert_eq!(early[0].severity, Severity::Error);
+}

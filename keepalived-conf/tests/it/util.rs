@@ -11,7 +11,7 @@ pub fn files_in(dir: &str, ext: Option<&str>) -> Vec<PathBuf> {
         .unwrap_or_else(|e| panic!("cannot list {dir}: {e}"))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_file())
-        .filter(|p| ext.map_or(true, |x| p.extension().is_some_and(|e| e == x)))
+        .filter(|p| ext.is_none_or(|x| p.extension().is_some_and(|e| e == x)))
         .collect();
     out.sort();
     out

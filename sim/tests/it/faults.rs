@@ -346,3 +346,52 @@ fn removed_vip_stops_service_though_keepalived_stays_master() {
     assert_eq!(c.ok, 50, "{c:?}");
     assert_eq!(c.ok + c.timeouts + c.resets, c.requests);
 }
+
+#[test]
+fn lost_gratuitous_arp_leaves_clients_on_the_dead_master_until_their_neighbour_entry_fails() {
+    // r2's gratuitous ARPs never arrive: the client keeps sending to r1's MAC. Linux-like neighbour
+    // handling: the entry, last confirmed by r1's last answer just before 10 s, goes stale 30 s later, is
+    // probed 5 s after its next use (3 unicast probes, 1 s apart) and then fails; the next request resolves
+    // the VIP by broadcast and reaches r2.
+    let client = r#"Client(name: "c", segment: "lan", ip: "192.0.2.50/24", target: "192.0.2.100:80", start: "5s", interval: "100ms", timeout: "1s")"#;
+    let r = run(
+        60,
+        None,
+        client,
+        r#"(at: "1s", fault: DropGarp(node: "r2", on: true)), (at: "10s", fault: Crash(node: "r1"))"#,
+    );
+    let reqs: Vec<(f64, bool)> = r
+        .timeline
+        .entries
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::Request {
+                started, outcome, ..
+            } => Some((
+                *started,
+                matches!(outcome, sim::host::app::Outcome::Ok { .. }),
+            )),
+            _ => None,
+        })
+        .collect();
+    let last_ok_before = reqs
+        .iter()
+        .filter(|(t, ok)| *ok && *t < 10.0)
+        .map(|r| r.0)
+        .fold(0.0, f64::max);
+    let first_ok_after = reqs
+        .iter()
+        .find(|(t, ok)| *ok && *t > 10.0)
+        .map(|r| r.0)
+        .expect("service comes back");
+    // Stale at ~40 s, probes from ~45 s, failed at ~48 s.
+    assert!(last_ok_before > 9.8, "{last_ok_before}");
+    assert!(
+        (47.9..48.3).contains(&first_ok_after),
+        "service returned at {first_ok_after}"
+    );
+    assert!(reqs
+        .iter()
+        .filter(|(t, _)| *t > first_ok_after)
+        .all(|r| r.1));
+}

@@ -8,6 +8,8 @@ mod explore;
 mod faults;
 mod fidelity;
 mod ipv6;
+mod lvs;
+mod properties;
 mod scenario_errors;
 mod split_brain;
 mod tshark;

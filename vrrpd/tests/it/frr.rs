@@ -68,7 +68,7 @@ fn start_frr(lab: &mut Lab, i: usize, prio: u8) -> u32 {
     let zconf = lab.write("zebra.conf", "hostname frr\n");
     let vconf = lab.write("frr.conf", &frr_conf(prio));
     let zsock = format!("{dir}/zserv.api");
-    let space = format!("{}", ns);
+    let space = ns.clone();
     lab.spawn(
         i,
         "frr-zebra",
@@ -123,8 +123,8 @@ fn frr_is_master(lab: &Lab) -> bool {
     let log = lab.log("frr-vrrpd");
     let last = log
         .lines()
-        .filter(|l| l.contains("[VRID 51] [IPv4]") && l.contains(" -> "))
-        .last()
+        .rev()
+        .find(|l| l.contains("[VRID 51] [IPv4]") && l.contains(" -> "))
         .unwrap_or("");
     last.ends_with("-> Master")
 }

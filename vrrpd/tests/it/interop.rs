@@ -416,3 +416,83 @@ fn rfc5798_interop_ipv6_keepalived_higher_than_vrrpd() {
         },
     );
 }
+
+/// keepalived `unicast_peer`: adverts go to the peer's address instead of 224.0.0.18.
+fn unicast_conf(prio: u8, me: &str, peer: &str) -> String {
+    format!(
+        "vrrp_instance VI_1 {{\n    state BACKUP\n    interface eth0\n    virtual_router_id 52\n    priority {prio}\n    advert_int 1\n    unicast_src_ip {me}\n    unicast_peer {{\n        {peer}\n    }}\n    virtual_ipaddress {{\n        192.0.2.101/24\n    }}\n}}\n"
+    )
+}
+
+#[test]
+fn rfc3768_interop_unicast_peers_election_and_graceful_stop() {
+    if !keepalived_ready() {
+        return;
+    }
+    let case = "v2-unicast";
+    let p = Pair {
+        version: 2,
+        ipv6: false,
+        advert_int: "1",
+        high: Imp::Vrrpd,
+        low: Imp::Keepalived,
+    };
+    let mut lab = Lab::new(case, 2);
+    let cap = lab.start_capture();
+    let (a, b) = (lab.nodes[0].ipv4.clone(), lab.nodes[1].ipv4.clone());
+    let hi_conf = lab.write("high.conf", &unicast_conf(HIGH_PRIO, &a, &b));
+    let lo_conf = lab.write("low.conf", &unicast_conf(LOW_PRIO, &b, &a));
+    let lo = start(&mut lab, 1, Imp::Keepalived, &lo_conf, "low");
+    let hi = start(&mut lab, 0, Imp::Vrrpd, &hi_conf, "high");
+    let vip = "192.0.2.101";
+    let limit = Duration::from_millis(p.mdi_ms(HIGH_PRIO) as u64 + 3000);
+    let elected = lab.wait_until(limit, |l| l.has_addr(0, vip) && !l.has_addr(1, vip));
+    assert!(
+        elected.is_some(),
+        "{case}: vrrpd never became master:\n{}",
+        lab.log("high")
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        lab.has_addr(0, vip) && !lab.has_addr(1, vip),
+        "{case}: election did not hold"
+    );
+    lab.term(hi);
+    let took = lab.wait_until(
+        Duration::from_millis(p.skew_ms(LOW_PRIO) as u64 + 2000),
+        |l| l.has_addr(1, vip),
+    );
+    assert!(
+        took.is_some(),
+        "{case}: keepalived did not take over:\n{}",
+        lab.log("low")
+    );
+    assert!(!lab.has_addr(0, vip), "{case}: vrrpd left its VIP behind");
+    std::thread::sleep(Duration::from_secs(2));
+    lab.term(lo);
+    lab.stop_capture();
+    let report = conformance::check_path(
+        &cap,
+        &CheckOptions {
+            profile: Profile::Keepalived,
+            ..CheckOptions::default()
+        },
+    )
+    .expect("capture readable");
+    let errors = hard_errors(&report, &[a.as_str()]);
+    assert!(
+        errors.is_empty(),
+        "{case}: conformance errors: {errors:?}\n{}",
+        report.to_text()
+    );
+    let g = report
+        .failovers
+        .iter()
+        .find(|f| f.from == a && f.to == b && f.resigned)
+        .unwrap_or_else(|| panic!("{case}: no graceful failover:\n{}", report.to_text()));
+    assert!(
+        g.gap_ms <= p.skew_ms(LOW_PRIO) + SLACK_MS,
+        "{case}: graceful gap {} ms",
+        g.gap_ms
+    );
+}
