@@ -14,6 +14,7 @@ pub mod bench_scenarios;
 pub mod capture;
 pub mod engine;
 pub mod expect;
+pub mod explore;
 pub mod host;
 pub mod html;
 pub mod init;

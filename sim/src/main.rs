@@ -47,6 +47,8 @@ enum Command {
     CheckConfig(check_config::Args),
     /// Write a starter scenario for a pair of keepalived.conf files (never overwrites a file).
     Init(InitArgs),
+    /// Random fault schedules on a base scenario, invariants at every step, failures shrunk to a scenario.
+    Explore(sim::explore::cli::Args),
 }
 
 /// Arguments of `sim init`.
@@ -107,6 +109,7 @@ fn main() -> ExitCode {
     match cli.command.take() {
         Some(Command::CheckConfig(args)) => check_config::run(args),
         Some(Command::Init(args)) => run_init(args),
+        Some(Command::Explore(args)) => sim::explore::cli::run(args),
         None => run_scenarios(cli),
     }
 }

@@ -169,6 +169,15 @@ pub struct RouterSpec {
     /// TCP port of the HTTP responder served on whatever addresses the node holds (VIPs while master).
     #[serde(default = "default_http_port")]
     pub http_port: Option<u16>,
+    /// Test double, not a keepalived behaviour: while MASTER this router ignores every advert that should make
+    /// it step down (a higher priority, or an equal priority from a higher address). `sim explore` plants it
+    /// (`--plant-bug never-step-down`) to prove it finds and shrinks such a bug; never set it otherwise.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub test_double_never_step_down: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn default_http_port() -> Option<u16> {
