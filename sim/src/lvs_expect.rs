@@ -244,3 +244,131 @@ pub fn persistence(timeline: &Timeline, timeout: Duration, min_reused: u32) -> V
         measured,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lvs(
+        t: &mut Timeline,
+        secs: u64,
+        node: &str,
+        action: LvsAction,
+        rs: &str,
+        client: Option<&str>,
+    ) {
+        t.push(
+            Instant::ZERO + Duration::from_secs(secs),
+            Some(node),
+            Event::Lvs {
+                action,
+                vs: Some("10.0.0.1:80/TCP".into()),
+                rs: Some(rs.into()),
+                rs_node: Some(
+                    if rs.starts_with("10.0.0.21") {
+                        "rs1"
+                    } else {
+                        "rs2"
+                    }
+                    .into(),
+                ),
+                client: client.map(str::to_string),
+                detail: String::new(),
+            },
+        );
+    }
+
+    const RS1: &str = "10.0.0.21:80";
+    const RS2: &str = "10.0.0.22:80";
+
+    #[test]
+    fn removal_is_measured_per_director_from_the_fault() {
+        let mut t = Timeline::default();
+        lvs(&mut t, 0, "lb1", LvsAction::Add, RS1, None);
+        lvs(&mut t, 0, "lb2", LvsAction::Add, RS1, None);
+        lvs(&mut t, 52, "lb1", LvsAction::Remove, RS1, None);
+        let after = Instant::ZERO + Duration::from_secs(30);
+        let v = real_server_removed(&t, "rs1", after, Duration::from_secs(27), None);
+        assert!(!v.passed, "lb2 never removed it");
+        assert_eq!(
+            v.measured,
+            "lb1 removed it at 52.000000s (22000.000 ms after); lb2 never removed it"
+        );
+        let v = real_server_removed(&t, "10.0.0.21", after, Duration::from_secs(22), Some("lb1"));
+        assert!(v.passed, "{}", v.measured);
+        let v = real_server_removed(&t, RS1, after, Duration::from_secs(21), Some("lb1"));
+        assert!(!v.passed);
+        let v = real_server_removed(&t, "rs2", after, Duration::from_secs(27), None);
+        assert!(!v.passed);
+        assert_eq!(
+            v.measured,
+            "no director had rs2 in its IPVS table at 30.000000s"
+        );
+    }
+
+    #[test]
+    fn a_connection_to_a_removed_server_fails_until_it_is_added_back() {
+        let mut t = Timeline::default();
+        lvs(&mut t, 0, "lb1", LvsAction::Add, RS1, None);
+        lvs(&mut t, 10, "lb1", LvsAction::Remove, RS1, None);
+        lvs(
+            &mut t,
+            11,
+            "lb2",
+            LvsAction::Connect,
+            RS1,
+            Some("10.0.0.50:49152"),
+        );
+        let v = no_connections_to_removed(&t, None);
+        assert!(v.passed, "lb2 had not removed it: {}", v.measured);
+        lvs(
+            &mut t,
+            12,
+            "lb1",
+            LvsAction::Connect,
+            RS1,
+            Some("10.0.0.50:49153"),
+        );
+        let v = no_connections_to_removed(&t, Some("rs1"));
+        assert!(!v.passed);
+        assert_eq!(
+            v.measured,
+            "1 of 2 new connections went to a removed server: lb1 sent 10.0.0.50:49153 to 10.0.0.21:80 at 12.000000s, removed at 10.000000s"
+        );
+        let mut t2 = Timeline::default();
+        lvs(&mut t2, 0, "lb1", LvsAction::Add, RS1, None);
+        lvs(
+            &mut t2,
+            1,
+            "lb1",
+            LvsAction::Connect,
+            RS1,
+            Some("10.0.0.50:1"),
+        );
+        assert!(!no_connections_to_removed(&t2, None).passed, "vacuous");
+    }
+
+    #[test]
+    fn persistence_allows_a_move_only_after_removal_or_expiry() {
+        let mut t = Timeline::default();
+        let c = Some("10.0.0.50:1000");
+        lvs(&mut t, 1, "lb1", LvsAction::Connect, RS1, c);
+        lvs(&mut t, 2, "lb1", LvsAction::Connect, RS1, c);
+        lvs(&mut t, 3, "lb1", LvsAction::Remove, RS1, None);
+        lvs(&mut t, 4, "lb1", LvsAction::Connect, RS2, c);
+        // Another director has its own (empty) template table.
+        lvs(&mut t, 5, "lb2", LvsAction::Connect, RS1, c);
+        // Expired: more than 100 s since the last connection.
+        lvs(&mut t, 200, "lb1", LvsAction::Connect, RS1, c);
+        let v = persistence(&t, Duration::from_secs(100), 1);
+        assert!(v.passed, "{}", v.measured);
+        assert!(!persistence(&t, Duration::from_secs(100), 2).passed);
+        lvs(&mut t, 201, "lb1", LvsAction::Connect, RS2, c);
+        let v = persistence(&t, Duration::from_secs(100), 1);
+        assert!(!v.passed);
+        assert_eq!(
+            v.measured,
+            "1 connections changed real server while the template held: lb1 moved 10.0.0.50 from 10.0.0.21:80 to 10.0.0.22:80 at 201.000000s"
+        );
+    }
+}

@@ -61,6 +61,12 @@ const CLOSE_GRACE: Duration = Duration::from_secs(2);
 /// Action/result rounds in one poll (a checker reacts to a result with at most a few actions).
 const MAX_ROUNDS: usize = 64;
 
+/// What a checker socket did in one poll, before it is handed to the checker.
+enum SockReport {
+    Io(CheckIo<'static>),
+    Data(Vec<u8>),
+}
+
 struct Attempt {
     checker: CheckerRef,
     handle: SocketHandle,
@@ -215,9 +221,15 @@ impl DirectorHost {
             Verdict::Forward(f) => {
                 if f.new_conn {
                     let rs_node = self.names.get(&f.real.ip()).cloned();
+                    // Name the virtual server as keepalived's config does, like the table events.
+                    let vs = self
+                        .plan
+                        .virtual_servers
+                        .iter()
+                        .find(|v| v.services.iter().any(|s| s.key == f.service))
+                        .map_or_else(|| f.service.to_string(), |v| v.name.clone());
                     let detail = format!(
-                        "{} new connection {} -> {} via {}",
-                        f.service,
+                        "{vs} new connection {} -> {} via {}",
                         info.src,
                         f.real,
                         match f.fwd {
@@ -231,7 +243,7 @@ impl DirectorHost {
                         Some(node),
                         Event::Lvs {
                             action: LvsAction::Connect,
-                            vs: Some(f.service.to_string()),
+                            vs: Some(vs),
                             rs: Some(f.real.to_string()),
                             rs_node,
                             client: Some(info.src.to_string()),
@@ -401,13 +413,7 @@ impl DirectorHost {
     }
 
     fn report_io(&mut self, now: Instant, stack: &mut Stack) -> bool {
-        let mut results: Vec<(
-            CheckerRef,
-            AttemptId,
-            Vec<u8>,
-            Option<CheckIo<'static>>,
-            bool,
-        )> = vec![];
+        let mut results: Vec<(CheckerRef, AttemptId, SockReport)> = vec![];
         for (id, a) in self.attempts.iter_mut() {
             if a.done {
                 continue;
@@ -418,11 +424,11 @@ impl DirectorHost {
                 match state {
                     tcp::State::Established | tcp::State::CloseWait => {
                         a.connected = true;
-                        results.push((a.checker, *id, vec![], Some(CheckIo::Connected), false));
+                        results.push((a.checker, *id, SockReport::Io(CheckIo::Connected)));
                     }
                     tcp::State::Closed | tcp::State::TimeWait => {
                         a.done = true;
-                        results.push((a.checker, *id, vec![], Some(CheckIo::Refused), false));
+                        results.push((a.checker, *id, SockReport::Io(CheckIo::Refused)));
                         continue;
                     }
                     _ => continue,
@@ -444,24 +450,23 @@ impl DirectorHost {
             let reset = matches!(state, tcp::State::Closed) && !a.eof;
             let eof = !a.eof && !reset && !sock.may_recv();
             if !data.is_empty() {
-                results.push((a.checker, *id, data, None, false));
+                results.push((a.checker, *id, SockReport::Data(data)));
             }
             if eof {
                 a.eof = true;
-                results.push((a.checker, *id, vec![], Some(CheckIo::Eof), false));
+                results.push((a.checker, *id, SockReport::Io(CheckIo::Eof)));
             } else if reset {
                 a.done = true;
-                results.push((a.checker, *id, vec![], Some(CheckIo::Error), true));
+                results.push((a.checker, *id, SockReport::Io(CheckIo::Error)));
             }
         }
         let any = !results.is_empty();
-        for (r, id, data, io, _) in results {
-            match io {
-                Some(io) => self.director.handle_check_io(to_lvs(now), r, id, io),
-                None => self
-                    .director
-                    .handle_check_io(to_lvs(now), r, id, CheckIo::Data(&data)),
-            }
+        for (r, id, report) in results {
+            let io = match &report {
+                SockReport::Io(io) => io.clone(),
+                SockReport::Data(data) => CheckIo::Data(data),
+            };
+            self.director.handle_check_io(to_lvs(now), r, id, io);
         }
         any
     }

@@ -169,6 +169,15 @@ pub struct RouterSpec {
     /// TCP port of the HTTP responder served on whatever addresses the node holds (VIPs while master).
     #[serde(default = "default_http_port")]
     pub http_port: Option<u16>,
+    /// Test double, not a keepalived behaviour: while MASTER this router ignores every advert that should make
+    /// it step down (a higher priority, or an equal priority from a higher address). `sim explore` plants it
+    /// (`--plant-bug never-step-down`) to prove it finds and shrinks such a bug; never set it otherwise.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub test_double_never_step_down: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn default_http_port() -> Option<u16> {
@@ -496,6 +505,25 @@ pub enum Expectation {
         /// Bound.
         #[serde(with = "serde_dur")]
         within: Duration,
+        /// VRID (when unset: the only one).
+        #[serde(default)]
+        vrid: Option<u8>,
+        /// The expected new master, if it matters.
+        #[serde(default)]
+        to: Option<String>,
+    },
+    /// After `after`, a different node than the master at `after` becomes master no earlier than `min` and no
+    /// later than `max` after `after`: a timer formula checked from both sides.
+    FailoverBetween {
+        /// The fault's time.
+        #[serde(with = "serde_dur")]
+        after: Duration,
+        /// Lower bound.
+        #[serde(with = "serde_dur")]
+        min: Duration,
+        /// Upper bound.
+        #[serde(with = "serde_dur")]
+        max: Duration,
         /// VRID (when unset: the only one).
         #[serde(default)]
         vrid: Option<u8>,
@@ -912,6 +940,7 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
         match e {
             Expectation::MasterIs { node: n, .. } => node(n)?,
             Expectation::FailoverWithin { to: Some(n), .. }
+            | Expectation::FailoverBetween { to: Some(n), .. }
             | Expectation::ConvergeWithin {
                 master: Some(n), ..
             } => node(n)?,

@@ -70,6 +70,13 @@ pub struct Node {
     stack_seed: u64,
 }
 
+impl Node {
+    /// True while a `Stall` keeps the node frozen at `now` (it handles nothing until it thaws).
+    pub fn is_frozen(&self, now: Instant) -> bool {
+        self.frozen_until.is_some_and(|t| now < t)
+    }
+}
+
 /// Counters of a finished run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Stats {
@@ -119,6 +126,9 @@ pub struct World {
     scratch_ports: Vec<usize>,
     done: Vec<RequestResult>,
     conf_events: Vec<conformance::Event>,
+    /// VRRP frames handed to a running keepalived, by receiving node, when an observer asked for them
+    /// (`explore` derives "adverts flow both ways" from this).
+    vrrp_heard: Option<Vec<(usize, Frame)>>,
 }
 
 /// Events allowed at one instant before the driver reports a livelock.
@@ -269,6 +279,7 @@ impl World {
             scratch_ports: vec![],
             done: vec![],
             conf_events: vec![],
+            vrrp_heard: None,
         })
     }
 
@@ -286,6 +297,38 @@ impl World {
             self.dispatch(now, ev);
         }
         Ok(())
+    }
+
+    /// Processes the next event if it is due by the end of the scenario; false once none is left.
+    /// An observer (such as `explore`'s invariant checker) calls this instead of [`World::run`] to look at the
+    /// world after every step.
+    pub fn step(&mut self) -> Result<bool, Livelock> {
+        let Some((now, ev)) = self.queue.pop_until(self.end) else {
+            return Ok(false);
+        };
+        self.guard.step(now)?;
+        self.events += 1;
+        self.dispatch(now, ev);
+        Ok(true)
+    }
+
+    /// The instant the scenario ends.
+    pub fn end(&self) -> Instant {
+        self.end
+    }
+
+    /// From now on, remembers every VRRP frame handed to a running keepalived (see [`World::drain_vrrp_heard`]).
+    pub fn observe_vrrp(&mut self) {
+        self.vrrp_heard.get_or_insert_with(Vec::new);
+    }
+
+    /// Hands each VRRP frame received since the last call to `f` as (receiving node index, frame bytes).
+    pub fn drain_vrrp_heard(&mut self, mut f: impl FnMut(usize, &[u8])) {
+        if let Some(v) = &mut self.vrrp_heard {
+            for (node, frame) in v.drain(..) {
+                f(node, &frame);
+            }
+        }
     }
 
     /// The current virtual time.
@@ -451,6 +494,9 @@ impl World {
                 match role {
                     Role::Router(r) if is_vrrp && r.is_running() => {
                         stack_idle = true;
+                        if let Some(seen) = &mut self.vrrp_heard {
+                            seen.push((node, f.clone()));
+                        }
                         let mut io = RouterIo {
                             stack,
                             out: &mut out,

@@ -353,3 +353,29 @@ fn keepalived_http_get_recovered_server_added_back_after_two_passing_rounds() {
         }
     ) && e.t > 40.0));
 }
+
+#[test]
+fn lvs_dr_failover_removal_bound_is_tight_from_below() {
+    // keepalived cannot remove a silent server in less than (retry + 1) * connect_timeout + retry *
+    // delay_before_retry = 21 s after its first failing check: a 21 s bound must fail, with exit status 1.
+    let l = util::load("lvs_dr_failover.ron");
+    let text = l.text.replace(
+        r#"RealServerRemoved(server: "rs1", after: "30s", within: "27.1s")"#,
+        r#"RealServerRemoved(server: "rs1", after: "30s", within: "21s")"#,
+    );
+    assert_ne!(text, l.text);
+    let l = util::from_text("lvs_dr_failover.ron", &text);
+    let r = util::run(&l, l.scenario.seed);
+    assert!(!r.report.passed);
+    let failed: Vec<_> = r
+        .report
+        .expectations
+        .iter()
+        .filter(|v| !v.passed)
+        .map(|v| v.expectation.as_str())
+        .collect();
+    assert_eq!(
+        failed,
+        vec!["real server rs1 removed within 21s after 30.000000s"]
+    );
+}
