@@ -4,7 +4,10 @@
 //! This module owns the mapping keepalived.conf → `vrrp::RouterConfig` (keepalived mode by default, per-node
 //! overrides from the scenario), track-script and track-file results (from the scenario, unless keepalived
 //! would disable the script at start-up, which is then noted in the timeline), notify-script records, and the
-//! VIP side effects: addresses on the stack, ARP answers with the interface or virtual MAC.
+//! VIP side effects: addresses on the stack, ARP answers with the interface or virtual MAC. It also drives
+//! keepalived's `vrrp_sync_group` (through `vrrp::router::SyncGroup`) and `track_interface` (the node has one
+//! NIC: a tracked interface named like the instance's own `interface` follows that NIC; any other name is an
+//! interface without simulated traffic, such as an uplink, whose link the scenario's `OtherInterface` fault sets).
 
 use crate::host::stack::Stack;
 use crate::net::Mac;
@@ -19,7 +22,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 use vrrp::router::{
-    Event as REvent, Mode, Reason, Router, RouterConfig, State, TrackConfig, TrackInput, Transmit,
+    Event as REvent, Mode, Reason, Router, RouterConfig, State, SyncGroup, TrackConfig, TrackInput,
+    Transmit,
 };
 use vrrp::wire::{Auth, Version};
 
@@ -77,6 +81,10 @@ struct Instance {
     /// Track ids this instance listens to, by kind.
     scripts: Vec<String>,
     files: Vec<String>,
+    /// `track_interface` names that follow the node's NIC (the instance's own `interface`).
+    tracked_nic: Vec<String>,
+    /// Other `track_interface` names: interfaces carrying no simulated traffic (scenario `OtherInterface`).
+    tracked_other: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -108,6 +116,10 @@ pub struct RouterHost {
     deadline_of: Vec<Option<Instant>>,
     /// Instances by VRID (several instances may share one, e.g. IPv4 and IPv6).
     by_vrid: BTreeMap<u8, Vec<usize>>,
+    /// keepalived `vrrp_sync_group`s: the coordinator and its member instance indices.
+    groups: Vec<(SyncGroup, Vec<usize>)>,
+    /// Link state of interfaces other than the NIC (`OtherInterface` faults); absent means up.
+    other_ifaces: BTreeMap<String, bool>,
     started_at: Instant,
     running: bool,
     /// Test double (`test_double_never_step_down` in the scenario): a master ignores adverts that should make
@@ -303,6 +315,14 @@ pub fn router_config(
             reverse,
         });
     }
+    for t in &inst.track_interface {
+        // keepalived: weight 0 (the default) puts the instance in FAULT while the interface is down.
+        c.tracks.push(TrackConfig {
+            id: format!("interface:{}", t.name),
+            weight: t.weight.unwrap_or(0),
+            reverse: t.reverse,
+        });
+    }
     if applies {
         if let Some(s) = overrides.state {
             c.initial_state = match s {
@@ -413,6 +433,8 @@ impl RouterHost {
             deadlines: BTreeSet::new(),
             deadline_of: vec![],
             by_vrid: BTreeMap::new(),
+            groups: vec![],
+            other_ifaces: BTreeMap::new(),
             started_at: Instant::ZERO,
             running: false,
             never_step_down: spec.test_double_never_step_down,
@@ -481,9 +503,45 @@ impl RouterHost {
                 },
                 scripts: inst.track_script.iter().map(|t| t.name.clone()).collect(),
                 files: inst.track_file.iter().map(|t| t.name.clone()).collect(),
+                tracked_nic: inst
+                    .track_interface
+                    .iter()
+                    .filter(|t| inst.interface.as_deref() == Some(t.name.as_str()))
+                    .map(|t| t.name.clone())
+                    .collect(),
+                tracked_other: inst
+                    .track_interface
+                    .iter()
+                    .filter(|t| inst.interface.as_deref() != Some(t.name.as_str()))
+                    .map(|t| t.name.clone())
+                    .collect(),
             });
         }
+        self.groups.clear();
+        for g in &self.ka.sync_groups {
+            let idx: Vec<usize> = self
+                .instances
+                .iter()
+                .enumerate()
+                .filter(|(_, i)| g.group.iter().any(|n| n == &i.name))
+                .map(|(k, _)| k)
+                .collect();
+            if idx.is_empty() {
+                continue;
+            }
+            let mut members = members_mut(&mut self.instances, &idx);
+            let group = SyncGroup::new(&g.name, &mut members);
+            self.groups.push((group, idx));
+        }
         Ok(())
+    }
+
+    /// Brings sync group `g`'s members into line (keepalived vrrp_sync.c); call after any input to a member.
+    fn apply_group(&mut self, now: Instant, g: usize) {
+        if let Some((group, idx)) = self.groups.get_mut(g) {
+            let mut members = members_mut(&mut self.instances, idx);
+            group.apply(now, &mut members);
+        }
     }
 
     /// The keepalived configuration this host runs.
@@ -598,6 +656,16 @@ impl RouterHost {
                 let v = self.files.get(name).copied().unwrap_or(0);
                 inst.router
                     .set_track(now, &format!("file:{name}"), TrackInput::Value(v));
+            }
+            for name in inst.tracked_nic.iter().chain(&inst.tracked_other) {
+                inst.router
+                    .set_track(now, &format!("interface:{name}"), TrackInput::Up);
+            }
+            for name in &inst.tracked_other {
+                if let Some(false) = self.other_ifaces.get(name) {
+                    inst.router
+                        .set_track(now, &format!("interface:{name}"), TrackInput::Down);
+                }
             }
             inst.router.start(now);
         }
@@ -748,13 +816,34 @@ impl RouterHost {
     }
 
     fn drain(&mut self, now: Instant, io: &mut RouterIo<'_>) {
+        if self.running {
+            for g in 0..self.groups.len() {
+                self.apply_group(now, g);
+            }
+        }
         for k in 0..self.instances.len() {
-            self.drain_one(now, k, io);
+            self.drain_inner(now, k, io);
+        }
+    }
+
+    /// Applies what instance `k` wants (events, frames) and re-indexes its deadline; a sync group member first
+    /// lets its group react, and then every member is drained.
+    fn drain_one(&mut self, now: Instant, k: usize, io: &mut RouterIo<'_>) {
+        let group = self.groups.iter().position(|(_, idx)| idx.contains(&k));
+        match group {
+            Some(g) if self.running => {
+                self.apply_group(now, g);
+                let idx = self.groups.get(g).map(|x| x.1.clone()).unwrap_or_default();
+                for m in idx {
+                    self.drain_inner(now, m, io);
+                }
+            }
+            _ => self.drain_inner(now, k, io),
         }
     }
 
     /// Applies what instance `k` wants (events, frames) and re-indexes its deadline.
-    fn drain_one(&mut self, now: Instant, k: usize, io: &mut RouterIo<'_>) {
+    fn drain_inner(&mut self, now: Instant, k: usize, io: &mut RouterIo<'_>) {
         let vmac_of = |c: &RouterConfig| vrrp::frame::virtual_mac(c.family(), c.vrid);
         if let Some(inst) = self.instances.get_mut(k) {
             while let Some(ev) = inst.router.poll_event() {
@@ -963,6 +1052,35 @@ impl RouterHost {
         }
         for inst in &mut self.instances {
             inst.router.set_interface_up(now, up);
+            // track_interface of the node's own NIC (by its name in the config).
+            for name in &inst.tracked_nic {
+                let input = if up { TrackInput::Up } else { TrackInput::Down };
+                inst.router
+                    .set_track(now, &format!("interface:{name}"), input);
+            }
+        }
+        self.drain(now, io);
+    }
+
+    /// An interface other than the node's NIC (no simulated traffic, e.g. an uplink) went down or came up:
+    /// instances that `track_interface` it react (FAULT, or their weight).
+    pub fn set_other_interface(
+        &mut self,
+        now: Instant,
+        name: &str,
+        up: bool,
+        io: &mut RouterIo<'_>,
+    ) {
+        self.other_ifaces.insert(name.to_string(), up);
+        if !self.running {
+            return;
+        }
+        let input = if up { TrackInput::Up } else { TrackInput::Down };
+        for inst in &mut self.instances {
+            if inst.tracked_other.iter().any(|n| n == name) {
+                inst.router
+                    .set_track(now, &format!("interface:{name}"), input);
+            }
         }
         self.drain(now, io);
     }
@@ -1079,6 +1197,16 @@ fn send_garps(inst: &Instance, repeat: u32, mac: Mac, io: &mut RouterIo<'_>) {
             }
         }
     }
+}
+
+/// The routers of instances `idx` (in index order), for a sync group.
+fn members_mut<'a>(instances: &'a mut [Instance], idx: &[usize]) -> Vec<&'a mut Router> {
+    instances
+        .iter_mut()
+        .enumerate()
+        .filter(|(k, _)| idx.contains(k))
+        .map(|(_, i)| &mut i.router)
+        .collect()
 }
 
 fn up(ok: bool) -> TrackInput {

@@ -334,6 +334,16 @@ pub enum Fault {
         /// Node.
         node: String,
     },
+    /// A second interface of the node, one that carries no simulated traffic (an uplink such as `eth1`),
+    /// changes link state: only keepalived's `track_interface` sees it. Every such interface is up at start.
+    OtherInterface {
+        /// Node.
+        node: String,
+        /// Interface name as the keepalived.conf's `track_interface` spells it.
+        interface: String,
+        /// New link state.
+        up: bool,
+    },
     /// A firewall on each listed node starts dropping incoming VRRP (IP protocol 112).
     BlockVrrp {
         /// Nodes.
@@ -895,6 +905,7 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
             | Fault::LinkUp { node: n }
             | Fault::InterfaceDown { node: n }
             | Fault::InterfaceUp { node: n }
+            | Fault::OtherInterface { node: n, .. }
             | Fault::DropGarp { node: n, .. }
             | Fault::Crash { node: n }
             | Fault::Kill { node: n }

@@ -923,6 +923,18 @@ impl World {
                     self.with_router(now, i, |r, now, io| r.set_script(now, &s, ok, io));
                 }
             }
+            Fault::OtherInterface {
+                node,
+                interface,
+                up,
+            } => {
+                let st = if *up { "up" } else { "down" };
+                self.note_fault(now, Some(node), format!("interface {interface} {st}"));
+                if let Some(i) = self.node_id(node) {
+                    let (n, u) = (interface.clone(), *up);
+                    self.with_router(now, i, |r, now, io| r.set_other_interface(now, &n, u, io));
+                }
+            }
             Fault::TrackFile { node, file, value } => {
                 self.note_fault(now, Some(node), format!("track file {file} = {value}"));
                 if let Some(i) = self.node_id(node) {
@@ -1016,6 +1028,16 @@ impl World {
             Fault::TrackFile { node, file, value } => {
                 (None, inj(format!("track file {file} on {node} = {value}")))
             }
+            Fault::OtherInterface {
+                node,
+                interface,
+                up: false,
+            } => (None, inj(format!("interface {interface} of {node} down"))),
+            Fault::OtherInterface {
+                node,
+                interface,
+                up: true,
+            } => (None, heal(format!("interface {interface} of {node}"))),
             Fault::Reload { node, .. } => (None, inj(format!("config reload on {node}"))),
             Fault::RemoveAddress { node, address } => {
                 (None, inj(format!("{address} deleted on {node}")))
