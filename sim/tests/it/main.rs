@@ -6,6 +6,7 @@ mod check_config;
 mod determinism;
 mod fidelity;
 mod scenario_errors;
+mod scenario_props;
 mod split_brain;
 mod tshark;
 mod util;
