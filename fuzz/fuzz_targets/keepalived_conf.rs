@@ -82,7 +82,10 @@ fuzz_target!(|data: &[u8]| {
     if !could_escape(&printed) {
         let _ = parse_str(&printed, &name, &opts);
     }
-    let _ = lint_cluster(&[(name.as_path(), &parsed.config), (name.as_path(), &parsed.config)]);
+    let _ = lint_cluster(&[
+        (name.as_path(), &parsed.config),
+        (name.as_path(), &parsed.config),
+    ]);
     let _ = invisible::scan(&text);
     let _ = invisible::repair(&text);
     let _ = format::repair_text(&text);

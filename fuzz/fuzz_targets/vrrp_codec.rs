@@ -55,7 +55,11 @@ fn message(data: &[u8]) {
         }
         // VRRPv3 carries no field the repr drops, so a valid message re-emits exactly.
         if let (Some(f), Version::V3, true) = (form, repr.version, fam == family) {
-            assert_eq!(repr.to_bytes(src, dst, f), data, "v3 message re-emits byte for byte");
+            assert_eq!(
+                repr.to_bytes(src, dst, f),
+                data,
+                "v3 message re-emits byte for byte"
+            );
         }
     }
 }
@@ -74,12 +78,18 @@ fn ethernet(data: &[u8]) {
         return;
     };
     let again = frame::parse(&rebuilt).expect("rebuilt frame parses");
-    assert_eq!(again.repr, parsed.repr, "rebuilt frame carries the same advert");
+    assert_eq!(
+        again.repr, parsed.repr,
+        "rebuilt frame carries the same advert"
+    );
     assert_eq!(again.src_ip, parsed.src_ip);
     assert_eq!(again.dst_ip, parsed.dst_ip);
     assert_eq!(again.vlan, parsed.vlan);
     assert_eq!(again.ttl, parsed.ttl);
-    assert!(again.checksum.is_some(), "rebuilt frame has a good checksum");
+    assert!(
+        again.checksum.is_some(),
+        "rebuilt frame has a good checksum"
+    );
 }
 
 fuzz_target!(|data: &[u8]| {
