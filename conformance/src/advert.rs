@@ -67,9 +67,14 @@ pub(crate) enum Malformed {
     TooShort(usize),
 }
 
-/// Reads the advert in `frame`. Never panics.
+/// Reads the advert in `frame`, without verifying the checksum (see [`checksums`]). Never panics.
 pub(crate) fn parse<'a>(frame: &VrrpFrame<'a>) -> Result<Advert<'a>, Malformed> {
     wire_adapter::parse(frame)
+}
+
+/// Which checksum forms match, via `vrrp::wire`.
+pub(crate) fn checksums(frame: &VrrpFrame<'_>, version: u8) -> ChecksumMatch {
+    wire_adapter::checksums(frame, version)
 }
 
 mod wire_adapter {
@@ -118,20 +123,6 @@ mod wire_adapter {
         } else {
             None
         };
-        let (src, dst) = (frame.ip.src, frame.ip.dst);
-        let checksum = if version == 3 && family == Family::V4 {
-            ChecksumMatch {
-                pseudo: pkt.verify_checksum(src, dst, ChecksumForm::Rfc5798).is_ok(),
-                plain: pkt.verify_checksum(src, dst, ChecksumForm::Rfc9568).is_ok(),
-            }
-        } else {
-            // v2 (never a pseudo-header) and IPv6 (always one): the form does not matter.
-            let ok = pkt.verify_checksum(src, dst, ChecksumForm::Rfc5798).is_ok();
-            ChecksumMatch {
-                pseudo: ok,
-                plain: ok,
-            }
-        };
         Ok(Advert {
             version,
             kind: pkt.msg_type(),
@@ -147,7 +138,27 @@ mod wire_adapter {
             auth_data,
             expected_len,
             actual_len: b.len(),
-            checksum,
+            checksum: ChecksumMatch::default(),
         })
+    }
+
+    pub(super) fn checksums(frame: &VrrpFrame<'_>, version: u8) -> ChecksumMatch {
+        let Ok(pkt) = VrrpPacket::new_checked(frame.payload) else {
+            return ChecksumMatch::default();
+        };
+        let (src, dst) = (frame.ip.src, frame.ip.dst);
+        let pseudo = pkt.verify_checksum(src, dst, ChecksumForm::Rfc5798).is_ok();
+        if version == 3 && src.is_ipv4() {
+            // Both forms cannot match one message (short of a 1-in-65536 coincidence), so the second
+            // computation is only needed when the first fails.
+            let plain = !pseudo && pkt.verify_checksum(src, dst, ChecksumForm::Rfc9568).is_ok();
+            ChecksumMatch { pseudo, plain }
+        } else {
+            // v2 (never a pseudo-header) and IPv6 (always one): the form does not matter.
+            ChecksumMatch {
+                pseudo,
+                plain: pseudo,
+            }
+        }
     }
 }

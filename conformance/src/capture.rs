@@ -138,13 +138,16 @@ pub struct Interface {
     ts_den: u64,
     /// `if_tsoffset` in seconds.
     ts_offset_s: i64,
+    /// Index of the first interface with the same name and link type (a later pcapng section describing
+    /// the same interface again), so that it stays one segment.
+    canonical: usize,
 }
 
 /// One packet record, borrowing the reader's buffer.
 #[derive(Debug)]
 pub struct Record<'a> {
-    /// Index of the interface in [`CaptureReader::interfaces`] (the pcapng interface ID, section-local IDs
-    /// are made global).
+    /// Index of the interface in [`CaptureReader::interfaces`] (the pcapng interface ID made global across
+    /// sections; an interface that a later section describes again under the same name keeps its first index).
     pub interface: usize,
     /// Link type of the interface.
     pub link_type: LinkType,
@@ -383,6 +386,7 @@ impl<R: Read> CaptureReader<R> {
             ts_num: num,
             ts_den: den,
             ts_offset_s: 0,
+            canonical: 0,
         });
         self.win.consume(24);
         Ok(())
@@ -497,7 +501,7 @@ impl<R: Read> CaptureReader<R> {
                     let ts_ns = ns.clamp(0, i128::from(MAX_TS_NS)) as i64;
                     let link_type = ifc.link_type;
                     return Ok(Next::Record(Record {
-                        interface,
+                        interface: ifc.canonical,
                         link_type,
                         ts_ns,
                         orig_len,
@@ -550,7 +554,7 @@ impl<R: Read> CaptureReader<R> {
         let e = self.endian;
         let btype = e.u32(&h[0..4]);
         let blen = e.u32(&h[4..8]) as usize;
-        if blen < 12 || blen % 4 != 0 || blen > MAX_RECORD_LEN {
+        if blen < 12 || !blen.is_multiple_of(4) || blen > MAX_RECORD_LEN {
             return Ok(Some(BlockOutcome::Corrupt(format!(
                 "pcapng block type {btype:#x} has invalid length {blen}"
             ))));
@@ -593,6 +597,7 @@ impl<R: Read> CaptureReader<R> {
                     ts_num: 1000,
                     ts_den: 1,
                     ts_offset_s: 0,
+                    canonical: self.interfaces.len(),
                 };
                 let mut opts = &body[8..];
                 while opts.len() >= 4 {
@@ -616,6 +621,15 @@ impl<R: Read> CaptureReader<R> {
                         _ => {}
                     }
                     opts = opts.get(4 + padded..).unwrap_or(&[]);
+                }
+                if ifc.name.is_some() {
+                    if let Some(same) = self
+                        .interfaces
+                        .iter()
+                        .position(|i| i.name == ifc.name && i.link_type == ifc.link_type)
+                    {
+                        ifc.canonical = same;
+                    }
                 }
                 self.interfaces.push(ifc);
                 Ok(Some(BlockOutcome::Skipped))

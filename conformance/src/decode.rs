@@ -8,7 +8,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use etherparse::{ether_type, ip_number, EtherType, LaxNetSlice, LaxSlicedPacket};
+use etherparse::{ether_type, ip_number, LaxIpSlice};
 
 use crate::capture::LinkType;
 
@@ -115,17 +115,17 @@ pub(crate) fn decode(link: LinkType, capture_if: u32, data: &[u8]) -> Decoded<'_
         eth_dst: None,
         kind: Kind::Other,
     };
-    let sliced = match link {
+    // Link layer: find the EtherType and its payload. Ethernet and the cooked headers are fixed layouts,
+    // decoded here (etherparse has no SLL2, and avoiding its full packet slicer keeps the hot path lean);
+    // the IP layer below is etherparse's.
+    let (mut ether_type, mut payload) = match link {
         LinkType::Ethernet => {
             if data.len() < 14 {
                 return d;
             }
             d.eth_dst = mac(&data[0..6]);
             d.eth_src = mac(&data[6..12]);
-            match LaxSlicedPacket::from_ethernet(data) {
-                Ok(s) => s,
-                Err(_) => return d,
-            }
+            (u16::from_be_bytes([data[12], data[13]]), &data[14..])
         }
         LinkType::LinuxSll => {
             // SLL: packet type(2) ARPHRD(2) addr len(2) addr(8) protocol(2).
@@ -137,54 +137,64 @@ pub(crate) fn decode(link: LinkType, capture_if: u32, data: &[u8]) -> Decoded<'_
             if hatype == 1 && halen == 6 {
                 d.eth_src = mac(&data[6..12]);
             }
-            let proto = u16::from_be_bytes([data[14], data[15]]);
-            LaxSlicedPacket::from_ether_type(EtherType(proto), &data[16..])
+            (u16::from_be_bytes([data[14], data[15]]), &data[16..])
         }
         LinkType::LinuxSll2 => {
             // SLL2: protocol(2) reserved(2) ifindex(4) ARPHRD(2) packet type(1) addr len(1) addr(8).
             if data.len() < 20 {
                 return d;
             }
-            let proto = u16::from_be_bytes([data[0], data[1]]);
             d.segment.ifindex = Some(u32::from_be_bytes([data[4], data[5], data[6], data[7]]));
             let hatype = u16::from_be_bytes([data[8], data[9]]);
-            let halen = data[11];
-            if hatype == 1 && halen == 6 {
+            if hatype == 1 && data[11] == 6 {
                 d.eth_src = mac(&data[12..18]);
             }
-            LaxSlicedPacket::from_ether_type(EtherType(proto), &data[20..])
+            (u16::from_be_bytes([data[0], data[1]]), &data[20..])
         }
-        LinkType::RawIp | LinkType::Ipv4 | LinkType::Ipv6 => match LaxSlicedPacket::from_ip(data) {
-            Ok(s) => s,
-            Err(_) => return d,
+        LinkType::RawIp | LinkType::Ipv4 | LinkType::Ipv6 => match data.first().map(|b| b >> 4) {
+            Some(4) => (ether_type::IPV4.0, data),
+            Some(6) => (ether_type::IPV6.0, data),
+            _ => return d,
         },
     };
-    if let Some(v) = sliced.vlan_ids().first() {
-        d.segment.vlan = Some(v.value());
+    // 802.1Q / 802.1ad tags (up to two); the innermost VLAN ID names the segment.
+    let mut tags = 0;
+    while matches!(ether_type, 0x8100 | 0x88a8 | 0x9100) && tags < 2 {
+        if payload.len() < 4 {
+            return d;
+        }
+        d.segment.vlan = Some(u16::from_be_bytes([payload[0], payload[1]]) & 0x0fff);
+        ether_type = u16::from_be_bytes([payload[2], payload[3]]);
+        payload = &payload[4..];
+        tags += 1;
     }
-    let Some(net) = sliced.net.as_ref() else {
+    if ether_type == ether_type::ARP.0 {
+        let b = payload;
+        // Ethernet/IPv4 ARP only: htype 1, ptype 0x0800, hlen 6, plen 4 (RFC 826).
+        if b.len() >= 28
+            && b[0..2] == [0, 1]
+            && b[2..4] == ether_type::IPV4.0.to_be_bytes()
+            && b[4] == 6
+            && b[5] == 4
+        {
+            let op = u16::from_be_bytes([b[6], b[7]]);
+            let sha = mac(&b[8..14]).unwrap_or_default();
+            let spa = Ipv4Addr::new(b[14], b[15], b[16], b[17]);
+            let tpa = Ipv4Addr::new(b[24], b[25], b[26], b[27]);
+            d.kind = Kind::Arp(ArpInfo { op, sha, spa, tpa });
+        }
+        return d;
+    }
+    if ether_type != ether_type::IPV4.0 && ether_type != ether_type::IPV6.0 {
+        return d;
+    }
+    let Ok((ip, _stop)) = LaxIpSlice::from_slice(payload) else {
         return d;
     };
-    match net {
-        LaxNetSlice::Arp(arp) => {
-            let b = arp.slice();
-            // Ethernet/IPv4 ARP only: htype 1, ptype 0x0800, hlen 6, plen 4 (RFC 826).
-            if b.len() >= 28
-                && b[0..2] == [0, 1]
-                && b[2..4] == ether_type::IPV4.0.to_be_bytes()
-                && b[4] == 6
-                && b[5] == 4
-            {
-                let op = u16::from_be_bytes([b[6], b[7]]);
-                let sha = mac(&b[8..14]).unwrap_or_default();
-                let spa = Ipv4Addr::new(b[14], b[15], b[16], b[17]);
-                let tpa = Ipv4Addr::new(b[24], b[25], b[26], b[27]);
-                d.kind = Kind::Arp(ArpInfo { op, sha, spa, tpa });
-            }
-        }
-        LaxNetSlice::Ipv4(v4) => {
+    match &ip {
+        LaxIpSlice::Ipv4(v4) => {
             let h = v4.header();
-            let ip = IpInfo {
+            let info = IpInfo {
                 src: IpAddr::V4(h.source_addr()),
                 dst: IpAddr::V4(h.destination_addr()),
                 ttl: h.ttl(),
@@ -193,7 +203,7 @@ pub(crate) fn decode(link: LinkType, capture_if: u32, data: &[u8]) -> Decoded<'_
             let p = v4.payload();
             if p.ip_number.0 == IPPROTO_VRRP && !p.fragmented {
                 d.kind = Kind::Vrrp(VrrpFrame {
-                    ip,
+                    ip: info,
                     via_ah: v4.extensions().auth.is_some(),
                     ipv6_ext: false,
                     incomplete: p.incomplete,
@@ -203,11 +213,11 @@ pub(crate) fn decode(link: LinkType, capture_if: u32, data: &[u8]) -> Decoded<'_
                 d.kind = Kind::IcmpQuotingVrrp;
             }
         }
-        LaxNetSlice::Ipv6(v6) => {
+        LaxIpSlice::Ipv6(v6) => {
             let h = v6.header();
             let src = h.source_addr();
             let dst = h.destination_addr();
-            let ip = IpInfo {
+            let info = IpInfo {
                 src: IpAddr::V6(src),
                 dst: IpAddr::V6(dst),
                 ttl: h.hop_limit(),
@@ -217,7 +227,7 @@ pub(crate) fn decode(link: LinkType, capture_if: u32, data: &[u8]) -> Decoded<'_
             d.kind = Kind::OtherIpv6 { src };
             if p.ip_number.0 == IPPROTO_VRRP && !p.fragmented {
                 d.kind = Kind::Vrrp(VrrpFrame {
-                    ip,
+                    ip: info,
                     via_ah: false,
                     ipv6_ext: !v6.extensions().is_empty(),
                     incomplete: p.incomplete,

@@ -553,26 +553,41 @@ impl Builder {
         for c in &n.children {
             match c.name() {
                 "script" => s.script = self.script_of(c),
-                "interval" => {
+                "interval" | "timeout" => {
                     if let Some(t) = self.need(c, 1) {
-                        s.interval = self.secs(
+                        let what = c.name();
+                        let v = self.uint(
                             t,
-                            1,
-                            u64::from(u32::MAX),
-                            &format!("({name}) vrrp script interval"),
-                            "ignores it (interval 1 s applies)",
+                            0,
+                            4294,
+                            &format!(
+                                "({name}): vrrp script {what} '{}' must be between 1 and 4294",
+                                t.text
+                            ),
+                            if what == "interval" {
+                                "ignores it (interval 1 s applies)"
+                            } else {
+                                "ignores it (the timeout defaults to the interval)"
+                            },
                         );
-                    }
-                }
-                "timeout" => {
-                    if let Some(t) = self.need(c, 1) {
-                        s.timeout = self.secs(
-                            t,
-                            1,
-                            u64::from(u32::MAX),
-                            &format!("({name}) vrrp script timeout"),
-                            "ignores it (the timeout defaults to the interval)",
-                        );
+                        let v = match v {
+                            Some(0) => {
+                                self.warn(
+                                    "number-range",
+                                    &t.span,
+                                    format!("({name}): vrrp script {what} must be greater than 0, setting to 1"),
+                                    "uses 1 s",
+                                );
+                                Some(1)
+                            }
+                            other => other,
+                        };
+                        let d = v.map(Duration::from_secs);
+                        if what == "interval" {
+                            s.interval = d;
+                        } else {
+                            s.timeout = d;
+                        }
                     }
                 }
                 "weight" => {
@@ -654,7 +669,7 @@ impl Builder {
         };
         if deprecated {
             self.diags.push(Diagnostic::keepalived(
-                Severity::Note,
+                Severity::Warning,
                 "deprecated-keyword",
                 n.kw.span.clone(),
                 "\"vrrp_track_file\" is deprecated, please use \"track_file\"",
@@ -1026,7 +1041,7 @@ impl Builder {
         for line in &n.values {
             let Some(first) = line.first() else { continue };
             let name = first.text.clone();
-            if check && !known.iter().any(|k| *k == name) {
+            if check && !known.contains(&name) {
                 let mut d = Diagnostic::keepalived(
                     Severity::Error,
                     "unknown-reference",
@@ -1123,6 +1138,9 @@ impl Builder {
             return;
         }
         let mut v = VrrpInstance::new(name.clone(), n.kw.span.clone());
+        if let Some(close) = &n.close {
+            v.span_end = close.clone();
+        }
         let mut family6: Option<bool> = None;
         let mut vrid_span: Option<Span> = None;
         let script_names: Vec<String> = self
@@ -2329,7 +2347,7 @@ impl Builder {
                     ch.log_all_failures = c
                         .args
                         .first()
-                        .map_or(true, |t| true_false(&t.text).unwrap_or(true))
+                        .is_none_or(|t| true_false(&t.text).unwrap_or(true))
                 }
                 "virtualhost" => ch.virtualhost = self.need(c, 1).map(|t| t.text.clone()),
                 "http_protocol" => {

@@ -10,7 +10,7 @@ use std::time::Duration;
 /// Seconds as keepalived reads them: an integer, or a decimal without trailing zeros.
 pub fn secs(d: Duration) -> String {
     let us = d.as_micros();
-    if us % 1_000_000 == 0 {
+    if us.is_multiple_of(1_000_000) {
         (us / 1_000_000).to_string()
     } else {
         let s = format!("{}.{:06}", us / 1_000_000, us % 1_000_000);
@@ -45,10 +45,10 @@ impl W {
         let _ = writeln!(self.out, "{}{}", "    ".repeat(self.depth), s);
     }
     fn kv(&mut self, k: &str, v: impl AsRef<str>) {
-        self.line(&format!("{k} {}", v.as_ref()));
+        self.line(format!("{k} {}", v.as_ref()));
     }
     fn open(&mut self, head: &str) {
-        self.line(&format!("{head} {{"));
+        self.line(format!("{head} {{"));
         self.depth += 1;
     }
     fn close(&mut self) {
@@ -137,7 +137,7 @@ impl W {
         self.open(k);
         for l in lines {
             let s: Vec<String> = l.iter().map(|w| word(w)).collect();
-            self.line(&s.join(" "));
+            self.line(s.join(" "));
         }
         self.close();
     }
@@ -197,7 +197,13 @@ pub fn format_config(cfg: &Config) -> String {
         w.close();
     }
     for f in &cfg.vrrp_track_files {
-        w.open(&format!("track_file {}", word(&f.name)));
+        // Printed as written: the model keeps whether the deprecated alias was used.
+        let kw = if f.deprecated_alias {
+            "vrrp_track_file"
+        } else {
+            "track_file"
+        };
+        w.open(&format!("{kw} {}", word(&f.name)));
         w.opt("file", &f.file);
         if let Some(x) = f.weight {
             w.kv(
@@ -211,7 +217,7 @@ pub fn format_config(cfg: &Config) -> String {
         }
         if let Some(i) = &f.init_file {
             let s: Vec<String> = i.iter().map(|x| word(x)).collect();
-            w.line(&format!("init_file {}", s.join(" ")).trim_end().to_string());
+            w.line(format!("init_file {}", s.join(" ")).trim_end());
         }
         w.close();
     }
@@ -310,7 +316,7 @@ pub fn format_config(cfg: &Config) -> String {
                             std::net::IpAddr::V6(l) => format!("{ip}-{:x}", l.segments()[7]),
                         }
                     };
-                    w.line(&format!("{head} {port}"));
+                    w.line(format!("{head} {port}"));
                 }
             }
         }

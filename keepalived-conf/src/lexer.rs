@@ -142,13 +142,13 @@ impl<'o> Lexer<'o> {
                 multiline: false,
             });
         }
-        if let Some(id) = config_id {
-            lx.defs.push(Def {
-                name: "_INSTANCE".to_string(),
-                lines: vec![id.as_bytes().to_vec()],
-                multiline: false,
-            });
-        }
+        // keepalived's _INSTANCE is the config id (which defaults to the host name; a simulated
+        // node has none unless --config-id is given).
+        lx.defs.push(Def {
+            name: "_INSTANCE".to_string(),
+            lines: vec![config_id.unwrap_or("").as_bytes().to_vec()],
+            multiline: false,
+        });
         lx
     }
 
@@ -210,6 +210,12 @@ impl<'o> Lexer<'o> {
         }
         self.sources.insert(path.to_path_buf(), text);
         self.files.push(path.to_path_buf());
+        // ${_PWD}: the directory of the file being read.
+        let pwd = canonical(path)
+            .parent()
+            .map(|d| d.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let saved_pwd = self.set_def("_PWD", pwd);
         self.stack.push(key);
         self.names.push(path.to_path_buf());
         self.sites.push(include_span.cloned());
@@ -248,15 +254,39 @@ impl<'o> Lexer<'o> {
         self.stack.pop();
         self.names.pop();
         self.sites.pop();
+        if let Some(old) = saved_pwd {
+            self.set_def("_PWD", old);
+        }
         // A multi-line definition ends with its file.
         self.multiline_def = None;
     }
 
+    /// Sets a one-line definition; returns the previous value.
+    fn set_def(&mut self, name: &str, value: String) -> Option<String> {
+        let def = Def {
+            name: name.to_string(),
+            lines: vec![value.into_bytes()],
+            multiline: false,
+        };
+        match self.defs.iter().position(|d| d.name == name) {
+            Some(k) => {
+                let old = std::mem::replace(&mut self.defs[k], def);
+                Some(String::from_utf8_lossy(&old.lines.concat()).into_owned())
+            }
+            None => {
+                self.defs.push(def);
+                None
+            }
+        }
+    }
+
     fn span_of(&self, p: &Phys<'_>, off: usize, len_bytes: usize) -> Span {
+        // Characters, not bytes: count the bytes that start a UTF-8 sequence.
+        let chars = |b: &[u8]| b.iter().filter(|&&c| c & 0xC0 != 0x80).count() as u32;
         let off = off.min(p.text.len());
-        let col = String::from_utf8_lossy(&p.text[..off]).chars().count() as u32 + 1;
         let end = (off + len_bytes).min(p.text.len());
-        let len = String::from_utf8_lossy(&p.text[off..end]).chars().count() as u32;
+        let col = chars(&p.text[..off]) + 1;
+        let len = chars(&p.text[off..end]);
         Span::new(p.file, p.line_no, col, len.max(1))
     }
 
@@ -413,13 +443,17 @@ impl<'o> Lexer<'o> {
             if buf.starts_with(b"$") && self.check_definition(&buf) {
                 return;
             }
-            if buf.starts_with(b"~SEQ") || buf.starts_with(b"~LST") {
+            if buf.starts_with(b"~SEQ") {
+                self.seq(&buf, p);
+                return;
+            }
+            if buf.starts_with(b"~LST") {
                 self.diags.push(Diagnostic::vrrpsim(
                     Severity::Warning,
-                    "seq-unsupported",
+                    "lst-unsupported",
                     self.span_of(p, buf.off.first().copied().unwrap_or(0), 4),
-                    "~SEQ/~LST line generators are not expanded by vrrpsim; the line is skipped",
-                    "repeats the rest of the line for each value of the sequence",
+                    "~LST line generators are not expanded by vrrpsim; the line is skipped",
+                    "repeats the rest of the line for each listed value",
                 ));
                 return;
             }
@@ -428,21 +462,18 @@ impl<'o> Lexer<'o> {
             }
             let has_defs = self.defs.iter().any(|d| !d.name.starts_with('_'));
             if (has_defs || buf.b.windows(2).any(|w| w == b"$_")) && buf.b.contains(&b'$') {
-                match self.replace_params(&buf) {
-                    Some((new, more)) => {
-                        buf = new;
-                        // Lines 2.. of a multi-line definition follow this one.
-                        for extra in more.into_iter().rev() {
-                            pending.push(extra);
-                        }
-                        let mut tmp = buf.clone();
-                        self.decomment(&mut tmp, p);
-                        buf = tmp;
-                        if buf.starts_with(b"@") || buf.b.contains(&b'$') {
-                            continue;
-                        }
+                if let Some((new, more)) = self.replace_params(&buf) {
+                    buf = new;
+                    // Lines 2.. of a multi-line definition follow this one.
+                    for extra in more.into_iter().rev() {
+                        pending.push(extra);
                     }
-                    None => {}
+                    let mut tmp = buf.clone();
+                    self.decomment(&mut tmp, p);
+                    buf = tmp;
+                    if buf.starts_with(b"@") || buf.b.contains(&b'$') {
+                        continue;
+                    }
                 }
             }
             break;
@@ -507,6 +538,110 @@ impl<'o> Lexer<'o> {
         let toks = self.tokenize(&buf, p);
         if !toks.is_empty() {
             self.lines.push(LLine { toks });
+        }
+    }
+
+    /// `~SEQ(var, [start, [step,]] end) rest` / `~SEQx(...)`: the rest of the line once per
+    /// value, with `$var` set (in hexadecimal for `~SEQx`), as keepalived's add_seq() does.
+    fn seq(&mut self, buf: &Buf, p: &Phys<'_>) {
+        let b = &buf.b;
+        let span = self.span_of(p, buf.off.first().copied().unwrap_or(0), b.len());
+        let invalid = |lx: &mut Self, why: &str| {
+            lx.diags.push(Diagnostic::keepalived(
+                Severity::Error,
+                "invalid-seq",
+                span.clone(),
+                format!("invalid ~SEQ definition: {why}"),
+                "logs \"Invalid ~SEQ definition\" and skips the line",
+            ));
+        };
+        let mut i = 4;
+        let hex = b.get(i) == Some(&b'x');
+        if hex {
+            i += 1;
+        }
+        while i < b.len() && is_blank(b[i]) {
+            i += 1;
+        }
+        if b.get(i) != Some(&b'(') {
+            return invalid(self, "'(' expected");
+        }
+        i += 1;
+        while i < b.len() && is_blank(b[i]) {
+            i += 1;
+        }
+        let vs = i;
+        while i < b.len() && !b" \t,)".contains(&b[i]) {
+            i += 1;
+        }
+        let var = String::from_utf8_lossy(&b[vs..i]).into_owned();
+        while i < b.len() && is_blank(b[i]) {
+            i += 1;
+        }
+        if var.is_empty() || b.get(i) != Some(&b',') {
+            return invalid(self, "a variable and at least one number are needed");
+        }
+        let Some(close) = b[i..].iter().position(|&c| c == b')').map(|k| k + i) else {
+            return invalid(self, "')' expected");
+        };
+        let params = buf.slice(i + 1, close);
+        let params = self.replace_params(&params).map_or(params, |(x, _)| x);
+        let text = String::from_utf8_lossy(&params.b).into_owned();
+        let nums: Vec<Option<i64>> = text.split(',').map(|t| strtol(t.trim())).collect();
+        if nums.iter().any(Option::is_none) || nums.is_empty() || nums.len() > 3 {
+            return invalid(self, "numbers expected");
+        }
+        let n: Vec<i64> = nums.into_iter().flatten().collect();
+        let (start, step, end) = match n.as_slice() {
+            [end] => (
+                if *end < 0 { -1 } else { 1 },
+                if *end < 1 { -1 } else { 1 },
+                *end,
+            ),
+            [start, end] => (*start, if start <= end { 1 } else { -1 }, *end),
+            [start, step, end] => (*start, *step, *end),
+            _ => return invalid(self, "numbers expected"),
+        };
+        if step == 0 || (start < end && step < 0) || (start > end && step > 0) {
+            return invalid(self, "the step does not lead from start to end");
+        }
+        if hex && (start < 0 || end < 0) {
+            return invalid(self, "~SEQx is only valid for positive numbers");
+        }
+        let mut r = close + 1;
+        while r < b.len() && is_blank(b[r]) {
+            r += 1;
+        }
+        let rest = buf.slice(r, b.len());
+        let mut v = start;
+        let mut count = 0;
+        while (step > 0 && v <= end) || (step < 0 && v >= end) {
+            count += 1;
+            if count > 10_000 {
+                self.diags.push(Diagnostic::vrrpsim(
+                    Severity::Warning,
+                    "seq-too-long",
+                    span.clone(),
+                    "~SEQ expands to more than 10000 lines; vrrpsim stops there",
+                    "expands every value",
+                ));
+                break;
+            }
+            let value = if hex { format!("{v:x}") } else { v.to_string() };
+            let def = Def {
+                name: var.clone(),
+                lines: vec![value.into_bytes()],
+                multiline: false,
+            };
+            match self.defs.iter().position(|d| d.name == var) {
+                Some(k) => self.defs[k] = def,
+                None => self.defs.push(def),
+            }
+            let mut local = vec![rest.clone()];
+            while let Some(x) = local.pop() {
+                self.logical(x, p, &mut local);
+            }
+            v += step;
         }
     }
 
@@ -654,7 +789,7 @@ impl<'o> Lexer<'o> {
                     found = true;
                     let off = buf.off[i];
                     let first = d.lines.first().cloned().unwrap_or_default();
-                    out.off.extend(std::iter::repeat(off).take(first.len()));
+                    out.off.extend(std::iter::repeat_n(off, first.len()));
                     out.b.extend_from_slice(&first);
                     for l in d.lines.iter().skip(1) {
                         more.push(Buf {
@@ -729,14 +864,7 @@ impl<'o> Lexer<'o> {
         }
         for m in matches {
             match std::fs::read(&m) {
-                Ok(bytes) => {
-                    let shown = if Path::new(&pattern).is_absolute() {
-                        m.clone()
-                    } else {
-                        m.clone()
-                    };
-                    self.read_file(&shown, &bytes, Some(&span));
-                }
+                Ok(bytes) => self.read_file(&m, &bytes, Some(&span)),
                 Err(e) => self.diags.push(Diagnostic::keepalived(
                     Severity::Warning,
                     "include-unreadable",
@@ -748,6 +876,22 @@ impl<'o> Lexer<'o> {
         }
         true
     }
+}
+
+/// strtol with base 0: optional sign, `0x` hexadecimal, leading-`0` octal, else decimal.
+fn strtol(t: &str) -> Option<i64> {
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let v = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        i64::from_str_radix(h, 16).ok()?
+    } else if t.len() > 1 && t.starts_with('0') {
+        i64::from_str_radix(&t[1..], 8).ok()?
+    } else {
+        t.parse::<i64>().ok()?
+    };
+    Some(if neg { -v } else { v })
 }
 
 fn canonical(p: &Path) -> PathBuf {

@@ -19,7 +19,16 @@
 //!   given the caller's notion of which files exist?
 //! - [`Diagnostic`] (`severity`, `source`, `code`, `message`, `keepalived_would`, `help`,
 //!   `span`) and [`Diagnostic::render`] for a caret excerpt; [`Parsed::render_diagnostics`].
-//! - [`format::format_config`] (canonical keepalived.conf) and [`invisible::repair`].
+//! - [`format::format_config`] (canonical keepalived.conf) and [`invisible::repair`] /
+//!   [`format::repair_text`] (the repair mode for pasted invisible characters).
+//! - [`lint_cluster`]: cross-node lints for the configs of one cluster (weights that can never
+//!   move the master).
+//! - [`keywords`]: the keepalived 2.2.7 grammar (every block and keyword) and the keywords of
+//!   later versions with the version that introduced them.
+//!
+//! Diagnostic codes are stable kebab-case strings (`unknown-keyword`, `vrid-range`,
+//! `script-disabled`, `invisible-character`, ...); `source` tells keepalived's own verdicts from
+//! vrrpsim's lints, which are never errors.
 //!
 //! ```
 //! use keepalived_conf::{parse_str, ParseOptions};

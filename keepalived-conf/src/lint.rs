@@ -87,8 +87,62 @@ fn instances(cfg: &Config, out: &mut Vec<Diagnostic>) {
     let g = &cfg.global_defs;
     for v in &cfg.vrrp_instances {
         let name = &v.name;
+        let unicast_configured = v.unicast_src_ip.is_some()
+            || v.check_unicast_src
+            || v.unicast_fault_no_peer
+            || !v.unicast_peer.is_empty()
+            || v.extra.iter().any(|s| s.keyword == "old_unicast_checksum");
+        if !v.unicast_peer.is_empty() && v.effective_strict(g) {
+            out.push(Diagnostic::keepalived(
+                Severity::Error,
+                "unicast-strict",
+                v.span.clone(),
+                format!("({name}) Unicast peers are not supported in strict mode"),
+                "refuses the configuration (RFC strict mode is multicast only)",
+            ));
+        }
+        if unicast_configured && v.unicast_peer.is_empty() && !v.unicast_fault_no_peer {
+            out.push(Diagnostic::keepalived(
+                Severity::Warning,
+                "unicast-no-peers",
+                v.span.clone(),
+                format!("({name}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast."),
+                "logs the deprecation and uses multicast",
+            ));
+        }
+        if v.unicast_ttl.is_some() && v.unicast_peer.is_empty() {
+            out.push(Diagnostic::keepalived(
+                Severity::Error,
+                "unicast-ttl",
+                v.span_end.clone(),
+                format!("({name}): Cannot use unicast_ttl without unicast peers - resetting"),
+                "ignores unicast_ttl",
+            ));
+        }
+        if v.use_vmac.is_some()
+            && !v.unicast_peer.is_empty()
+            && v.interface.is_some()
+            && !v.vmac_xmit_base
+        {
+            out.push(Diagnostic::keepalived(
+                Severity::Warning,
+                "vmac-unicast",
+                v.span_end.clone(),
+                format!("({name}) unicast with use_vmac requires vmac_xmit_base - setting"),
+                "turns vmac_xmit_base on",
+            ));
+        }
         if v.virtual_router_id.is_none() {
             // Already reported where the VRID is (or is missing) by the builder.
+        } else if v.interface.is_none() && !v.unicast_peer.is_empty() && v.unicast_src_ip.is_none()
+        {
+            out.push(Diagnostic::keepalived(
+                Severity::Error,
+                "interface-missing",
+                v.span.clone(),
+                format!("({name}): Unicast instances must have unicast_src_ip or interface"),
+                "refuses the configuration",
+            ));
         } else if v.interface.is_none() && v.unicast_peer.is_empty() {
             out.push(Diagnostic::keepalived(
                 Severity::Error,
@@ -142,7 +196,7 @@ fn instances(cfg: &Config, out: &mut Vec<Diagnostic>) {
                         ),
                         "drops the authentication (RFC 5798 removed it)",
                     ));
-                } else if a.auth_pass.as_deref().map_or(true, str::is_empty) {
+                } else if a.auth_pass.as_deref().is_none_or(str::is_empty) {
                     out.push(Diagnostic::keepalived(
                         Severity::Error,
                         "auth-no-pass",
@@ -247,6 +301,14 @@ fn instances(cfg: &Config, out: &mut Vec<Diagnostic>) {
                         "rounds it to {} s (VRRPv2 counts whole seconds)",
                         v.effective_advert_int(g).as_secs()
                     ),
+                ));
+            } else if version == 3 && us >= 4096 * 10_000 {
+                out.push(Diagnostic::keepalived(
+                    Severity::Warning,
+                    "advert-int-v3",
+                    v.span.clone(),
+                    format!("({name}) VRRPv3 advertisement interval {:.2}s is out of range. Must be less than 40.96s. Setting to 40.95s", ai.as_secs_f64()),
+                    "uses 40.95 s (the 12-bit centisecond field of RFC 5798 §5.2.7)",
                 ));
             } else if version == 3 && us % 10_000 != 0 {
                 out.push(Diagnostic::keepalived(

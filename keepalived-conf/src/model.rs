@@ -573,6 +573,9 @@ pub struct VrrpInstance {
     /// Where the block starts.
     #[serde(skip)]
     pub span: Span,
+    /// Its closing `}` (where keepalived's end-of-block checks report).
+    #[serde(skip)]
+    pub span_end: Span,
 }
 
 impl VrrpInstance {
@@ -640,6 +643,7 @@ impl VrrpInstance {
             vrf: None,
             debug: None,
             extra: Vec::new(),
+            span_end: span.clone(),
             span,
         }
     }

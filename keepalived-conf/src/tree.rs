@@ -275,9 +275,13 @@ fn unknown_keyword(tok: &Tok, ctx: usize) -> Diagnostic {
             "unknown keyword '{}': it contains {} (invisible, not white space for keepalived)",
             tok.text, name
         );
+        let fix = match tok.text.chars().find_map(crate::invisible::replacement) {
+            Some("") => format!("delete the {name}"),
+            Some(" ") | None => format!("replace the {name} by an ASCII space"),
+            Some(r) => format!("replace the {name} by '{r}'"),
+        };
         d.help = Some(format!(
-            "replace the {name} by an ASCII space (`sim check-config` reports every one; \
-             `keepalived_conf::invisible::repair` / the formatter's repair mode fixes them all)"
+            "{fix}; `sim check-config --fix-invisible FILE` repairs the whole file"
         ));
     } else if let Some(s) = suggest(&tok.text, ctx) {
         d.help = Some(format!("did you mean '{s}'?"));
@@ -291,7 +295,7 @@ fn suggest(word: &str, ctx: usize) -> Option<&'static str> {
     let mut best: Option<(usize, &'static str)> = None;
     for (k, _) in c.keywords {
         let d = edit_distance(word, k);
-        if d <= 2 && best.map_or(true, |(bd, _)| d < bd) {
+        if d <= 2 && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, k));
         }
     }

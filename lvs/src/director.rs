@@ -424,13 +424,21 @@ impl Director {
                         reason: reason.clone(),
                     })
                 }
+                CheckEvent::Weight { .. } => {}
             }
+            let was_weight = self.vss[r.vs].rss[r.rs].health.effective_weight();
             let was_alive = self.vss[r.vs].rss[r.rs].health.is_alive();
             let actions = self.vss[r.vs].rss[r.rs].health.on_check_event(&e);
             self.apply(r.vs, r.rs, actions);
-            if was_alive != self.vss[r.vs].rss[r.rs].health.is_alive() {
+            // A change of liveness or of a live server's weight may change the quorum.
+            let health = &self.vss[r.vs].rss[r.rs].health;
+            if was_alive != health.is_alive()
+                || (health.is_alive() && was_weight != health.effective_weight())
+            {
                 let at = match e {
-                    CheckEvent::Up { at } | CheckEvent::Down { at, .. } => at,
+                    CheckEvent::Up { at }
+                    | CheckEvent::Down { at, .. }
+                    | CheckEvent::Weight { at, .. } => at,
                 };
                 self.update_quorum(r.vs, at);
             }
@@ -442,7 +450,7 @@ impl Director {
             .rss
             .iter()
             .filter(|r| r.health.is_alive())
-            .map(|r| u64::from(r.health.weight()))
+            .map(|r| u64::from(r.health.effective_weight()))
             .sum()
     }
 

@@ -8,7 +8,7 @@
 //! [`Ipvs::handle_timeout`]. Call order per event: `handle_timeout(now)` for every due timer, then
 //! `process_inbound`/`process_outbound` for the packet, then re-read `poll_timeout()`.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use rand_chacha::ChaCha8Rng;
@@ -358,8 +358,9 @@ pub struct Ipvs {
     settings: IpvsSettings,
     services: BTreeMap<ServiceKey, Service>,
     conns: BTreeMap<ConnId, Connection>,
-    in_index: BTreeMap<(Protocol, SocketAddr, SocketAddr), ConnId>,
-    out_index: BTreeMap<(Protocol, SocketAddr, SocketAddr), ConnId>,
+    // Lookup-only indexes (never iterated, so hashing cannot leak into the run's order).
+    in_index: HashMap<(Protocol, SocketAddr, SocketAddr), ConnId>,
+    out_index: HashMap<(Protocol, SocketAddr, SocketAddr), ConnId>,
     templates: BTreeMap<u64, Template>,
     template_index: BTreeMap<TemplateKey, u64>,
     timers: BTreeSet<(Instant, TimerKind, u64)>,
@@ -444,8 +445,8 @@ impl Ipvs {
             settings,
             services: BTreeMap::new(),
             conns: BTreeMap::new(),
-            in_index: BTreeMap::new(),
-            out_index: BTreeMap::new(),
+            in_index: HashMap::new(),
+            out_index: HashMap::new(),
             templates: BTreeMap::new(),
             template_index: BTreeMap::new(),
             timers: BTreeSet::new(),
@@ -546,6 +547,63 @@ impl Ipvs {
     /// Every service, ordered by key.
     pub fn services(&self) -> impl Iterator<Item = &Service> {
         self.services.values()
+    }
+
+    /// The table as `ipvsadm -Ln` prints it (services ordered by key, destinations in list order).
+    pub fn list_numeric(&self) -> String {
+        let mut out = String::from(
+            "IP Virtual Server version 1.2.1 (size=4096)\n\
+             Prot LocalAddress:Port Scheduler Flags\n  \
+             -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n",
+        );
+        for svc in self.services.values() {
+            let c = &svc.cfg;
+            match c.key {
+                ServiceKey::Addr { proto, addr, port } => {
+                    let a = SocketAddr::new(addr, port);
+                    out.push_str(&format!("{:<4} {a} {}", proto.to_string(), c.scheduler));
+                }
+                ServiceKey::Fwmark { mark, .. } => {
+                    out.push_str(&format!("FWM  {mark} {}", c.scheduler));
+                }
+            }
+            let mut flags = Vec::new();
+            if c.flags.fallback {
+                flags.push(format!("{}-fallback", c.scheduler));
+            }
+            if c.flags.port {
+                flags.push(format!("{}-port", c.scheduler));
+            }
+            if c.one_packet {
+                flags.push("ops".to_string());
+            }
+            if !flags.is_empty() {
+                out.push_str(&format!(" ({})", flags.join(",")));
+            }
+            if let Some(t) = c.persistence_timeout {
+                out.push_str(&format!(" persistent {}", t.as_nanos() / 1_000_000_000));
+                let full = match c.persistence_netmask {
+                    IpAddr::V4(m) => u32::from(m) == u32::MAX,
+                    IpAddr::V6(m) => u128::from(m) == u128::MAX,
+                };
+                if !full {
+                    out.push_str(&format!(" mask {}", c.persistence_netmask));
+                }
+            }
+            out.push('\n');
+            for d in &svc.dests {
+                let a = SocketAddr::new(d.cfg.addr, d.cfg.port).to_string();
+                out.push_str(&format!(
+                    "  -> {:<28} {:<7} {:<6} {:<10} {:<10}\n",
+                    a,
+                    d.cfg.fwd.to_string(),
+                    d.cfg.weight,
+                    d.active_conns,
+                    d.inactive_conns
+                ));
+            }
+        }
+        out
     }
 
     /// `ipvsadm -a`: the destination goes to the head of the list. A destination that was removed while

@@ -5,9 +5,10 @@
 //!
 //! Built-in defaults: `lb_algo wlc`, `lb_kind NAT` (keepalived logs "no forwarding method set"),
 //! `delay_loop 60`, `connect_timeout 5`, `weight 1`, `retry 1`, `delay_before_retry` 3 s for HTTP_GET
-//! and 1 s for TCP_CHECK, `warmup` = the checker's `delay_loop`, status codes 200-299.
+//! and 1 s for TCP_CHECK/MISC_CHECK, `warmup` = the checker's `delay_loop`, status codes 200-299,
+//! MISC_CHECK `retry 0` and `misc_timeout` = the virtual server's `delay_loop`.
 //!
-//! Checkers this crate does not model (SSL_GET, MISC_CHECK, SMTP_CHECK, DNS_CHECK, UDP_CHECK,
+//! Checkers this crate does not model (SSL_GET, SMTP_CHECK, DNS_CHECK, UDP_CHECK,
 //! PING_CHECK, FILE_CHECK, BFD_CHECK) are left out with a [`Note`]; so are `regex` URL checks.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -15,7 +16,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use keepalived_conf as kc;
 
 use crate::check::{
-    parse_digest, CheckKind, CheckerSettings, HttpGet, HttpProtocol, StatusCodes, UrlCheck,
+    parse_digest, CheckKind, CheckerSettings, HttpGet, HttpProtocol, MiscCheck, StatusCodes,
+    UrlCheck,
 };
 use crate::sched::Scheduler;
 use crate::service::{DestConfig, FwdMethod, Protocol, SchedFlags, ServiceConfig, ServiceKey};
@@ -88,9 +90,32 @@ pub struct VirtualServerPlan {
     pub sorry_server: Option<DestConfig>,
 }
 
+/// `global_defs { lvs_sync_daemon INTERFACE VRRP_INSTANCE [id N] [maxlen N] [port N] [ttl N]
+/// [group IP] }`: keepalived runs the kernel's sync daemon as master while the named VRRP instance is
+/// MASTER and as backup otherwise.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncDaemonPlan {
+    /// Interface the sync messages use.
+    pub interface: String,
+    /// The VRRP instance whose state selects master or backup.
+    pub vrrp_instance: String,
+    /// `id`: the sync id. Not given (`None`), keepalived uses the VRRP instance's virtual_router_id.
+    pub syncid: Option<u8>,
+    /// `maxlen`: largest sync message (default: interface MTU − 28).
+    pub maxlen: Option<usize>,
+    /// `port` (default 8848).
+    pub port: u16,
+    /// `ttl` (default 1).
+    pub ttl: u8,
+    /// `group` (default 224.0.0.81).
+    pub group: IpAddr,
+}
+
 /// The LVS half of a keepalived configuration.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct LvsPlan {
+    /// `lvs_sync_daemon`, when configured.
+    pub sync_daemon: Option<SyncDaemonPlan>,
     /// Virtual servers, in file order.
     pub virtual_servers: Vec<VirtualServerPlan>,
     /// What was left out or defaulted.
@@ -162,12 +187,70 @@ fn granularity(s: &str, ipv6: bool) -> Option<IpAddr> {
 /// Convert every `virtual_server` of `config`.
 pub fn plan(config: &kc::Config) -> LvsPlan {
     let mut out = LvsPlan::default();
+    if let Some(words) = &config.global_defs.lvs_sync_daemon {
+        out.sync_daemon = sync_daemon(words, &mut out.notes);
+    }
     for vs in &config.virtual_servers {
         if let Some(p) = plan_vs(config, vs, &mut out.notes) {
             out.virtual_servers.push(p);
         }
     }
     out
+}
+
+fn sync_daemon(words: &[String], notes: &mut Vec<Note>) -> Option<SyncDaemonPlan> {
+    let note = |notes: &mut Vec<Note>, m: String| {
+        notes.push(Note {
+            at: "global_defs".into(),
+            message: m,
+        })
+    };
+    let (Some(interface), Some(instance)) = (words.first(), words.get(1)) else {
+        note(
+            notes,
+            "lvs_sync_daemon needs an interface and a vrrp_instance".into(),
+        );
+        return None;
+    };
+    let mut p = SyncDaemonPlan {
+        interface: interface.clone(),
+        vrrp_instance: instance.clone(),
+        syncid: None,
+        maxlen: None,
+        port: crate::sync::SYNC_PORT,
+        ttl: 1,
+        group: IpAddr::V4(crate::sync::SYNC_GROUP_V4),
+    };
+    let mut it = words[2..].iter();
+    while let Some(k) = it.next() {
+        let v = it.next();
+        let bad =
+            |notes: &mut Vec<Note>| note(notes, format!("lvs_sync_daemon: bad value for {k}"));
+        match (k.as_str(), v) {
+            ("id", Some(v)) => match v.parse() {
+                Ok(x) => p.syncid = Some(x),
+                Err(_) => bad(notes),
+            },
+            ("maxlen", Some(v)) => match v.parse() {
+                Ok(x) => p.maxlen = Some(x),
+                Err(_) => bad(notes),
+            },
+            ("port", Some(v)) => match v.parse() {
+                Ok(x) => p.port = x,
+                Err(_) => bad(notes),
+            },
+            ("ttl", Some(v)) => match v.parse() {
+                Ok(x) => p.ttl = x,
+                Err(_) => bad(notes),
+            },
+            ("group", Some(v)) => match v.parse() {
+                Ok(x) => p.group = x,
+                Err(_) => bad(notes),
+            },
+            _ => note(notes, format!("lvs_sync_daemon: unknown option {k}")),
+        }
+    }
+    Some(p)
 }
 
 fn plan_vs(
@@ -314,8 +397,27 @@ fn plan_vs(
         let mut checkers = Vec::new();
         for c in &rs.checkers {
             let where_ = at(&c.span);
+            let mut default_retry = 1;
             let (kind, default_dbr) = match c.kind {
                 kc::CheckerKind::TcpCheck => (CheckKind::Tcp, Duration::from_secs(1)),
+                kc::CheckerKind::MiscCheck => {
+                    let Some(script) = &c.misc_path else {
+                        notes.push(Note {
+                            at: where_.clone(),
+                            message: "MISC_CHECK has no misc_path - ignoring".into(),
+                        });
+                        continue;
+                    };
+                    // check_misc.c: default retry 0; the timeout defaults to the virtual server's
+                    // delay_loop.
+                    default_retry = 0;
+                    let misc = MiscCheck {
+                        script: script.command.clone(),
+                        timeout: c.misc_timeout.map(dur).unwrap_or(vs_delay_loop),
+                        dynamic: c.misc_dynamic,
+                    };
+                    (CheckKind::Misc(misc), Duration::from_secs(1))
+                }
                 kc::CheckerKind::HttpGet => {
                     let mut urls = Vec::new();
                     for u in &c.urls {
@@ -392,7 +494,7 @@ fn plan_vs(
             let delay_loop = c.delay_loop.map(dur).unwrap_or(rs_delay_loop);
             let settings = CheckerSettings {
                 connect_timeout: c.connect_timeout.map(dur).unwrap_or(rs_connect),
-                retry: c.retry.or(rs_retry).unwrap_or(1),
+                retry: c.retry.or(rs_retry).unwrap_or(default_retry),
                 delay_before_retry: c
                     .delay_before_retry
                     .map(dur)

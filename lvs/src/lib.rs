@@ -1,7 +1,8 @@
 //! `lvs` models the load-balancing half of keepalived: the Linux kernel's IPVS (virtual services,
 //! the fourteen schedulers keepalived accepts, the connection table with its TCP state machine and
 //! timeouts, persistence templates), the DR/NAT/TUN forwarding methods as pure transformations of
-//! Ethernet frames, and keepalived's `HTTP_GET` / `TCP_CHECK` health checkers as state machines.
+//! Ethernet frames, and keepalived's `HTTP_GET` / `TCP_CHECK` / `MISC_CHECK` health checkers as state
+//! machines, plus `lvs_sync_daemon` connection synchronisation.
 //!
 //! Everything is sans-IO: no sockets, no clock, no threads, no global RNG. Time is passed in as
 //! [`time::Instant`]; outputs (verdicts, rewritten frames, checker actions and events) are returned or
@@ -10,7 +11,7 @@
 //! wall clock and never talks to a real kernel.
 //!
 //! Map: [`service`] and [`sched`] (services, destinations, algorithms), [`ipvs`] (the table and data
-//! path), [`forward`] (frame rewriting), [`check`] (health checkers and real-server state),
+//! path), [`forward`] (frame rewriting), [`datapath`] (frame in → frame out on a director), [`check`] (health checkers and real-server state),
 //! [`keepalived`] (a parsed keepalived.conf → services and checkers with keepalived's defaults),
 //! [`director`] (all of it for one director host), [`sync`] (the `lvs_sync_daemon` wire format),
 //! [`siphash`] (the kernel's hsiphash, for `mh`).
@@ -18,6 +19,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod check;
+pub mod datapath;
 pub mod director;
 pub mod forward;
 pub mod ipvs;

@@ -31,7 +31,8 @@ pub struct Args {
     /// Do not look at this machine's file system for vrrp_script programs.
     #[arg(long)]
     pub no_script_check: bool,
-    /// Write each file back with invisible/look-alike characters repaired (U+00A0 -> space, ...).
+    /// Write a repaired copy of each file, FILE.fixed, with invisible/look-alike characters replaced
+    /// (U+00A0 -> space, ...). The original is never touched, and an existing FILE.fixed is never overwritten.
     #[arg(long)]
     pub fix_invisible: bool,
     /// Print each config in canonical form (the formatter) instead of the diagnostics.
@@ -126,6 +127,15 @@ fn vs_list(c: &Config) -> String {
 
 /// Runs the subcommand.
 pub fn run(args: Args) -> ExitCode {
+    // Everything goes to one buffer, written once: a closed pipe (`| head`) is not an error.
+    let mut out = String::new();
+    macro_rules! println {
+        () => { out.push('\n') };
+        ($($t:tt)*) => {{ out.push_str(&format!($($t)*)); out.push('\n'); }};
+    }
+    macro_rules! print {
+        ($($t:tt)*) => { out.push_str(&format!($($t)*)) };
+    }
     let opts = ParseOptions {
         config_id: args.config_id.clone(),
         check_scripts: !args.no_script_check,
@@ -146,6 +156,7 @@ pub fn run(args: Args) -> ExitCode {
             }
             print!("{}", format::format_config(&p.config));
         }
+        emit(&out);
         return if parsed.iter().any(|(_, p)| p.has_errors()) {
             ExitCode::from(2)
         } else {
@@ -225,7 +236,16 @@ pub fn run(args: Args) -> ExitCode {
             }
         }
     }
+    emit(&out);
     exit_code(errors, warnings, args.strict)
+}
+
+/// Writes the report; a reader that went away (`| head`) is not an error.
+fn emit(text: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
 }
 
 /// DESIGN.md's exit codes for check-config.
@@ -250,13 +270,23 @@ fn fix_invisible(files: &[PathBuf]) -> ExitCode {
                     println!("{}: nothing to repair", f.display());
                     continue;
                 }
-                match std::fs::write(f, fixed) {
+                let mut out_name = f.clone().into_os_string();
+                out_name.push(".fixed");
+                let out = PathBuf::from(out_name);
+                // create_new: nothing the user has is ever overwritten.
+                let written = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&out)
+                    .and_then(|mut w| std::io::Write::write_all(&mut w, fixed.as_bytes()));
+                match written {
                     Ok(()) => println!(
-                        "{}: repaired {n} invisible or look-alike character(s)",
-                        f.display()
+                        "{}: repaired {n} invisible or look-alike character(s) -> {}",
+                        f.display(),
+                        out.display()
                     ),
                     Err(e) => {
-                        eprintln!("error: cannot write {}: {e}", f.display());
+                        eprintln!("error: cannot write {}: {e}", out.display());
                         code = ExitCode::from(2);
                     }
                 }

@@ -10,6 +10,7 @@
 //! touches real network interfaces.
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod bench_scenarios;
 pub mod capture;
 pub mod engine;
 pub mod expect;

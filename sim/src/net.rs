@@ -221,7 +221,7 @@ impl Port {
             let mut d = o.latency + Duration::from_nanos(rng.upto(o.jitter.as_nanos()));
             if rng.chance(o.reorder) {
                 // Held back past later frames: deliberately outside the FIFO rule.
-                d = d + o.reorder_delay;
+                d += o.reorder_delay;
             } else {
                 let at = (now + d).max(*last);
                 *last = at;

@@ -15,7 +15,7 @@ use crate::time::{Duration, Instant};
 use crate::timeline::{Event as TEvent, Timeline, VrrpState};
 use keepalived_conf::model::{Config as KaConfig, VrrpInstance};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 use vrrp::router::{
@@ -102,6 +102,12 @@ pub struct RouterHost {
     pending_scripts: Vec<(Instant, String, bool)>,
     /// Second lower-priority GARP bursts due: (when, instance index).
     pending_garps: Vec<(Instant, usize)>,
+    /// Each instance's next router deadline, indexed so that a host with hundreds of instances finds the due
+    /// ones without scanning them all.
+    deadlines: BTreeSet<(Instant, usize)>,
+    deadline_of: Vec<Option<Instant>>,
+    /// Instances by VRID (several instances may share one, e.g. IPv4 and IPv6).
+    by_vrid: BTreeMap<u8, Vec<usize>>,
     started_at: Instant,
     running: bool,
 }
@@ -152,12 +158,28 @@ fn program_exists(p: &Path) -> bool {
     p.is_absolute()
 }
 
+/// The EUI-64 link-local address Linux gives a NIC with `mac` (RFC 4291 appendix A).
+pub fn link_local(mac: Mac) -> std::net::Ipv6Addr {
+    let m = mac;
+    std::net::Ipv6Addr::new(
+        0xfe80,
+        0,
+        0,
+        0,
+        u16::from_be_bytes([m[0] ^ 0x02, m[1]]),
+        u16::from_be_bytes([m[2], 0xff]),
+        u16::from_be_bytes([0xfe, m[3]]),
+        u16::from_be_bytes([m[4], m[5]]),
+    )
+}
+
 /// Builds the `RouterConfig` keepalived would run for `inst`, applying the node's overrides.
 pub fn router_config(
     ka: &KaConfig,
     inst: &VrrpInstance,
     mode: Mode,
     primary: Ipv4Addr,
+    mac: Mac,
     overrides: &Overrides,
 ) -> Result<RouterConfig, String> {
     let applies = overrides.instance.as_ref().is_none_or(|n| n == &inst.name);
@@ -165,10 +187,13 @@ pub fn router_config(
         .virtual_router_id
         .ok_or_else(|| format!("vrrp_instance {} has no virtual_router_id", inst.name))?;
     let vips: Vec<IpAddr> = inst.virtual_ipaddress.iter().map(|v| v.addr).collect();
-    let src = inst
-        .unicast_src_ip
-        .or(inst.mcast_src_ip)
-        .unwrap_or(IpAddr::V4(primary));
+    // RFC 5798 §5.1.2.1: an IPv6 advert comes from the interface's link-local address.
+    let own = if inst.is_ipv6() {
+        IpAddr::V6(link_local(mac))
+    } else {
+        IpAddr::V4(primary)
+    };
+    let src = inst.unicast_src_ip.or(inst.mcast_src_ip).unwrap_or(own);
     let mut c = RouterConfig::new(mode, vrid, src, vips);
     let g = &ka.global_defs;
     c.version = match inst.effective_version(g) {
@@ -294,7 +319,10 @@ fn load_config(loaded: &Loaded, spec: &RouterSpec) -> Result<KaConfig, ScenarioE
     let errors: Vec<String> = parsed
         .diagnostics
         .iter()
-        .filter(|d| d.severity == keepalived_conf::Severity::Error)
+        // A script keepalived would disable is not fatal: the router host disables it too and says so.
+        .filter(|d| {
+            d.severity == keepalived_conf::Severity::Error && !d.code.starts_with("script-")
+        })
         .map(|d| {
             format!(
                 "{}:{}:{}: {}",
@@ -352,6 +380,9 @@ impl RouterHost {
             initial_files: spec.track_files.clone(),
             pending_scripts: vec![],
             pending_garps: vec![],
+            deadlines: BTreeSet::new(),
+            deadline_of: vec![],
+            by_vrid: BTreeMap::new(),
             started_at: Instant::ZERO,
             running: false,
         };
@@ -373,8 +404,19 @@ impl RouterHost {
 
     fn instantiate(&mut self) -> Result<(), String> {
         self.instances.clear();
+        self.deadlines.clear();
+        self.deadline_of.clear();
+        self.deadline_of.resize(self.ka.vrrp_instances.len(), None);
+        self.by_vrid.clear();
         for inst in &self.ka.vrrp_instances {
-            let config = router_config(&self.ka, inst, self.mode, self.ip, &self.overrides)?;
+            let config = router_config(
+                &self.ka,
+                inst,
+                self.mode,
+                self.ip,
+                self.mac,
+                &self.overrides,
+            )?;
             let script =
                 |s: &Option<keepalived_conf::model::Script>| s.as_ref().map(|s| s.command.clone());
             let lower_prio_garp = if self.mode == Mode::Keepalived {
@@ -389,6 +431,10 @@ impl RouterHost {
             } else {
                 (0, Duration::ZERO)
             };
+            self.by_vrid
+                .entry(config.vrid)
+                .or_default()
+                .push(self.instances.len());
             self.instances.push(Instance {
                 name: inst.name.clone(),
                 lower_prio_garp,
@@ -450,8 +496,9 @@ impl RouterHost {
         // keepalived removes addresses it manages that a previous (killed) process left behind.
         for inst in &self.instances {
             for a in &inst.config.virtual_addresses {
-                if let IpAddr::V4(v4) = a {
-                    io.stack.remove_address(*v4);
+                match a {
+                    IpAddr::V4(v4) => io.stack.remove_address(*v4),
+                    IpAddr::V6(v6) => io.stack.remove_address6(*v6),
                 }
             }
         }
@@ -518,10 +565,15 @@ impl RouterHost {
             return;
         }
         let mut garp_now = vec![];
-        for (k, inst) in self.instances.iter_mut().enumerate() {
-            if inst.config.vrid != adv.repr.vrid {
+        let touched = self
+            .by_vrid
+            .get(&adv.repr.vrid)
+            .cloned()
+            .unwrap_or_default();
+        for &k in &touched {
+            let Some(inst) = self.instances.get_mut(k) else {
                 continue;
-            }
+            };
             let was_master = inst.router.state() == State::Master;
             let accepted = inst.router.stats().adverts_received;
             inst.router.handle_frame(now, &adv);
@@ -543,7 +595,9 @@ impl RouterHost {
             }
         }
         // keepalived sends its advert first, then the gratuitous ARPs.
-        self.drain(now, io);
+        for k in touched {
+            self.drain_one(now, k, io);
+        }
         for k in garp_now {
             if let Some(inst) = self.instances.get(k) {
                 send_garps(inst, inst.lower_prio_garp.0, self.mac, io);
@@ -557,10 +611,12 @@ impl RouterHost {
             return;
         }
         let mut i = 0;
+        let mut all = false;
         while i < self.pending_scripts.len() {
             if self.pending_scripts[i].0 <= now {
                 let (_, name, ok) = self.pending_scripts.remove(i);
                 self.apply_script(now, &name, ok);
+                all = true;
             } else {
                 i += 1;
             }
@@ -579,12 +635,35 @@ impl RouterHost {
                 j += 1;
             }
         }
-        for inst in &mut self.instances {
-            if inst.router.poll_timeout().is_some_and(|t| t <= now) {
+        if all {
+            for inst in &mut self.instances {
+                if inst.router.poll_timeout().is_some_and(|t| t <= now) {
+                    inst.router.handle_timeout(now);
+                }
+            }
+            self.drain(now, io);
+            return;
+        }
+        while let Some(&(t, k)) = self.deadlines.first() {
+            if t > now {
+                break;
+            }
+            if let Some(inst) = self.instances.get_mut(k) {
                 inst.router.handle_timeout(now);
             }
+            // Re-indexes k (a timer that stays due would be re-armed by the router in the future).
+            self.drain_one(now, k, io);
+            if self
+                .deadline_of
+                .get(k)
+                .copied()
+                .flatten()
+                .is_some_and(|d| d <= now)
+            {
+                // The router left a deadline at or before now: stop rather than spin; the driver re-polls.
+                break;
+            }
         }
-        self.drain(now, io);
     }
 
     /// The earliest deadline of any instance or pending script run.
@@ -592,11 +671,7 @@ impl RouterHost {
         if !self.running {
             return None;
         }
-        let r = self
-            .instances
-            .iter_mut()
-            .filter_map(|i| i.router.poll_timeout())
-            .min();
+        let r = self.deadlines.first().map(|d| d.0);
         let s = self
             .pending_scripts
             .iter()
@@ -610,8 +685,15 @@ impl RouterHost {
     }
 
     fn drain(&mut self, now: Instant, io: &mut RouterIo<'_>) {
+        for k in 0..self.instances.len() {
+            self.drain_one(now, k, io);
+        }
+    }
+
+    /// Applies what instance `k` wants (events, frames) and re-indexes its deadline.
+    fn drain_one(&mut self, now: Instant, k: usize, io: &mut RouterIo<'_>) {
         let vmac_of = |c: &RouterConfig| vrrp::frame::virtual_mac(c.family(), c.vrid);
-        for inst in &mut self.instances {
+        if let Some(inst) = self.instances.get_mut(k) {
             while let Some(ev) = inst.router.poll_event() {
                 match ev {
                     REvent::StateChanged { from, to, reason } => {
@@ -645,15 +727,17 @@ impl RouterHost {
                             io.stack.add_mac(mac);
                         }
                         for a in addrs {
-                            if let IpAddr::V4(v4) = a {
-                                io.stack.add_address(v4, mac);
+                            match a {
+                                IpAddr::V4(v4) => io.stack.add_address(v4, mac),
+                                IpAddr::V6(v6) => io.stack.add_address6(v6, mac),
                             }
                         }
                     }
                     REvent::RemoveAddresses(addrs) => {
                         for a in addrs {
-                            if let IpAddr::V4(v4) = a {
-                                io.stack.remove_address(v4);
+                            match a {
+                                IpAddr::V4(v4) => io.stack.remove_address(v4),
+                                IpAddr::V6(v6) => io.stack.remove_address6(v6),
                             }
                         }
                         if inst.config.use_vmac {
@@ -685,6 +769,22 @@ impl RouterHost {
                 if let Ok(f) = tx.build_frame(self.mac, dst_mac) {
                     io.out.push(f);
                 }
+            }
+        }
+        let next = if self.running {
+            self.instances.get(k).and_then(|i| i.router.poll_timeout())
+        } else {
+            None
+        };
+        if let Some(slot) = self.deadline_of.get_mut(k) {
+            if *slot != next {
+                if let Some(old) = *slot {
+                    self.deadlines.remove(&(old, k));
+                }
+                if let Some(n) = next {
+                    self.deadlines.insert((n, k));
+                }
+                *slot = next;
             }
         }
     }
@@ -871,7 +971,14 @@ impl RouterHost {
         }
         let mut changed = vec![];
         for (k, inst) in self.ka.vrrp_instances.iter().enumerate() {
-            if let Ok(c) = router_config(&self.ka, inst, self.mode, self.ip, &self.overrides) {
+            if let Ok(c) = router_config(
+                &self.ka,
+                inst,
+                self.mode,
+                self.ip,
+                self.mac,
+                &self.overrides,
+            ) {
                 if self.instances.get(k).is_some_and(|i| i.config != c) {
                     changed.push((k, c));
                 }

@@ -142,6 +142,9 @@ pub struct RouterSpec {
     /// The NIC's MAC, "02:00:00:00:00:11"; default 02:00:00:00:<node index, 2 bytes>.
     #[serde(default)]
     pub mac: Option<String>,
+    /// A global IPv6 address with prefix, "2001:db8::11/64" (the NIC also gets its EUI-64 link-local address).
+    #[serde(default)]
+    pub ip6: Option<String>,
     /// keepalived.conf.
     pub config: ConfigSource,
     /// Per-node changes to that config.
@@ -184,6 +187,9 @@ pub struct ClientSpec {
     /// MAC (optional, as for routers).
     #[serde(default)]
     pub mac: Option<String>,
+    /// Global IPv6 address with prefix (optional).
+    #[serde(default)]
+    pub ip6: Option<String>,
     /// "VIP:port" to request.
     pub target: String,
     /// One new request every `interval`.
@@ -220,6 +226,9 @@ pub struct HostSpec {
     /// MAC (optional).
     #[serde(default)]
     pub mac: Option<String>,
+    /// Global IPv6 address with prefix (optional).
+    #[serde(default)]
+    pub ip6: Option<String>,
     /// Addresses held on loopback (accepted, never ARPed for: LVS-DR real server, `arp_ignore=1`).
     #[serde(default)]
     pub loopback: Vec<String>,
@@ -251,6 +260,14 @@ impl NodeSpec {
             NodeSpec::Router(r) => &r.ip,
             NodeSpec::Client(c) => &c.ip,
             NodeSpec::Host(h) => &h.ip,
+        }
+    }
+    /// Its IPv6 address text, if given.
+    pub fn ip6(&self) -> Option<&str> {
+        match self {
+            NodeSpec::Router(r) => r.ip6.as_deref(),
+            NodeSpec::Client(c) => c.ip6.as_deref(),
+            NodeSpec::Host(h) => h.ip6.as_deref(),
         }
     }
     /// Its MAC text, if given.
@@ -677,10 +694,19 @@ pub fn parse_mac(text: &str) -> Option<[u8; 6]> {
     parts.next().is_none().then_some(mac)
 }
 
-/// Parses "a.b.c.d:port".
-pub fn parse_target(text: &str) -> Option<(Ipv4Addr, u16)> {
-    let (ip, port) = text.rsplit_once(':')?;
-    Some((ip.parse().ok()?, port.parse().ok()?))
+/// Parses "a.b.c.d:port" or "[v6]:port".
+pub fn parse_target(text: &str) -> Option<(std::net::IpAddr, u16)> {
+    text.parse::<std::net::SocketAddr>()
+        .ok()
+        .map(|a| (a.ip(), a.port()))
+}
+
+/// Parses "2001:db8::1/64".
+pub fn parse_cidr6(text: &str) -> Option<(std::net::Ipv6Addr, u8)> {
+    let (ip, len) = text.split_once('/').unwrap_or((text, "64"));
+    let ip: std::net::Ipv6Addr = ip.trim().parse().ok()?;
+    let len: u8 = len.trim().parse().ok()?;
+    (len <= 128).then_some((ip, len))
 }
 
 fn validate(l: &Loaded) -> Result<(), ScenarioError> {
@@ -713,6 +739,17 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
                 ),
             ));
         }
+        if let Some(a) = n.ip6() {
+            if parse_cidr6(a).is_none() {
+                return Err(l.error_at(
+                    a,
+                    format!(
+                        "node {:?}: invalid IPv6 address {a:?} (write \"2001:db8::11/64\")",
+                        n.name()
+                    ),
+                ));
+            }
+        }
         if let Some(mac) = n.mac() {
             if parse_mac(mac).is_none() {
                 return Err(l.error_at(mac, format!("node {:?}: invalid MAC {mac:?}", n.name())));
@@ -723,7 +760,7 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
                 return Err(l.error_at(
                     &c.target,
                     format!(
-                        "client {:?}: invalid target {:?} (write \"192.0.2.100:80\")",
+                        "client {:?}: invalid target {:?} (write \"192.0.2.100:80\" or \"[2001:db8::100]:80\")",
                         c.name, c.target
                     ),
                 ));

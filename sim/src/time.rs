@@ -108,7 +108,7 @@ pub fn format_duration(d: Duration) -> String {
     let n = dur_nanos(d);
     for (unit, scale) in [("s", 1_000_000_000u64), ("ms", 1_000_000), ("us", 1_000)] {
         if n >= scale || n == 0 {
-            if n % scale == 0 {
+            if n.is_multiple_of(scale) {
                 return format!("{}{unit}", n / scale);
             }
             let whole = n / scale;

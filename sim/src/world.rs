@@ -49,6 +49,8 @@ pub struct Node {
     pub mac: Mac,
     /// Its NIC's address and prefix.
     pub ip: (Ipv4Addr, u8),
+    /// Its global IPv6 address and prefix, if any.
+    pub ip6: Option<(std::net::Ipv6Addr, u8)>,
     /// Its TCP/IP stack.
     pub stack: Stack,
     /// What runs on it.
@@ -162,6 +164,11 @@ impl World {
             };
             let stack_seed = SimRng::split(seed, Stream::Stack, i as u32).next_u64();
             let mut stack = Stack::new(mac, ip.0, ip.1, stack_seed, Instant::ZERO);
+            let ip6 = spec.ip6().and_then(scenario::parse_cidr6);
+            if let Some((a, p)) = ip6 {
+                stack.set_ipv6(a, p);
+            }
+            stack.set_router(matches!(spec, NodeSpec::Router(_)));
             let (role, http_port, loopback, start) = match spec {
                 NodeSpec::Router(r) => {
                     let host = RouterHost::build(loaded, r, mac, ip.0, seed, i)?;
@@ -201,6 +208,7 @@ impl World {
                 port: i,
                 mac,
                 ip,
+                ip6,
                 stack,
                 role,
                 http,
@@ -410,10 +418,13 @@ impl World {
                 name,
                 ..
             } = n;
+            // A VRRP frame taken by keepalived never reaches the TCP/IP stack, so the stack need not run.
+            let mut stack_idle = false;
             if let Some(f) = &frame {
                 let is_vrrp = FrameKind::of(f).vrrp;
                 match role {
                     Role::Router(r) if is_vrrp && r.is_running() => {
+                        stack_idle = true;
                         let mut io = RouterIo {
                             stack,
                             out: &mut out,
@@ -440,7 +451,9 @@ impl World {
             if let Some((_, srv)) = http {
                 srv.poll(stack);
             }
-            stack.poll(now, &mut out);
+            if !stack_idle {
+                stack.poll(now, &mut out);
+            }
             if let Some((_, srv)) = http {
                 // Answers to data that arrived in this poll leave in the same step.
                 srv.poll(stack);
@@ -893,6 +906,10 @@ impl World {
             n.stack_seed.wrapping_add(now.as_nanos()),
             now,
         );
+        if let Some((a, p)) = n.ip6 {
+            stack.set_ipv6(a, p);
+        }
+        stack.set_router(matches!(n.role, Role::Router(_)));
         for a in &n.loopback {
             stack.add_loopback(*a);
         }

@@ -12,8 +12,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use etherparse::{
     icmpv6::NeighborAdvertisementHeader, ArpEthIpv4Packet, ArpOperation, EtherType,
     Ethernet2Header, Ethernet2HeaderSlice, Icmpv6Header, Icmpv6Type, IpAuthHeaderSlice, IpDscp,
-    IpEcn, IpNumber, Ipv4Header, Ipv4HeaderSlice, Ipv6Header, Ipv6HeaderSlice, Ipv6Slice,
-    SingleVlanHeader, SingleVlanHeaderSlice, VlanId,
+    IpEcn, IpNumber, Ipv4Header, Ipv4HeaderSlice, Ipv6FlowLabel, Ipv6Header, Ipv6HeaderSlice,
+    Ipv6Slice, SingleVlanHeader, SingleVlanHeaderSlice, VlanId,
 };
 
 use crate::wire::{self, ChecksumForm, Family, VrrpPacket, VrrpRepr, WireError};
@@ -100,8 +100,10 @@ pub struct AdvertFrame {
     pub ipv4_id: u16,
     /// IPv4 DF bit; keepalived leaves it clear.
     pub ipv4_dont_fragment: bool,
-    /// IPv6 traffic class; keepalived leaves it 0.
+    /// IPv6 traffic class; keepalived leaves it 0 (FRR writes 0xc0).
     pub ipv6_traffic_class: u8,
+    /// IPv6 flow label (20 bits); keepalived leaves it 0, FRR's kernel socket sets one.
+    pub ipv6_flow_label: u32,
     /// VRRPv3-over-IPv4 checksum form.
     pub checksum_form: ChecksumForm,
 }
@@ -131,6 +133,7 @@ impl AdvertFrame {
             ipv4_id: 0,
             ipv4_dont_fragment: false,
             ipv6_traffic_class: 0,
+            ipv6_flow_label: 0,
             checksum_form: ChecksumForm::Rfc5798,
         }
     }
@@ -183,7 +186,8 @@ impl AdvertFrame {
             (IpAddr::V6(s), IpAddr::V6(d)) => {
                 let ip = Ipv6Header {
                     traffic_class: self.ipv6_traffic_class,
-                    flow_label: Default::default(),
+                    flow_label: Ipv6FlowLabel::try_new(self.ipv6_flow_label & 0xf_ffff)
+                        .unwrap_or_default(),
                     payload_length: vrrp_len as u16,
                     next_header: IpNumber(wire::IP_PROTOCOL),
                     hop_limit: self.ttl,
@@ -308,6 +312,7 @@ impl ParsedAdvert {
             ipv4_id: self.ipv4_id,
             ipv4_dont_fragment: self.ipv4_dont_fragment,
             ipv6_traffic_class: self.ipv6_traffic_class,
+            ipv6_flow_label: self.ipv6_flow_label,
             checksum_form: self.checksum.unwrap_or_default(),
         }
     }
@@ -336,6 +341,8 @@ pub struct ParsedAdvert {
     pub ipv4_dont_fragment: bool,
     /// IPv6 traffic class (0 for IPv4).
     pub ipv6_traffic_class: u8,
+    /// IPv6 flow label (0 for IPv4).
+    pub ipv6_flow_label: u32,
     /// The VRRP message sat behind an IPv4/IPv6 Authentication Header (keepalived `auth_type
     /// AH`, RFC 2338).
     pub behind_ah: bool,
@@ -372,6 +379,8 @@ pub struct AdvertHeaders {
     pub ipv4_dont_fragment: bool,
     /// IPv6 traffic class (0 for IPv4).
     pub ipv6_traffic_class: u8,
+    /// IPv6 flow label (0 for IPv4).
+    pub ipv6_flow_label: u32,
     /// VRRP sat behind an Authentication Header.
     pub behind_ah: bool,
     /// Byte offset of the VRRP message within the frame.
@@ -438,6 +447,7 @@ pub fn parse(frame: &[u8]) -> Result<ParsedAdvert, FrameError> {
         ipv4_id: h.ipv4_id,
         ipv4_dont_fragment: h.ipv4_dont_fragment,
         ipv6_traffic_class: h.ipv6_traffic_class,
+        ipv6_flow_label: h.ipv6_flow_label,
         behind_ah: h.behind_ah,
         checksum,
         vrrp_offset: h.vrrp_offset,
@@ -457,6 +467,7 @@ fn blank(src_ip: IpAddr, dst_ip: IpAddr, ttl: u8) -> AdvertHeaders {
         ipv4_id: 0,
         ipv4_dont_fragment: false,
         ipv6_traffic_class: 0,
+        ipv6_flow_label: 0,
         behind_ah: false,
         vrrp_offset: 0,
     }
@@ -516,6 +527,7 @@ fn parse_ipv6(ip: &[u8]) -> Result<(AdvertHeaders, usize, usize), FrameError> {
         h.hop_limit(),
     );
     adv.ipv6_traffic_class = h.traffic_class();
+    adv.ipv6_flow_label = h.flow_label().value();
     if h.next_header().0 == wire::IP_PROTOCOL {
         return Ok((adv, Ipv6Header::LEN, end));
     }

@@ -252,14 +252,22 @@ impl<I: VrrpIo> Daemon<I> {
         } = self;
         let inst = &mut insts[i];
         // Order on the wire, as keepalived: addresses in place before the advert and the
-        // gratuitous ARPs that announce them; the priority-0 advert out before they go.
+        // gratuitous ARPs that announce them; the priority-0 advert out before they go, and
+        // the "stopped" notification last.
         let mut events = Vec::new();
         while let Some(ev) = inst.router.poll_event() {
             events.push(ev);
         }
-        let (removals, mut events): (Vec<Event>, Vec<Event>) = events
-            .into_iter()
-            .partition(|e| matches!(e, Event::RemoveAddresses(_)));
+        let (removals, mut events): (Vec<Event>, Vec<Event>) = events.into_iter().partition(|e| {
+            matches!(
+                e,
+                Event::RemoveAddresses(_)
+                    | Event::StateChanged {
+                        to: State::Initialize,
+                        ..
+                    }
+            )
+        });
         for ev in events.drain(..) {
             handle_event(io, inst, epoch, summary, ev);
         }

@@ -3,7 +3,8 @@
 //! sending gratuitous ARP / unsolicited NA, and a minimal rtnetlink client for adding and
 //! removing addresses (`RTM_NEWADDR` / `RTM_DELADDR`).
 //!
-//! Every `unsafe` block of the crate lives here, each with the reason it is sound.
+//! Every `unsafe` block of the crate lives here, each with the reason it is sound, except the
+//! registration of the packet socket with tokio's reactor in `linux.rs`.
 
 use std::ffi::CString;
 use std::io;
@@ -167,7 +168,7 @@ pub fn packet_recv(fd: &OwnedFd, buf: &mut [u8]) -> io::Result<Option<usize>> {
     if n < 0 {
         return Err(io::Error::last_os_error());
     }
-    if sll.sll_pkttype == libc::PACKET_OUTGOING as u8 {
+    if sll.sll_pkttype == libc::PACKET_OUTGOING {
         return Ok(None);
     }
     Ok(Some(n as usize))

@@ -72,3 +72,21 @@ fn junit_and_markdown_formats() {
         "{md}"
     );
 }
+
+#[test]
+fn config_flag_runs_the_cfg_items_and_rejects_bad_values() {
+    let k = "keepalived/configs/keepalived-vrrpv2-graceful-stop";
+    let r1 = format!("192.0.2.11={}", p(&format!("{k}/r1.conf")));
+    let r2 = format!("192.0.2.12={}", p(&format!("{k}/r2.conf")));
+    let cap = p("keepalived/keepalived-vrrpv2-graceful-stop.pcap");
+    let (code, out) = run(&[
+        "check", "--format", "json", "--config", &r1, "--config", &r2, &cap,
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+    let not_checked = v[0]["not_checked"].as_array().map(|a| a.len()).unwrap_or(0);
+    // The 14 configuration rules ran; events and simulator-only rules remain.
+    assert_eq!(not_checked, 24);
+    assert_eq!(run(&["check", "--config", "not-an-ip=/x.conf", &cap]).0, 2);
+    assert_eq!(run(&["check", "--config", "192.0.2.11", &cap]).0, 2);
+}

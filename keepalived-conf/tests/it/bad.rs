@@ -483,3 +483,60 @@ fn prefix_too_long_uses_32_and_bad_scope_is_ignored() {
         Some(32)
     );
 }
+
+#[test]
+fn escaped_quote_does_not_protect_a_brace() {
+    // keepalived's brace search skips "..." without escapes: `\"{` opens a brace.
+    check(
+        "36_escaped_quote_splits_block.conf",
+        "unexpected-open-brace",
+        Severity::Warning,
+        2,
+        32,
+    );
+    check(
+        "36_escaped_quote_splits_block.conf",
+        "unknown-keyword",
+        Severity::Warning,
+        3,
+        5,
+    );
+}
+
+#[test]
+fn rfc5798_5_2_7_unicast_and_v3_interval_mistakes() {
+    check(
+        "37_unicast_mistakes.conf",
+        "unicast-no-peers",
+        Severity::Warning,
+        1,
+        1,
+    );
+    check(
+        "37_unicast_mistakes.conf",
+        "unicast-ttl",
+        Severity::Error,
+        9,
+        1,
+    );
+    check(
+        "37_unicast_mistakes.conf",
+        "vmac-unicast",
+        Severity::Warning,
+        23,
+        1,
+    );
+    check(
+        "37_unicast_mistakes.conf",
+        "advert-int-v3",
+        Severity::Warning,
+        10,
+        1,
+    );
+    let p = parse(Path::new("tests/fixtures/bad/37_unicast_mistakes.conf"));
+    let v = &p.config.vrrp_instances[1];
+    assert_eq!(
+        v.effective_advert_int(&p.config.global_defs),
+        std::time::Duration::from_millis(40950)
+    );
+}

@@ -203,3 +203,31 @@ fn never_panics_on_hostile_fragments() {
         let _ = parse(t);
     }
 }
+
+#[test]
+fn vrrp_track_file_is_the_deprecated_alias_of_track_file() {
+    let p = parse_file(
+        Path::new("tests/fixtures/good/track_file_alias.conf"),
+        &opts(),
+    );
+    let files = &p.config.vrrp_track_files;
+    assert_eq!(
+        (files[0].deprecated_alias, files[0].weight),
+        (true, Some(-10))
+    );
+    assert_eq!(
+        (
+            files[1].deprecated_alias,
+            files[1].weight,
+            files[1].weight_reverse
+        ),
+        (false, Some(1), true)
+    );
+    let d = &p.diagnostics[0];
+    assert_eq!(
+        (d.code, d.severity, d.span.line),
+        ("deprecated-keyword", Severity::Warning, 1)
+    );
+    let refs = &p.config.vrrp_instances[0].track_file;
+    assert_eq!((refs[0].name.as_str(), refs[0].weight), ("tf_old", Some(5)));
+}

@@ -1,7 +1,7 @@
 //! Every shared fixture (seed, seed as published, keepalived's samples): snapshots of the
 //! typed model and of the rendered diagnostics, plus the verdicts the seed's README states.
 
-use crate::util::{fixtures, parse, snap_name};
+use crate::util::{fixtures, good, parse, snap_name};
 use keepalived_conf::{Severity, Source};
 use std::path::Path;
 
@@ -19,6 +19,40 @@ fn fixture_models_and_diagnostics_snapshot() {
         insta::assert_json_snapshot!(format!("model__{name}"), p.config);
         insta::assert_snapshot!(format!("diag__{name}"), p.render_diagnostics());
     }
+}
+
+#[test]
+fn feature_fixtures_snapshot_and_have_no_errors() {
+    for f in good() {
+        let p = parse(&f);
+        let name = snap_name(&f);
+        assert!(!p.has_errors(), "{}", p.render_diagnostics());
+        insta::assert_json_snapshot!(format!("model__{name}"), p.config);
+        insta::assert_snapshot!(format!("diag__{name}"), p.render_diagnostics());
+    }
+}
+
+#[test]
+fn seq_and_parameters_expand_like_keepalived() {
+    let p = parse(Path::new("tests/fixtures/good/seq_params_conditional.conf"));
+    let seq: Vec<String> = p.config.vrrp_instances[0]
+        .virtual_ipaddress
+        .iter()
+        .map(|v| v.addr.to_string())
+        .collect();
+    assert_eq!(
+        seq,
+        ["fe80::42", "2001:db8::10", "2001:db8::20", "2001:db8::30"]
+    );
+    let list = &p.config.vrrp_instances[1];
+    assert_eq!(list.virtual_ipaddress.len(), 5);
+    assert_eq!(list.virtual_ipaddress[4].dev.as_deref(), Some("eth1"));
+    assert_eq!(p.config.global_defs.router_id.as_deref(), Some("lb-eth1"));
+    assert_eq!(
+        p.config.vrrp_instances[0].priority,
+        Some(100),
+        "@^node1 applies without --config-id"
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The formatter: format(parse(x)) parses to the same model, for every fixture and for
 //! generated models; arbitrary text never panics the parser.
 
-use crate::util::{bad, fixtures};
+use crate::util::{bad, fixtures, good};
 use keepalived_conf::format::format_config;
 use keepalived_conf::*;
 use proptest::prelude::*;
@@ -28,7 +28,7 @@ fn reparse(c: &Config) -> Config {
 
 #[test]
 fn format_parse_round_trips_every_fixture() {
-    for f in fixtures().into_iter().chain(bad()) {
+    for f in fixtures().into_iter().chain(good()).chain(bad()) {
         let p = parse_file(&f, &opts());
         let again = reparse(&p.config);
         assert_eq!(
@@ -220,5 +220,42 @@ proptest! {
         let p = parse_str(&text, Path::new("gen.conf"), &opts());
         let again = reparse(&p.config);
         prop_assert_eq!(meaning(&again), meaning(&p.config));
+    }
+}
+
+fn word_soup() -> impl Strategy<Value = String> {
+    let names: Vec<String> = keepalived_conf::keywords::all()
+        .into_iter()
+        .map(|k| k.name.to_string())
+        .collect();
+    let word = prop_oneof![
+        proptest::sample::select(names),
+        Just("{".to_string()),
+        Just("}".to_string()),
+        "-?[0-9]{1,6}(\\.[0-9]{1,3})?",
+        "[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}(/[0-9]{1,3})?",
+        "[a-f0-9:]{2,20}",
+        "[A-Za-z_\u{a0}]{1,8}",
+        Just("weight".to_string()),
+        Just("\"".to_string()),
+    ];
+    proptest::collection::vec(proptest::collection::vec(word, 1..6), 1..60).prop_map(|lines| {
+        lines
+            .into_iter()
+            .map(|l| l.join(" "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    #[test]
+    fn keyword_soup_never_panics_and_formats_reparse(text in word_soup()) {
+        let p = parse_str(&text, Path::new("soup.conf"), &opts());
+        let _ = p.render_diagnostics();
+        let again = reparse(&p.config);
+        prop_assert_eq!(meaning(&again), meaning(&p.config), "{}\n---\n{}", text, format_config(&p.config));
     }
 }

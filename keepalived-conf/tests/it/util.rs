@@ -11,7 +11,7 @@ pub fn files_in(dir: &str, ext: Option<&str>) -> Vec<PathBuf> {
         .unwrap_or_else(|e| panic!("cannot list {dir}: {e}"))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_file())
-        .filter(|p| ext.map_or(true, |x| p.extension().is_some_and(|e| e == x)))
+        .filter(|p| ext.is_none_or(|x| p.extension().is_some_and(|e| e == x)))
         .collect();
     out.sort();
     out
@@ -25,6 +25,14 @@ pub fn fixtures() -> Vec<PathBuf> {
         Some("conf"),
     ));
     v.extend(files_in("../scenarios/configs/keepalived-samples", None));
+    v
+}
+
+/// Valid configs exercising the syntax features (parameters, sequences, conditionals, includes,
+/// one-line blocks).
+pub fn good() -> Vec<PathBuf> {
+    let mut v = files_in("tests/fixtures/good", Some("conf"));
+    v.push(PathBuf::from("tests/fixtures/include/keepalived.conf"));
     v
 }
 

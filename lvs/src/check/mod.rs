@@ -122,6 +122,20 @@ pub enum CheckKind {
     Tcp,
     /// `HTTP_GET`: GET each URL and compare status code and digest.
     Http(HttpGet),
+    /// `MISC_CHECK`: run a script; exit 0 is a pass (check_misc.c).
+    Misc(MiscCheck),
+}
+
+/// A `MISC_CHECK` block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MiscCheck {
+    /// `misc_path`: the command line.
+    pub script: String,
+    /// `misc_timeout` (default: the virtual server's `delay_loop`). At the timeout keepalived sends
+    /// SIGTERM; this model assumes the script dies at once and counts a "timed out" failure.
+    pub timeout: Duration,
+    /// `misc_dynamic`: exit codes 2..=255 pass and set the server's weight to `code − 2`.
+    pub dynamic: bool,
 }
 
 /// Identity of one connection attempt, echoed in [`CheckAction`]s and expected back in
@@ -151,6 +165,18 @@ pub enum CheckAction {
         /// Attempt.
         attempt: AttemptId,
     },
+    /// MISC_CHECK: run the script (keepalived forks it without a shell).
+    RunScript {
+        /// Attempt.
+        attempt: AttemptId,
+        /// The command line.
+        command: String,
+    },
+    /// MISC_CHECK: the script ran past `misc_timeout`; terminate it (SIGTERM).
+    KillScript {
+        /// Attempt.
+        attempt: AttemptId,
+    },
 }
 
 /// What the network layer reports for an attempt.
@@ -166,6 +192,10 @@ pub enum CheckIo<'a> {
     Eof,
     /// A read/write error on an established connection (e.g. RST).
     Error,
+    /// MISC_CHECK: the script exited with this status.
+    Exited(u8),
+    /// MISC_CHECK: the script was killed by a signal it was not sent by the checker.
+    Signaled,
 }
 
 /// Why a check failed, in keepalived's words.
@@ -185,6 +215,12 @@ pub enum FailReason {
     StatusCode(u16),
     /// "MD5 digest error to": with the digest that was computed, as genhash prints it.
     Digest(String),
+    /// MISC_CHECK "failed ... exited with status N".
+    ScriptExit(u8),
+    /// MISC_CHECK "failed ... due to signal".
+    ScriptSignal,
+    /// MISC_CHECK "timed out".
+    ScriptTimeout,
 }
 
 impl core::fmt::Display for FailReason {
@@ -197,6 +233,9 @@ impl core::fmt::Display for FailReason {
             FailReason::NoData => f.write_str("Read, no data received"),
             FailReason::StatusCode(c) => write!(f, "HTTP status code error ({c})"),
             FailReason::Digest(d) => write!(f, "MD5 digest error ({d})"),
+            FailReason::ScriptExit(c) => write!(f, "Misc check exited with status {c}"),
+            FailReason::ScriptSignal => f.write_str("Misc check failed due to signal"),
+            FailReason::ScriptTimeout => f.write_str("Misc check timed out"),
         }
     }
 }
@@ -219,6 +258,14 @@ pub enum CheckEvent {
         /// keepalived then runs notify_down without touching IPVS.
         initial: bool,
     },
+    /// MISC_CHECK with `misc_dynamic`: the server's weight becomes `weight` (None: back to the
+    /// configured weight).
+    Weight {
+        /// When.
+        at: Instant,
+        /// New effective weight.
+        weight: Option<u32>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -232,6 +279,11 @@ enum Phase {
     },
     /// HTTP: request sent, reading the response.
     Reading {
+        attempt: AttemptId,
+        deadline: Instant,
+    },
+    /// MISC: script running.
+    Running {
         attempt: AttemptId,
         deadline: Instant,
     },
@@ -256,6 +308,9 @@ pub struct Checker {
     phase: Phase,
     next_attempt: u64,
     http: http::HttpState,
+    /// MISC: when the current script started (`last_ran`) and its last accepted exit code.
+    last_ran: Instant,
+    last_exit_code: u8,
     actions: VecDeque<CheckAction>,
     events: VecDeque<CheckEvent>,
 }
@@ -275,6 +330,8 @@ impl Checker {
             phase: Phase::Stopped,
             next_attempt: 1,
             http: http::HttpState::default(),
+            last_ran: Instant::ZERO,
+            last_exit_code: 0,
             actions: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -324,7 +381,9 @@ impl Checker {
     pub fn poll_timeout(&self) -> Option<Instant> {
         match self.phase {
             Phase::Idle { at } => Some(at),
-            Phase::Connecting { deadline, .. } | Phase::Reading { deadline, .. } => Some(deadline),
+            Phase::Connecting { deadline, .. }
+            | Phase::Reading { deadline, .. }
+            | Phase::Running { deadline, .. } => Some(deadline),
             Phase::Stopped => None,
         }
     }
@@ -362,6 +421,18 @@ impl Checker {
                         return;
                     }
                 }
+                if let CheckKind::Misc(m) = &self.kind {
+                    let (command, timeout) = (m.script.clone(), m.timeout);
+                    let attempt = self.new_attempt();
+                    self.actions
+                        .push_back(CheckAction::RunScript { attempt, command });
+                    self.last_ran = now;
+                    self.phase = Phase::Running {
+                        attempt,
+                        deadline: now + timeout,
+                    };
+                    return;
+                }
                 let attempt = self.new_attempt();
                 self.actions.push_back(CheckAction::Connect {
                     attempt,
@@ -380,6 +451,10 @@ impl Checker {
                 self.actions.push_back(CheckAction::Close { attempt });
                 self.fail(now, FailReason::ReadTimeout);
             }
+            Phase::Running { attempt, deadline } if deadline <= now => {
+                self.actions.push_back(CheckAction::KillScript { attempt });
+                self.misc_epilog(now, Err(FailReason::ScriptTimeout));
+            }
             _ => {}
         }
     }
@@ -387,12 +462,19 @@ impl Checker {
     /// Network results for `attempt`.
     pub fn handle_io(&mut self, now: Instant, attempt: AttemptId, io: CheckIo<'_>) {
         match (self.phase.clone(), io) {
+            (Phase::Running { attempt: a, .. }, CheckIo::Exited(code)) if a == attempt => {
+                self.misc_epilog(now, Ok(code));
+            }
+            (Phase::Running { attempt: a, .. }, CheckIo::Signaled) if a == attempt => {
+                self.misc_epilog(now, Err(FailReason::ScriptSignal));
+            }
             (Phase::Connecting { attempt: a, .. }, CheckIo::Connected) if a == attempt => {
                 match &self.kind {
                     CheckKind::Tcp => {
                         self.actions.push_back(CheckAction::Close { attempt });
                         self.tcp_epilog(now, None);
                     }
+                    CheckKind::Misc(_) => {}
                     CheckKind::Http(h) => {
                         let url = self.http.current_url(h);
                         let req = h.request(url, self.dst);
@@ -424,7 +506,7 @@ impl Checker {
                 self.actions.push_back(CheckAction::Close { attempt });
                 let verdict = match &self.kind {
                     CheckKind::Http(h) => self.http.verdict(h),
-                    CheckKind::Tcp => Ok(()),
+                    CheckKind::Tcp | CheckKind::Misc(_) => Ok(()),
                 };
                 match verdict {
                     Ok(()) => self.http_epilog(now, http::Method::New, None),
@@ -444,6 +526,7 @@ impl Checker {
     fn fail(&mut self, now: Instant, reason: FailReason) {
         match self.kind {
             CheckKind::Tcp => self.tcp_epilog(now, Some(reason)),
+            CheckKind::Misc(_) => self.misc_epilog(now, Err(reason)),
             CheckKind::Http(_) => {
                 // timeout_epilog: retry only while the server is (or may be) up.
                 if self.is_up || !self.has_run {
@@ -501,6 +584,65 @@ impl Checker {
         }
         self.has_run = true;
         self.phase = Phase::Idle { at: now + delay };
+    }
+
+    /// check_misc.c `misc_check_child_thread`: `result` is the exit code, or why the script failed
+    /// otherwise. The next run is timed from the start of this one.
+    fn misc_epilog(&mut self, now: Instant, result: Result<u8, FailReason>) {
+        let CheckKind::Misc(m) = &self.kind else {
+            return;
+        };
+        let dynamic = m.dynamic;
+        let reason = match result {
+            Ok(code) if code == 0 || (dynamic && code >= 2) => {
+                if code != self.last_exit_code {
+                    // The weight is code − 2; exit 0 (legacy) restores the configured weight.
+                    let weight = (code != 0).then(|| u32::from(code) - 2);
+                    self.events
+                        .push_back(CheckEvent::Weight { at: now, weight });
+                    self.last_exit_code = code;
+                }
+                if !self.is_up || !self.has_run {
+                    self.set_state(now, true, None);
+                }
+                self.retry_it = 0;
+                None
+            }
+            Ok(code) => Some((FailReason::ScriptExit(code), Some(code))),
+            Err(r) => Some((r, None)),
+        };
+        if let Some((reason, code)) = reason {
+            if self.is_up || !self.has_run {
+                if self.retry_it < self.settings.retry {
+                    self.retry_it += 1;
+                } else {
+                    self.retry_it = 0;
+                    if let Some(code) = code {
+                        if self.last_exit_code != 0 && self.last_exit_code != 1 {
+                            self.events.push_back(CheckEvent::Weight {
+                                at: now,
+                                weight: None,
+                            });
+                        }
+                        self.last_exit_code = code;
+                    }
+                    self.set_state(now, false, Some(reason));
+                }
+            }
+        }
+        let delay = if self.retry_it > 0 {
+            self.settings.delay_before_retry
+        } else {
+            self.settings.delay_loop
+        };
+        let next = self.last_ran + delay;
+        self.phase = Phase::Idle {
+            at: if next > now {
+                next
+            } else {
+                now + Duration::from_nanos(1_000)
+            },
+        };
     }
 
     /// check_http.c `epilog`.

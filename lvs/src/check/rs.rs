@@ -43,6 +43,7 @@ pub enum RsAction {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RealServerHealth {
     weight: u32,
+    effective: u32,
     inhibit: bool,
     alive: bool,
     set: bool,
@@ -55,6 +56,7 @@ impl RealServerHealth {
     pub fn new(weight: u32, inhibit: bool, alpha_checkers: u32) -> Self {
         RealServerHealth {
             weight,
+            effective: weight,
             inhibit,
             alive: false,
             set: false,
@@ -67,8 +69,13 @@ impl RealServerHealth {
         self.alive
     }
 
-    /// Configured weight.
-    pub fn weight(&self) -> u32 {
+    /// Effective weight: the configured one, or the last MISC_CHECK `misc_dynamic` one.
+    pub fn effective_weight(&self) -> u32 {
+        self.effective
+    }
+
+    /// The configured weight.
+    pub fn configured_weight(&self) -> u32 {
         self.weight
     }
 
@@ -147,6 +154,16 @@ impl RealServerHealth {
                     self.perform(at, false, &mut out);
                 }
                 self.failed_checkers += 1;
+            }
+            CheckEvent::Weight { at, weight } => {
+                // update_svr_wgt: takes effect in IPVS only while the server is in the pool.
+                let w = weight.unwrap_or(self.weight);
+                if w != self.effective {
+                    self.effective = w;
+                    if self.set && self.alive {
+                        out.push(RsAction::SetWeight { at, weight: w });
+                    }
+                }
             }
         }
         out

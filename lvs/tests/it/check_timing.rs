@@ -101,6 +101,7 @@ impl Harness {
                     }
                 }
                 CheckAction::Close { attempt } => self.pending.retain(|_, (a, _)| *a != attempt),
+                CheckAction::RunScript { .. } | CheckAction::KillScript { .. } => {}
             }
         }
         while let Some(e) = self.checker.poll_event() {
@@ -522,4 +523,163 @@ fn keepalived_rs_is_up_only_when_every_checker_is_up() {
             RsAction::NotifyDown { at: ms(5) }
         ]
     );
+}
+
+#[test]
+fn keepalived_http_get_fast_recovery_rechecks_at_once() {
+    // As keepalived_http_get_recovery_needs_two_passing_rounds, but with fast_recovery the second
+    // round starts immediately after the first pass (202.036), so the server is up at 202.038.
+    let mut get = HttpGet::new(vec![UrlCheck::new("/")]);
+    get.fast_recovery = true;
+    let script = vec![
+        (Instant::ZERO, ok()),
+        (ms(100_000), Server::Silent),
+        (ms(200_000), ok()),
+    ];
+    let mut h = started(seed_settings(), CheckKind::Http(get), script);
+    h.run(ms(260_000));
+    assert_eq!(h.downs(), vec![(ms(124_034), FailReason::ConnectTimeout)]);
+    assert_eq!(h.ups(), vec![ms(202_038)]);
+}
+
+/// Drive a MISC_CHECK whose script exits with `code_at(t)` after 10 ms, or never returns (None).
+fn run_misc(
+    settings: CheckerSettings,
+    dynamic: bool,
+    code_at: impl Fn(Instant) -> Option<u8>,
+    until: Instant,
+) -> (Vec<CheckEvent>, Vec<Instant>) {
+    use lvs::check::MiscCheck;
+    let kind = CheckKind::Misc(MiscCheck {
+        script: "/usr/local/bin/check_app".into(),
+        timeout: Duration::from_secs(5),
+        dynamic,
+    });
+    let mut c = Checker::new(settings, kind, target());
+    c.start(Instant::ZERO, 0);
+    let mut events = Vec::new();
+    let mut runs = Vec::new();
+    let mut pending: Option<(Instant, AttemptId, u8)> = None;
+    loop {
+        let t = match (c.poll_timeout(), pending) {
+            (Some(a), Some((b, _, _))) => a.min(b),
+            (Some(a), None) => a,
+            (None, Some((b, _, _))) => b,
+            (None, None) => break,
+        };
+        if t > until {
+            break;
+        }
+        match pending {
+            Some((b, a, code)) if b == t => {
+                pending = None;
+                c.handle_io(t, a, CheckIo::Exited(code));
+            }
+            _ => c.handle_timeout(t),
+        }
+        while let Some(a) = c.poll_action() {
+            if let CheckAction::RunScript { attempt, .. } = a {
+                runs.push(t);
+                if let Some(code) = code_at(t) {
+                    pending = Some((t + Duration::from_millis(10), attempt, code));
+                }
+            }
+        }
+        while let Some(e) = c.poll_event() {
+            events.push(e);
+        }
+    }
+    (events, runs)
+}
+
+#[test]
+fn keepalived_misc_check_retry_and_timing_from_script_start() {
+    // retry 2, delay_before_retry 3, delay_loop 6. Runs start every 6 s from the previous start
+    // (last_ran + delay), not from the exit. The script fails (exit 1) from 30 s: the run at 31 s fails
+    // (retry 1 of 2), 34 s fails (2 of 2), 37 s fails → down at 37.010 s.
+    let s = CheckerSettings {
+        retry: 2,
+        ..seed_settings()
+    };
+    let (events, runs) = run_misc(
+        s,
+        false,
+        |t| Some(if t >= ms(30_000) { 1 } else { 0 }),
+        ms(40_000),
+    );
+    assert_eq!(
+        &runs[..6],
+        &[
+            ms(1_000),
+            ms(7_000),
+            ms(13_000),
+            ms(19_000),
+            ms(25_000),
+            ms(31_000)
+        ]
+    );
+    assert_eq!(&runs[6..], &[ms(34_000), ms(37_000)]);
+    assert_eq!(
+        events,
+        vec![CheckEvent::Down {
+            at: ms(37_010),
+            reason: FailReason::ScriptExit(1),
+            initial: false
+        }]
+    );
+}
+
+#[test]
+fn keepalived_misc_check_timeout_counts_as_failure() {
+    let s = CheckerSettings {
+        retry: 0,
+        ..seed_settings()
+    };
+    let (events, _) = run_misc(
+        s,
+        false,
+        |t| if t >= ms(10_000) { None } else { Some(0) },
+        ms(20_000),
+    );
+    // Runs at 1, 7, 13: the 13 s run hangs, misc_timeout 5 s → down at 18 s.
+    assert_eq!(
+        events,
+        vec![CheckEvent::Down {
+            at: ms(18_000),
+            reason: FailReason::ScriptTimeout,
+            initial: false
+        }]
+    );
+}
+
+#[test]
+fn keepalived_misc_dynamic_exit_code_sets_weight() {
+    let s = CheckerSettings {
+        retry: 0,
+        ..seed_settings()
+    };
+    let (events, _) = run_misc(
+        s,
+        true,
+        |t| Some(if t >= ms(10_000) { 12 } else { 0 }),
+        ms(15_000),
+    );
+    // Exit 12 → weight 10, the server stays up.
+    assert_eq!(
+        events,
+        vec![CheckEvent::Weight {
+            at: ms(13_010),
+            weight: Some(10)
+        }]
+    );
+    let mut rs = RealServerHealth::new(1, false, 0);
+    rs.init(ms(0));
+    assert_eq!(
+        rs.on_check_event(&events[0]),
+        vec![RsAction::SetWeight {
+            at: ms(13_010),
+            weight: 10
+        }]
+    );
+    assert_eq!(rs.effective_weight(), 10);
 }

@@ -395,3 +395,34 @@ fn ip_vs_conn_reuse_mode_new_syn_on_closed_connection_is_rescheduled() {
     assert_eq!(retx.conn, again.conn);
     assert!(!retx.new_conn);
 }
+
+#[test]
+fn ipvsadm_ln_listing() {
+    let mut cfg = ServiceConfig::new(key(), Scheduler::Rr).persistent(s(100));
+    cfg.persistence_netmask = "255.255.255.0".parse().unwrap();
+    let mut ipvs = director(cfg, &[(3, 1), (5, 1)]);
+    let udp = ServiceKey::Addr {
+        proto: Protocol::Udp,
+        addr: vip().ip(),
+        port: 53,
+    };
+    let mut ucfg = ServiceConfig::new(udp, Scheduler::Sh).with_flags(lvs::SchedFlags {
+        fallback: true,
+        port: true,
+    });
+    ucfg.one_packet = true;
+    ipvs.add_service(ucfg).unwrap();
+    ipvs.add_dest(&udp, DestConfig::new(rs(7).ip(), 53, 3, FwdMethod::Nat))
+        .unwrap();
+    let fw = ServiceKey::Fwmark {
+        mark: 7,
+        ipv6: false,
+    };
+    ipvs.add_service(ServiceConfig::new(fw, Scheduler::Wlc))
+        .unwrap();
+    ipvs.add_dest(&fw, DestConfig::new(rs(9).ip(), 0, 2, FwdMethod::Tun))
+        .unwrap();
+    establish(&mut ipvs, T0, 1);
+    pick(&mut ipvs, T0, 2);
+    insta::assert_snapshot!(ipvs.list_numeric());
+}

@@ -278,3 +278,98 @@ fn nat_refuses_non_first_fragments_and_non_ip() {
         Err(ForwardError::NotIp(0x0806))
     );
 }
+
+#[test]
+fn datapath_dr_nat_and_local_frames() {
+    use lvs::datapath::{inbound, outbound, FrameAction};
+    use lvs::{
+        DestConfig, FwdMethod, Instant, Ipvs, IpvsSettings, Scheduler, ServiceConfig, ServiceKey,
+    };
+    let vip_key = ServiceKey::Addr {
+        proto: Protocol::Tcp,
+        addr: "192.0.2.100".parse().unwrap(),
+        port: 80,
+    };
+    let mut ipvs = Ipvs::new(IpvsSettings::default(), 1);
+    ipvs.add_service(ServiceConfig::new(vip_key, Scheduler::Rr))
+        .unwrap();
+    ipvs.add_dest(
+        &vip_key,
+        DestConfig::new("198.51.100.3".parse().unwrap(), 8080, 1, FwdMethod::Nat),
+    )
+    .unwrap();
+    let me: std::net::IpAddr = "192.0.2.10".parse().unwrap();
+    let arp = |ip: std::net::IpAddr| {
+        (ip.to_string() == "198.51.100.3" || ip.to_string() == "192.0.2.1").then_some(RS_MAC)
+    };
+    let t = Instant::from_secs(1);
+    let FrameAction::Transmit { frame, next_hop } =
+        inbound(&mut ipvs, t, &tcp_syn_v4(b""), 0, DIRECTOR_MAC, me, arp).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        next_hop,
+        "198.51.100.3".parse::<std::net::IpAddr>().unwrap()
+    );
+    assert_eq!(
+        forward::packet_info(&frame).unwrap().dst,
+        "198.51.100.3:8080".parse().unwrap()
+    );
+    // The server's SYN+ACK goes back through the director with the VIP as source.
+    let reply = {
+        let b = PacketBuilder::ethernet2(RS_MAC, DIRECTOR_MAC)
+            .ipv4([198, 51, 100, 3], [203, 0, 113, 7], 64)
+            .tcp(8080, 40000, 1, 1000)
+            .syn()
+            .ack(12346);
+        let mut v = Vec::new();
+        b.write(&mut v, b"").unwrap();
+        v
+    };
+    let FrameAction::Transmit { frame, .. } = outbound(
+        &mut ipvs,
+        t,
+        &reply,
+        DIRECTOR_MAC,
+        "192.0.2.1".parse().unwrap(),
+        arp,
+    )
+    .unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        forward::packet_info(&frame).unwrap().src,
+        "192.0.2.100:80".parse().unwrap()
+    );
+    // Unknown neighbour: resolve first. Traffic for another address: local stack.
+    let mut ipvs2 = ipvs.clone();
+    let syn2 = {
+        let b = PacketBuilder::ethernet2(CLIENT_MAC, DIRECTOR_MAC)
+            .ipv4([203, 0, 113, 8], [192, 0, 2, 100], 64)
+            .tcp(40001, 80, 1, 1000)
+            .syn();
+        let mut v = Vec::new();
+        b.write(&mut v, b"").unwrap();
+        v
+    };
+    assert_eq!(
+        inbound(&mut ipvs2, t, &syn2, 0, DIRECTOR_MAC, me, |_| None).unwrap(),
+        FrameAction::Resolve {
+            ip: "198.51.100.3".parse().unwrap()
+        }
+    );
+    let other = {
+        let b = PacketBuilder::ethernet2(CLIENT_MAC, DIRECTOR_MAC)
+            .ipv4([203, 0, 113, 8], [192, 0, 2, 10], 64)
+            .tcp(40001, 22, 1, 1000)
+            .syn();
+        let mut v = Vec::new();
+        b.write(&mut v, b"").unwrap();
+        v
+    };
+    assert_eq!(
+        inbound(&mut ipvs, t, &other, 0, DIRECTOR_MAC, me, arp).unwrap(),
+        FrameAction::Local
+    );
+}

@@ -183,6 +183,7 @@ fn run(
                 CheckAction::Close { attempt } => {
                     net.pending.retain(|_, v| v.1 != attempt || v.0 != r)
                 }
+                CheckAction::RunScript { .. } | CheckAction::KillScript { .. } => {}
             }
         }
         while let Some(e) = d.poll_event() {
@@ -468,4 +469,147 @@ fn keepalived_quorum_lost_swaps_in_the_sorry_server_and_back() {
         "quorum regained: sorry server out, servers back"
     );
     insta::assert_snapshot!(timeline(&log));
+}
+
+#[test]
+fn keepalived_misc_check_plan_defaults() {
+    let conf = r#"
+virtual_server 192.0.2.100 80 {
+    delay_loop 10
+    lb_algo rr
+    lb_kind DR
+    real_server 198.51.100.1 80 {
+        MISC_CHECK {
+            misc_path "/usr/local/bin/check_app 198.51.100.1"
+            misc_dynamic
+        }
+        SMTP_CHECK {
+            connect_timeout 3
+        }
+    }
+}
+"#;
+    let opts = keepalived_conf::ParseOptions {
+        check_scripts: false,
+        ..Default::default()
+    };
+    let parsed = keepalived_conf::parse_str(conf, Path::new("misc.conf"), &opts);
+    let plan = lvs::plan_from_keepalived(&parsed.config);
+    let rs = &plan.virtual_servers[0].real_servers[0];
+    assert_eq!(rs.checkers.len(), 1, "SMTP_CHECK is left out with a note");
+    assert!(plan
+        .notes
+        .iter()
+        .any(|n| n.message.contains("SMTP_CHECK is not modelled")));
+    let c = &rs.checkers[0];
+    assert_eq!(c.settings.retry, 0, "MISC_CHECK's default retry");
+    assert_eq!(c.settings.delay_loop, Duration::from_secs(10));
+    let CheckKind::Misc(m) = &c.kind else {
+        panic!("{:?}", c.kind)
+    };
+    assert_eq!(m.script, "/usr/local/bin/check_app 198.51.100.1");
+    assert_eq!(
+        m.timeout,
+        Duration::from_secs(10),
+        "misc_timeout defaults to delay_loop"
+    );
+    assert!(m.dynamic);
+}
+
+#[test]
+fn keepalived_lvs_sync_daemon_plan() {
+    let conf = r#"
+global_defs {
+    lvs_sync_daemon eth2 VI_1 id 51 maxlen 1400
+}
+"#;
+    let opts = keepalived_conf::ParseOptions {
+        check_scripts: false,
+        ..Default::default()
+    };
+    let parsed = keepalived_conf::parse_str(conf, Path::new("sync.conf"), &opts);
+    let plan = lvs::plan_from_keepalived(&parsed.config);
+    let s = plan.sync_daemon.expect("lvs_sync_daemon planned");
+    assert_eq!(
+        (s.interface.as_str(), s.vrrp_instance.as_str()),
+        ("eth2", "VI_1")
+    );
+    assert_eq!(
+        (s.syncid, s.maxlen, s.port, s.ttl),
+        (Some(51), Some(1400), 8848, 1)
+    );
+    assert_eq!(s.group, "224.0.0.81".parse::<std::net::IpAddr>().unwrap());
+    // The seed has none: no sync, persistence starts empty after a director failover.
+    assert!(seed_plan().sync_daemon.is_none());
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+    /// Whatever the servers do, a real server is in the IPVS table exactly when keepalived considers it
+    /// alive, and notify_up/notify_down alternate per server.
+    #[test]
+    fn director_table_matches_liveness(
+        outages in proptest::collection::vec((0usize..3, 0u64..300, 1u64..80), 0..6),
+        inhibit in proptest::bool::ANY,
+    ) {
+        let conf = format!(r#"
+virtual_server 192.0.2.100 80 {{
+    delay_loop 5
+    lb_algo wrr
+    lb_kind DR
+    {}
+    real_server 198.51.100.1 80 {{ weight 1
+        TCP_CHECK {{ connect_timeout 2 }} }}
+    real_server 198.51.100.2 80 {{ weight 2
+        TCP_CHECK {{ connect_timeout 2 retry 2 }} }}
+    real_server 198.51.100.3 80 {{ weight 3
+        HTTP_GET {{ url {{ path / }} connect_timeout 2 }} }}
+}}
+"#, if inhibit { "inhibit_on_failure" } else { "" });
+        let opts = keepalived_conf::ParseOptions { check_scripts: false, ..Default::default() };
+        let parsed = keepalived_conf::parse_str(&conf, Path::new("p.conf"), &opts);
+        let plan = lvs::plan_from_keepalived(&parsed.config);
+        proptest::prop_assert_eq!(plan.virtual_servers[0].real_servers.len(), 3);
+        let mut d = Director::new(&plan, IpvsSettings::default(), 3).unwrap();
+        d.start(Instant::ZERO);
+        let addrs: Vec<SocketAddr> = (1..=3).map(|i| format!("198.51.100.{i}:80").parse().unwrap()).collect();
+        let targets: BTreeMap<CheckerRef, SocketAddr> =
+            (0..3).map(|r| (CheckerRef { vs: 0, rs: r, checker: 0 }, addrs[r])).collect();
+        // One outage per server at most in this model's Net: keep the last one drawn for each.
+        let mut dead = BTreeMap::new();
+        for (s, from, len) in outages {
+            dead.insert(addrs[s], (Instant::from_secs(from), Instant::from_secs(from + len)));
+        }
+        let mut net = Net { dead, pending: BTreeMap::new(), seq: 0 };
+        let key = ServiceKey::Addr { proto: Protocol::Tcp, addr: "192.0.2.100".parse().unwrap(), port: 80 };
+        let mut log = Vec::new();
+        let mut t = Instant::ZERO;
+        while t < Instant::from_secs(420) {
+            t += Duration::from_secs(7);
+            run(&mut d, &mut net, &targets, t, &mut log);
+            let svc = d.ipvs().service(&key).unwrap();
+            for (r, a) in addrs.iter().enumerate() {
+                let alive = d.is_alive(0, r).unwrap();
+                match svc.dest(*a) {
+                    Some(dest) if inhibit => proptest::prop_assert_eq!(dest.weight() > 0, alive),
+                    Some(_) => proptest::prop_assert!(alive, "{a} in table but not alive"),
+                    None => proptest::prop_assert!(!alive && !inhibit, "{a} alive but not in table"),
+                }
+            }
+        }
+        for a in &addrs {
+            let notes: Vec<bool> = log.iter().filter_map(|e| match e {
+                DirectorEvent::NotifyUp { rs, .. } if rs == a => Some(true),
+                DirectorEvent::NotifyDown { rs, .. } if rs == a => Some(false),
+                _ => None,
+            }).collect();
+            for w in notes.windows(2) {
+                proptest::prop_assert_ne!(w[0], w[1], "{} notifies repeat: {:?}", a, notes);
+            }
+            if let Some(first) = notes.first() {
+                proptest::prop_assert!(!first, "first notify of {} must be down", a);
+            }
+        }
+    }
 }

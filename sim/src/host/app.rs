@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::tcp;
 use smoltcp::wire::{IpAddress, IpEndpoint};
-use std::net::Ipv4Addr;
 
 /// How one client request ended.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,7 +69,7 @@ const EPHEMERAL_BASE: u16 = 49152;
 impl Client {
     /// A client starting at `start` plus a random phase within one interval (so clients do not tick together).
     pub fn new(
-        target: Ipv4Addr,
+        target: std::net::IpAddr,
         port: u16,
         interval: Duration,
         timeout: Duration,
@@ -80,7 +79,13 @@ impl Client {
         let interval = interval.max(Duration::from_micros(1));
         let phase = Duration::from_nanos(rng.upto(interval.as_nanos()));
         Client {
-            target: IpEndpoint::new(IpAddress::Ipv4(target), port),
+            target: IpEndpoint::new(
+                match target {
+                    std::net::IpAddr::V4(a) => IpAddress::Ipv4(a),
+                    std::net::IpAddr::V6(a) => IpAddress::Ipv6(a),
+                },
+                port,
+            ),
             interval,
             timeout,
             next_request: start + phase,
@@ -144,7 +149,7 @@ impl Client {
         }
         while self.next_request <= now {
             self.open(now, stack);
-            self.next_request = self.next_request + self.interval;
+            self.next_request += self.interval;
         }
     }
 
@@ -288,11 +293,13 @@ impl HttpServer {
                     Ok(n) => buf.extend_from_slice(&chunk[..n]),
                 }
             }
-            if !*answered && header_end(buf).is_some() && sock.may_send() {
-                if sock.send_slice(response.as_bytes()).is_ok() {
-                    *answered = true;
-                    sock.close();
-                }
+            if !*answered
+                && header_end(buf).is_some()
+                && sock.may_send()
+                && sock.send_slice(response.as_bytes()).is_ok()
+            {
+                *answered = true;
+                sock.close();
             }
             if !sock.is_open() {
                 buf.clear();

@@ -9,7 +9,10 @@
 //! - it accepts IP for addresses held on loopback but never answers ARP for them (`arp_ignore=1`, the LVS-DR
 //!   real-server setup).
 //!
-//! IPv6 neighbour discovery is not modelled here; IPv6 frames are ignored by this stack.
+//! - IPv6 neighbour discovery the same way: the neighbour cache is keyed by an NA's *target* address (an
+//!   unsolicited NA from a new VRRP master updates the entry for the VIP, whatever the NA's source), the
+//!   Override flag decides whether an existing entry changes, and a router answers solicitations with the
+//!   Router flag set.
 
 use crate::net::Mac;
 use crate::time::{from_smoltcp, to_smoltcp, Duration, Instant};
@@ -17,12 +20,13 @@ use smoltcp::iface::{Config, Interface, SocketSet};
 use smoltcp::phy::{Device, DeviceCapabilities, Medium, RxToken, TxToken};
 use smoltcp::wire::{HardwareAddress, IpAddress, IpCidr};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Ethernet broadcast.
 pub const BROADCAST: Mac = [0xff; 6];
 const ETHERTYPE_IPV4: u16 = 0x0800;
 const ETHERTYPE_ARP: u16 = 0x0806;
+const ETHERTYPE_IPV6: u16 = 0x86dd;
 /// How long an unanswered ARP waits before it is repeated (Linux `retrans_time_ms`).
 const ARP_RETRANS: Duration = Duration::from_secs(1);
 /// Requests before queued packets are dropped (Linux `mcast_solicit`).
@@ -79,7 +83,18 @@ impl Device for QueueDevice {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct ArpEntry {
     mac: Mac,
+    /// Last proof that the neighbour is reachable at `mac` (an ARP exchange or traffic from it).
+    confirmed: Instant,
+    /// Unicast probe in progress: when the next one is due and how many were sent.
+    probe: Option<(Instant, u8)>,
 }
+
+/// Linux `base_reachable_time`: an entry confirmed this recently is used without question.
+const REACHABLE: Duration = Duration::from_secs(30);
+/// Linux `delay_first_probe_time`: a stale entry in use waits this long for confirmation before probing.
+const DELAY_FIRST_PROBE: Duration = Duration::from_secs(5);
+/// Linux `ucast_solicit`: unicast probes to the cached MAC before the entry fails.
+const UCAST_PROBES: u8 = 3;
 
 struct Pending {
     packets: Vec<Vec<u8>>,
@@ -166,6 +181,60 @@ pub struct Stack {
     extra_macs: BTreeSet<Mac>,
     arp: BTreeMap<Ipv4Addr, ArpEntry>,
     pending: BTreeMap<Ipv4Addr, Pending>,
+    /// The NIC's global IPv6 address and prefix, if any.
+    ip6: Option<(Ipv6Addr, u8)>,
+    /// The NIC's EUI-64 link-local address.
+    ll6: Ipv6Addr,
+    /// Answers neighbour solicitations with the Router flag (RFC 4861 §7.2.4).
+    router: bool,
+    answer_for6: BTreeMap<Ipv6Addr, Mac>,
+    nd: BTreeMap<Ipv6Addr, Mac>,
+    pending6: BTreeMap<Ipv6Addr, Pending>,
+}
+
+fn ipv6_at(p: &[u8], at: usize) -> Option<Ipv6Addr> {
+    let b: [u8; 16] = p.get(at..at + 16)?.try_into().ok()?;
+    Some(Ipv6Addr::from(b))
+}
+
+/// RFC 4443 §2.3 checksum over the IPv6 pseudo-header and the message.
+fn icmpv6_checksum(src: Ipv6Addr, dst: Ipv6Addr, msg: &[u8]) -> u16 {
+    let mut sum: u32 = 0;
+    let mut add = |b: &[u8]| {
+        for c in b.chunks(2) {
+            sum += u32::from(u16::from_be_bytes([c[0], c.get(1).copied().unwrap_or(0)]));
+        }
+    };
+    add(&src.octets());
+    add(&dst.octets());
+    add(&(msg.len() as u32).to_be_bytes());
+    add(&[0, 0, 0, 58]);
+    add(msg);
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+/// An Ethernet + IPv6 frame (hop limit 255, RFC 4861 §7.1) around an ICMPv6 message, checksum filled in.
+fn ipv6_frame(
+    dst_mac: Mac,
+    src_mac: Mac,
+    src: Ipv6Addr,
+    dst: Ipv6Addr,
+    mut msg: Vec<u8>,
+) -> Vec<u8> {
+    let c = icmpv6_checksum(src, dst, &msg);
+    if let Some(slot) = msg.get_mut(2..4) {
+        slot.copy_from_slice(&c.to_be_bytes());
+    }
+    let mut ip = vec![0x60, 0, 0, 0];
+    ip.extend_from_slice(&(msg.len() as u16).to_be_bytes());
+    ip.extend_from_slice(&[58, 255]);
+    ip.extend_from_slice(&src.octets());
+    ip.extend_from_slice(&dst.octets());
+    ip.extend_from_slice(&msg);
+    ethernet(dst_mac, src_mac, ETHERTYPE_IPV6, &ip)
 }
 
 fn ipv4_dst(packet: &[u8]) -> Option<Ipv4Addr> {
@@ -200,6 +269,12 @@ impl Stack {
             extra_macs: BTreeSet::new(),
             arp: BTreeMap::new(),
             pending: BTreeMap::new(),
+            ip6: None,
+            ll6: crate::router_host::link_local(mac),
+            router: false,
+            answer_for6: BTreeMap::new(),
+            nd: BTreeMap::new(),
+            pending6: BTreeMap::new(),
         }
     }
 
@@ -214,6 +289,15 @@ impl Stack {
             self.loopback
                 .iter()
                 .map(|a| IpCidr::new(IpAddress::Ipv4(*a), 32)),
+        );
+        if let Some((a, p)) = self.ip6 {
+            addrs.push(IpCidr::new(IpAddress::Ipv6(self.ll6), 64));
+            addrs.push(IpCidr::new(IpAddress::Ipv6(a), p));
+        }
+        addrs.extend(
+            self.answer_for6
+                .keys()
+                .map(|a| IpCidr::new(IpAddress::Ipv6(*a), 128)),
         );
         self.iface.update_ip_addrs(|a| {
             a.clear();
@@ -243,6 +327,45 @@ impl Stack {
         self.sync_addrs();
     }
 
+    /// Gives the NIC a global IPv6 address (and its link-local one).
+    pub fn set_ipv6(&mut self, addr: Ipv6Addr, prefix: u8) {
+        self.ip6 = Some((addr, prefix));
+        self.sync_addrs();
+    }
+
+    /// Marks this host a router: its neighbour advertisements carry the Router flag.
+    pub fn set_router(&mut self, router: bool) {
+        self.router = router;
+    }
+
+    /// Starts holding IPv6 `addr`, answering solicitations for it with `mac`.
+    pub fn add_address6(&mut self, addr: Ipv6Addr, mac: Mac) {
+        self.answer_for6.insert(addr, mac);
+        self.sync_addrs();
+    }
+
+    /// Stops holding IPv6 `addr`.
+    pub fn remove_address6(&mut self, addr: Ipv6Addr) {
+        if self.answer_for6.remove(&addr).is_some() {
+            self.sync_addrs();
+        }
+    }
+
+    /// The MAC this host's neighbour cache holds for IPv6 `addr`.
+    pub fn nd_lookup(&self, addr: Ipv6Addr) -> Option<Mac> {
+        self.nd.get(&addr).copied()
+    }
+
+    /// Pre-loads the neighbour cache.
+    pub fn nd_insert(&mut self, addr: Ipv6Addr, mac: Mac) {
+        self.nd.insert(addr, mac);
+    }
+
+    fn holds6(&self, a: Ipv6Addr) -> bool {
+        (self.ip6.is_some() && (a == self.ll6 || self.ip6.is_some_and(|x| x.0 == a)))
+            || self.answer_for6.contains_key(&a)
+    }
+
     /// Receives frames sent to `mac` too (a virtual MAC on this NIC).
     pub fn add_mac(&mut self, mac: Mac) {
         self.extra_macs.insert(mac);
@@ -265,7 +388,14 @@ impl Stack {
 
     /// Pre-loads the ARP cache (a test or scenario can start from a warm cache).
     pub fn arp_insert(&mut self, addr: Ipv4Addr, mac: Mac) {
-        self.arp.insert(addr, ArpEntry { mac });
+        self.arp.insert(
+            addr,
+            ArpEntry {
+                mac,
+                confirmed: Instant::ZERO,
+                probe: None,
+            },
+        );
     }
 
     /// True if a frame with this destination MAC is for this NIC.
@@ -301,6 +431,16 @@ impl Stack {
                     || dst_ip.is_broadcast()
                     || dst_ip.is_multicast();
                 if for_us {
+                    // Traffic from a neighbour at the MAC we hold for it confirms the entry, as TCP progress
+                    // confirms a Linux neighbour entry.
+                    if let (Some(src_ip), Some(src_mac)) = (ipv4_src(payload), frame.get(6..12)) {
+                        if let Some(e) = self.arp.get_mut(&src_ip) {
+                            if e.mac == src_mac {
+                                e.confirmed = now;
+                                e.probe = None;
+                            }
+                        }
+                    }
                     // Strip Ethernet padding: smoltcp wants exactly the IP packet.
                     let total = payload
                         .get(2..4)
@@ -310,7 +450,185 @@ impl Stack {
                     self.poll(now, out);
                 }
             }
+            ETHERTYPE_IPV6 => self.receive_ipv6(now, frame, payload, out),
             _ => {}
+        }
+    }
+
+    fn receive_ipv6(&mut self, now: Instant, frame: &[u8], p: &[u8], out: &mut Vec<Vec<u8>>) {
+        let (Some(src), Some(dst)) = (ipv6_at(p, 8), ipv6_at(p, 24)) else {
+            return;
+        };
+        let next = p.get(6).copied();
+        let icmp = p.get(40..).unwrap_or(&[]);
+        if next == Some(58) && matches!(icmp.first(), Some(135) | Some(136)) {
+            self.receive_nd(frame, src, icmp, out);
+            return;
+        }
+        if self.ip6.is_none() && self.answer_for6.is_empty() {
+            return;
+        }
+        if self.holds6(dst) || dst.is_multicast() {
+            let len = p
+                .get(4..6)
+                .map(|l| u16::from_be_bytes([l[0], l[1]]) as usize + 40)
+                .unwrap_or(p.len());
+            self.dev.rx.push_back(p[..len.min(p.len())].to_vec());
+            self.poll(now, out);
+        }
+    }
+
+    /// RFC 4861 §7.2.3–§7.2.5.
+    fn receive_nd(&mut self, frame: &[u8], src: Ipv6Addr, icmp: &[u8], out: &mut Vec<Vec<u8>>) {
+        let Some(target) = ipv6_at(icmp, 8) else {
+            return;
+        };
+        let option_mac = |kind: u8| -> Option<Mac> {
+            let mut o = icmp.get(24..)?;
+            while o.len() >= 8 {
+                let len = usize::from(*o.get(1)?) * 8;
+                if len == 0 {
+                    return None;
+                }
+                if o[0] == kind {
+                    return o.get(2..8)?.try_into().ok();
+                }
+                o = o.get(len..)?;
+            }
+            None
+        };
+        match icmp.first() {
+            Some(135) => {
+                // A solicitation with a source link-layer option (re)creates the sender's entry.
+                if let Some(m) = option_mac(1) {
+                    if !src.is_unspecified() {
+                        self.nd.insert(src, m);
+                        self.flush_pending6(src, out);
+                    }
+                }
+                let own = self.ip6.is_some()
+                    && (target == self.ll6 || self.ip6.is_some_and(|x| x.0 == target));
+                let answer = if own {
+                    Some(self.mac)
+                } else {
+                    self.answer_for6.get(&target).copied()
+                };
+                if let (Some(mac), Some(peer_mac)) = (answer, frame.get(6..12)) {
+                    let mut peer = [0u8; 6];
+                    peer.copy_from_slice(peer_mac);
+                    let all_nodes = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
+                    let dst = if src.is_unspecified() { all_nodes } else { src };
+                    // RFC 4861 §7.2.4: R set by routers, S set when answering a unicast-sourced NS, O set.
+                    let flags = (if self.router { 0x80 } else { 0 })
+                        | (if src.is_unspecified() { 0 } else { 0x40 })
+                        | 0x20;
+                    out.push(self.na_frame(mac, peer, dst, target, flags));
+                }
+            }
+            Some(136) => {
+                let flags = icmp.get(4).copied().unwrap_or(0);
+                let overrides = flags & 0x20 != 0;
+                let solicited = flags & 0x40 != 0;
+                let Some(m) = option_mac(2) else { return };
+                // Keyed by the target address, not by the NA's source: a VRRP master announces the VIP
+                // from its own link-local address.
+                match self.nd.get(&target) {
+                    Some(old) if *old != m && !overrides => {}
+                    Some(_) => {
+                        self.nd.insert(target, m);
+                    }
+                    None if solicited || self.pending6.contains_key(&target) => {
+                        self.nd.insert(target, m);
+                    }
+                    None => {}
+                }
+                self.flush_pending6(target, out);
+            }
+            _ => {}
+        }
+    }
+
+    fn na_frame(
+        &self,
+        mac: Mac,
+        dst_mac: Mac,
+        dst: Ipv6Addr,
+        target: Ipv6Addr,
+        flags: u8,
+    ) -> Vec<u8> {
+        let mut msg = vec![136, 0, 0, 0, flags, 0, 0, 0];
+        msg.extend_from_slice(&target.octets());
+        msg.extend_from_slice(&[2, 1]);
+        msg.extend_from_slice(&mac);
+        ipv6_frame(dst_mac, mac, self.ll6, dst, msg)
+    }
+
+    fn ns_frame(&self, target: Ipv6Addr) -> Vec<u8> {
+        let t = target.octets();
+        let group = Ipv6Addr::new(
+            0xff02,
+            0,
+            0,
+            0,
+            0,
+            1,
+            0xff00 | u16::from(t[13]),
+            u16::from_be_bytes([t[14], t[15]]),
+        );
+        let g = group.octets();
+        let dst_mac = [0x33, 0x33, g[12], g[13], g[14], g[15]];
+        let mut msg = vec![135, 0, 0, 0, 0, 0, 0, 0];
+        msg.extend_from_slice(&t);
+        msg.extend_from_slice(&[1, 1]);
+        msg.extend_from_slice(&self.mac);
+        ipv6_frame(dst_mac, self.mac, self.ll6, group, msg)
+    }
+
+    fn flush_pending6(&mut self, ip: Ipv6Addr, out: &mut Vec<Vec<u8>>) {
+        let Some(mac) = self.nd.get(&ip).copied() else {
+            return;
+        };
+        if let Some(p) = self.pending6.remove(&ip) {
+            for packet in p.packets {
+                out.push(ethernet(mac, self.mac, ETHERTYPE_IPV6, &packet));
+            }
+        }
+    }
+
+    fn emit_ipv6(&mut self, now: Instant, packet: Vec<u8>, out: &mut Vec<Vec<u8>>) {
+        let Some(dst) = ipv6_at(&packet, 24) else {
+            return;
+        };
+        let src_mac = ipv6_at(&packet, 8)
+            .and_then(|s| self.answer_for6.get(&s).copied())
+            .unwrap_or(self.mac);
+        if dst.is_multicast() {
+            let o = dst.octets();
+            out.push(ethernet(
+                [0x33, 0x33, o[12], o[13], o[14], o[15]],
+                src_mac,
+                ETHERTYPE_IPV6,
+                &packet,
+            ));
+            return;
+        }
+        if let Some(m) = self.nd.get(&dst) {
+            out.push(ethernet(*m, src_mac, ETHERTYPE_IPV6, &packet));
+            return;
+        }
+        let fresh = !self.pending6.contains_key(&dst);
+        let p = self.pending6.entry(dst).or_insert(Pending {
+            packets: vec![],
+            next_request: now,
+            tries: 0,
+        });
+        if p.packets.len() < ARP_QUEUE {
+            p.packets.push(packet);
+        }
+        if fresh {
+            p.tries = 1;
+            p.next_request = now + ARP_RETRANS;
+            out.push(self.ns_frame(dst));
         }
     }
 
@@ -322,7 +640,27 @@ impl Stack {
         // ARP; it creates an entry only when the ARP is aimed at one of its addresses.
         let target_is_us = arp.tpa == self.ip || self.answer_for.contains_key(&arp.tpa);
         if self.arp.contains_key(&arp.spa) || (target_is_us && arp.spa != arp.tpa) {
-            self.arp.insert(arp.spa, ArpEntry { mac: arp.sha });
+            // A gratuitous ARP updates the address but confirms nothing about reachability (Linux: STALE);
+            // an ARP aimed at us does.
+            let confirmed = if target_is_us {
+                now
+            } else {
+                self.arp.get(&arp.spa).map_or(Instant::ZERO, |e| {
+                    if e.mac == arp.sha {
+                        e.confirmed
+                    } else {
+                        Instant::ZERO
+                    }
+                })
+            };
+            self.arp.insert(
+                arp.spa,
+                ArpEntry {
+                    mac: arp.sha,
+                    confirmed,
+                    probe: None,
+                },
+            );
             self.flush_pending(arp.spa, out);
         }
         if arp.op == 1 && target_is_us && arp.spa != arp.tpa {
@@ -340,7 +678,6 @@ impl Stack {
             };
             out.push(reply.frame(arp.sha, mac));
         }
-        let _ = now;
     }
 
     fn flush_pending(&mut self, ip: Ipv4Addr, out: &mut Vec<Vec<u8>>) {
@@ -361,6 +698,16 @@ impl Stack {
         let src = self.src_mac_for(&packet);
         if let Some(e) = self.arp.get(&next_hop) {
             out.push(ethernet(e.mac, src, ETHERTYPE_IPV4, &packet));
+        }
+    }
+
+    /// Linux NUD on use: a stale entry is still used, and if nothing confirms it within
+    /// `DELAY_FIRST_PROBE` it is probed by unicast and finally dropped.
+    fn touch(&mut self, now: Instant, next_hop: Ipv4Addr) {
+        if let Some(e) = self.arp.get_mut(&next_hop) {
+            if e.probe.is_none() && now.saturating_duration_since(e.confirmed) >= REACHABLE {
+                e.probe = Some((now + DELAY_FIRST_PROBE, 0));
+            }
         }
     }
 
@@ -394,6 +741,7 @@ impl Stack {
         out: &mut Vec<Vec<u8>>,
     ) {
         if self.arp.contains_key(&next_hop) {
+            self.touch(now, next_hop);
             self.emit_ip(next_hop, packet, out);
             return;
         }
@@ -419,6 +767,10 @@ impl Stack {
             .iface
             .poll(to_smoltcp(now), &mut self.dev, &mut self.sockets);
         while let Some(packet) = self.dev.tx.pop_front() {
+            if packet.first().is_some_and(|b| b >> 4 == 6) {
+                self.emit_ipv6(now, packet, out);
+                continue;
+            }
             let Some(dst) = ipv4_dst(&packet) else {
                 continue;
             };
@@ -432,6 +784,7 @@ impl Stack {
                 continue;
             }
             if self.arp.contains_key(&dst) {
+                self.touch(now, dst);
                 self.emit_ip(dst, packet, out);
                 continue;
             }
@@ -448,6 +801,42 @@ impl Stack {
                 p.tries = 1;
                 p.next_request = now + ARP_RETRANS;
                 self.send_arp_request(dst, out);
+            }
+        }
+        // Neighbour probes: unicast ARP to the cached MAC; without an answer the entry goes.
+        let probing: Vec<Ipv4Addr> = self
+            .arp
+            .iter()
+            .filter(|(_, e)| {
+                e.probe.is_some_and(|(t, _)| t <= now)
+                    && now.saturating_duration_since(e.confirmed) >= REACHABLE
+            })
+            .map(|(ip, _)| *ip)
+            .collect();
+        for ip in probing {
+            let Some(e) = self.arp.get_mut(&ip) else {
+                continue;
+            };
+            let (_, sent) = e.probe.unwrap_or((now, 0));
+            if sent >= UCAST_PROBES {
+                self.arp.remove(&ip);
+                continue;
+            }
+            e.probe = Some((now + ARP_RETRANS, sent + 1));
+            let mac = e.mac;
+            let req = Arp {
+                op: 1,
+                sha: self.mac,
+                spa: self.ip,
+                tha: [0; 6],
+                tpa: ip,
+            };
+            out.push(req.frame(mac, self.mac));
+        }
+        // An entry confirmed while its probe was pending needs no probe.
+        for e in self.arp.values_mut() {
+            if e.probe.is_some() && now.saturating_duration_since(e.confirmed) < REACHABLE {
+                e.probe = None;
             }
         }
         // ARP retransmissions and give-ups.
@@ -467,6 +856,26 @@ impl Stack {
                 self.send_arp_request(ip, out);
             }
         }
+        self.retransmit_ns(now, out);
+    }
+
+    fn retransmit_ns(&mut self, now: Instant, out: &mut Vec<Vec<u8>>) {
+        let due: Vec<Ipv6Addr> = self
+            .pending6
+            .iter()
+            .filter(|(_, p)| p.next_request <= now)
+            .map(|(ip, _)| *ip)
+            .collect();
+        for ip in due {
+            let give_up = self.pending6.get(&ip).is_some_and(|p| p.tries >= ARP_TRIES);
+            if give_up {
+                self.pending6.remove(&ip);
+            } else if let Some(p) = self.pending6.get_mut(&ip) {
+                p.tries += 1;
+                p.next_request = now + ARP_RETRANS;
+                out.push(self.ns_frame(ip));
+            }
+        }
     }
 
     /// When this stack next needs [`Stack::poll`], if ever.
@@ -475,7 +884,13 @@ impl Stack {
             .iface
             .poll_at(to_smoltcp(now), &self.sockets)
             .map(from_smoltcp);
-        let a = self.pending.values().map(|p| p.next_request).min();
+        let a = self
+            .pending
+            .values()
+            .map(|p| p.next_request)
+            .chain(self.arp.values().filter_map(|e| e.probe.map(|p| p.0)))
+            .chain(self.pending6.values().map(|p| p.next_request))
+            .min();
         match (s, a) {
             (Some(x), Some(y)) => Some(x.min(y)),
             (x, y) => x.or(y),

@@ -23,8 +23,11 @@ const CRASH: &str = r#"Scenario(
 const VIP: [u8; 4] = [192, 168, 145, 200];
 const CLIENT: [u8; 4] = [192, 168, 145, 50];
 
-/// (time ns, ARP sender MAC, sender IP, target IP) of every ARP frame.
-fn arps(capture: &[u8]) -> Vec<(u64, [u8; 6], [u8; 4], [u8; 4])> {
+/// (time ns, ARP sender MAC, sender IP, target IP).
+type ArpSeen = (u64, [u8; 6], [u8; 4], [u8; 4]);
+
+/// Every ARP frame of a capture.
+fn arps(capture: &[u8]) -> Vec<ArpSeen> {
     let mut r = PcapNgReader::new(capture).unwrap();
     let mut out = vec![];
     while let Some(b) = r.next_block() {

@@ -116,11 +116,20 @@ fn check_config_fix_invisible_repairs_the_as_published_seed() {
     .unwrap();
     let o = sim(&[f.to_str().unwrap(), "--fix-invisible"]);
     assert_eq!(o.status.code(), Some(0));
-    let fixed = std::fs::read_to_string(&f).unwrap();
+    let original = std::fs::read_to_string(&f).unwrap();
+    let fixed = std::fs::read_to_string(dir.join("nginx_lb.keepalived.conf.fixed")).unwrap();
+    // A second run refuses to overwrite the repaired copy.
+    let again = sim(&[f.to_str().unwrap(), "--fix-invisible"]);
+    let published = std::fs::read_to_string(repo(
+        "scenarios/configs/seed/as-published/nginx_lb.keepalived.conf",
+    ))
+    .unwrap();
     let clean =
         std::fs::read_to_string(repo("scenarios/configs/seed/nginx_lb.keepalived.conf")).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(fixed, clean);
+    assert_eq!(original, published, "the user's file is never rewritten");
+    assert_eq!(again.status.code(), Some(2));
 }
 
 #[test]

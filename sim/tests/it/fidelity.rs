@@ -80,8 +80,7 @@ fn compare(scenario: &str, capture: &str) {
         let sm = s
             .masters
             .iter()
-            .filter(|m| m.src_ip == rm.src_ip)
-            .last()
+            .rfind(|m| m.src_ip == rm.src_ip)
             .unwrap_or_else(|| panic!("{scenario}: {} never master in the simulation", rm.src_ip));
         assert_eq!(
             sm.priorities, rm.priorities,

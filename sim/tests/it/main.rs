@@ -4,7 +4,9 @@
 mod arp_learning;
 mod check_config;
 mod determinism;
+mod faults;
 mod fidelity;
+mod ipv6;
 mod scenario_errors;
 mod scenario_props;
 mod split_brain;

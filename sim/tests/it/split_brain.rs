@@ -143,3 +143,14 @@ fn failing_expectation_exits_1_and_prints_seed_and_reproduce_command() {
         "{stdout}"
     );
 }
+
+#[test]
+fn split_brain_text_report_snapshot() {
+    let l = util::load("split_brain.ron");
+    let r = util::run(&l, 1);
+    let repo = util::repo().display().to_string();
+    let text = r.report.render_text(&r.timeline).replace(&repo, "<repo>");
+    insta::assert_snapshot!("split_brain_text", text);
+    let md = r.report.render_markdown().replace(&repo, "<repo>");
+    insta::assert_snapshot!("split_brain_markdown", md);
+}

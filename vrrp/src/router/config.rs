@@ -96,6 +96,10 @@ pub struct RouterConfig {
     pub primary_ip: IpAddr,
     /// The virtual addresses, in advert order. Their family is the instance's family.
     pub virtual_addresses: Vec<IpAddr>,
+    /// keepalived `virtual_ipaddress_excluded`: addresses the master configures and announces
+    /// with gratuitous ARP / NA like the VIPs, but never lists in adverts (so they are not part
+    /// of the address-list check either).
+    pub excluded_addresses: Vec<IpAddr>,
     /// v2 authentication (keepalived `authentication`); [`Auth::None`] for v3.
     pub auth: Auth,
     /// Preempt_Mode (keepalived: `nopreempt` clears it). The owner always preempts.
@@ -216,6 +220,7 @@ impl RouterConfig {
             adver_int: Duration::from_secs(1),
             primary_ip,
             virtual_addresses,
+            excluded_addresses: Vec::new(),
             auth: Auth::None,
             preempt: true,
             preempt_delay: Duration::ZERO,

@@ -473,7 +473,7 @@ impl Router {
         // VIPs before the gratuitous ARPs arrive (RFC 5798 §6.4.1/§6.4.2 list the same order).
         self.send_advert(self.effective_priority);
         self.events
-            .push_back(Event::AddAddresses(self.cfg.virtual_addresses.clone()));
+            .push_back(Event::AddAddresses(self.managed_addresses()));
         self.send_garps(self.cfg.garp_master_repeat.max(1));
         self.timers[Timer::Adver as usize] = Some(now + self.adver_int);
         if self.cfg.garp_master_delay > Duration::ZERO {
@@ -483,10 +483,17 @@ impl Router {
             .then(|| now + self.cfg.garp_master_refresh);
     }
 
+    /// VIPs then excluded addresses: everything the master configures.
+    fn managed_addresses(&self) -> Vec<IpAddr> {
+        let mut v = self.cfg.virtual_addresses.clone();
+        v.extend_from_slice(&self.cfg.excluded_addresses);
+        v
+    }
+
     fn release_vips(&mut self) {
         self.stats.release_master += 1;
         self.events
-            .push_back(Event::RemoveAddresses(self.cfg.virtual_addresses.clone()));
+            .push_back(Event::RemoveAddresses(self.managed_addresses()));
         self.garp_refresh_at = None;
     }
 
@@ -707,7 +714,12 @@ impl Router {
         let src_mac = self.src_mac();
         // keepalived vrrp_send_link_update: `repeat` rounds over all VIPs.
         for _ in 0..repeat {
-            for vip in &self.cfg.virtual_addresses {
+            for vip in self
+                .cfg
+                .virtual_addresses
+                .iter()
+                .chain(&self.cfg.excluded_addresses)
+            {
                 let tx = match vip {
                     IpAddr::V4(v4) => Transmit::GratuitousArp { vip: *v4, src_mac },
                     IpAddr::V6(v6) => {
@@ -882,6 +894,15 @@ impl Router {
         let higher = repr.priority > self.effective_priority;
         let tie_lost =
             repr.priority == self.effective_priority && addr_cmp == core::cmp::Ordering::Greater;
+        if !higher
+            && repr.priority == self.effective_priority
+            && addr_cmp == core::cmp::Ordering::Equal
+        {
+            // keepalived: "equal priority advert received from remote host with our IP
+            // address" — logged, nothing sent.
+            self.discard(src_ip, Discard::OwnAddress);
+            return;
+        }
         if higher || tie_lost {
             if self.cfg.higher_prio_send_advert {
                 self.send_advert(self.effective_priority);

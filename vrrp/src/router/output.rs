@@ -105,6 +105,9 @@ pub enum Discard {
     CastMismatch,
     /// keepalived `check_unicast_src`: the source is not a configured unicast peer.
     UnknownPeer,
+    /// A master heard its own priority from its own source address (looped back, or another
+    /// router with the same address): neither side of the RFC 5798 §6.4.3 tie-break applies.
+    OwnAddress,
     /// A lower-priority advert that the state machine discards (preempting backup, master).
     LowerPriority,
 }
@@ -128,6 +131,7 @@ impl Discard {
             Discard::LocalOwner => "local_owner",
             Discard::CastMismatch => "cast_mismatch",
             Discard::UnknownPeer => "unknown_peer",
+            Discard::OwnAddress => "own_address",
             Discard::LowerPriority => "lower_priority",
         }
     }

@@ -460,3 +460,32 @@ fn keepalived_vmac_xmit_base_and_check_unicast_src() {
         }
     )));
 }
+
+#[test]
+fn keepalived_master_ignores_its_own_address_at_equal_priority() {
+    let mut r = started(ka(1, 100), t_ms(0));
+    to_master(&mut r);
+    drain_tx(&mut r);
+    let c = r.config().clone();
+    r.handle_advert(t_ms(4000), v4(1), mcast4(), 255, &advert(&c, 100));
+    assert_eq!(r.state(), State::Master);
+    assert!(drain_tx(&mut r).is_empty(), "no answering advert");
+    assert_eq!(r.stats().discards.get("own_address"), Some(&1));
+}
+
+#[test]
+fn keepalived_excluded_addresses_are_managed_but_not_advertised() {
+    let mut c = ka(1, 100);
+    c.excluded_addresses = vec![v4(200)];
+    let mut r = started(c.clone(), t_ms(0));
+    // An advert listing only the VIPs matches the address-list check.
+    r.handle_advert(t_ms(5), v4(2), mcast4(), 255, &advert(&c, 200));
+    assert_eq!(r.stats().total_discards(), 0);
+    let mut r = started(c, t_ms(0));
+    drain_ev(&mut r);
+    to_master(&mut r);
+    let tx = drain_tx(&mut r);
+    assert_eq!(adverts(&tx)[0].repr.addresses, vec![v4(100)]);
+    assert_eq!(garps(&tx), 10, "5 rounds over both addresses");
+    assert!(drain_ev(&mut r).contains(&Event::AddAddresses(vec![v4(100), v4(200)])));
+}

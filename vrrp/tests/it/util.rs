@@ -21,8 +21,11 @@ pub const CAPTURES: [&str; 4] = [
 ];
 
 pub fn read_pcap(name: &str) -> Vec<Frame> {
-    let path = pcap_dir().join(format!("{name}.pcap"));
-    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    read_pcap_path(&pcap_dir().join(format!("{name}.pcap")))
+}
+
+pub fn read_pcap_path(path: &std::path::Path) -> Vec<Frame> {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut reader = pcap_file::pcap::PcapReader::new(file).expect("pcap header");
     let mut out = Vec::new();
     let mut first = None;

@@ -12,6 +12,9 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 static SEQ: AtomicU32 = AtomicU32::new(0);
+/// One lab at a time: timing is measured against the RFC bounds, and two labs' daemons
+/// competing for two cores would blur it.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn uid_is_root() -> bool {
     fs::read_to_string("/proc/self/status")
@@ -88,6 +91,7 @@ pub struct Lab {
     pub dir: PathBuf,
     children: Vec<(String, Child)>,
     capture: Option<Child>,
+    _serial: std::sync::MutexGuard<'static, ()>,
 }
 
 fn run(args: &[&str]) -> std::process::Output {
@@ -110,6 +114,8 @@ impl Lab {
     /// Creates the bridge namespace and `n` nodes (node i: 192.0.2.(11+i)/24,
     /// 2001:db8::(11+i)/64, MAC 02:00:00:00:00:(11+i)).
     pub fn new(case: &str, n: usize) -> Lab {
+        // A failed test poisons the lock; the next lab still runs.
+        let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
         let id = format!(
             "vd{}{}",
             std::process::id() % 100_000,
@@ -124,6 +130,7 @@ impl Lab {
             dir,
             children: Vec::new(),
             capture: None,
+            _serial: serial,
         };
         must(&["ip", "netns", "add", &lab.br_ns]);
         let br = lab.br_ns.clone();

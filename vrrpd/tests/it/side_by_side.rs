@@ -1,0 +1,79 @@
+//! Side by side: the same crash-failover and graceful-stop experiment, repeated, with
+//! keepalived as master and either keepalived or vrrpd as the backup that takes over. Prints
+//! the gap distribution next to the RFC prediction (what the simulator computes).
+//!
+//! Slow, so gated: it runs only when `VRRPD_SIDE_BY_SIDE=N` is set (N runs per pairing); use
+//! `vrrpd/scripts/side-by-side.sh` (see docs/interop.md). Needs what the interop tests need.
+
+use crate::interop::{run_pair, Imp, Pair, LOW_PRIO};
+use crate::lab::gate;
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    // Nearest-rank percentile.
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn row(label: &str, what: &str, mut v: Vec<f64>, predicted: f64) -> String {
+    v.sort_by(|a, b| a.total_cmp(b));
+    format!(
+        "| {label} | {what} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {predicted:.1} |",
+        v.len(),
+        pct(&v, 50.0),
+        pct(&v, 99.0),
+        v.first().copied().unwrap_or(f64::NAN),
+        v.last().copied().unwrap_or(f64::NAN),
+    )
+}
+
+#[test]
+fn side_by_side_failover_gaps() {
+    let Some(n) = std::env::var("VRRPD_SIDE_BY_SIDE")
+        .ok()
+        .and_then(|s| s.parse::<usize>().ok())
+    else {
+        return;
+    };
+    if !gate(&["ip", "keepalived", "tcpdump"]) {
+        return;
+    }
+    let pairings = [
+        ("keepalived → keepalived", Imp::Keepalived, Imp::Keepalived),
+        ("keepalived → vrrpd", Imp::Keepalived, Imp::Vrrpd),
+        ("vrrpd → keepalived", Imp::Vrrpd, Imp::Keepalived),
+    ];
+    let mut lines = vec![
+        "| master → backup | experiment | N | median ms | p99 ms | min ms | max ms | RFC/simulator ms |".to_string(),
+        "|---|---|---|---|---|---|---|---|".to_string(),
+    ];
+    for (label, high, low) in pairings {
+        let p = Pair {
+            version: 2,
+            ipv6: false,
+            advert_int: "1",
+            high,
+            low,
+        };
+        let mut crash = Vec::new();
+        let mut graceful = Vec::new();
+        for i in 0..n {
+            let m = run_pair(&format!("sbs-{i}"), p);
+            crash.push(m.crash_gap_ms);
+            graceful.push(m.graceful_gap_ms);
+        }
+        lines.push(row(label, "crash (kill -9)", crash, p.mdi_ms(LOW_PRIO)));
+        lines.push(row(
+            label,
+            "graceful (SIGTERM)",
+            graceful,
+            p.skew_ms(LOW_PRIO),
+        ));
+    }
+    println!(
+        "\nSIDE-BY-SIDE VRRPv2, advert_int 1, priorities 200/100, {n} runs each\n{}\n",
+        lines.join("\n")
+    );
+}
