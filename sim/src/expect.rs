@@ -266,6 +266,54 @@ fn evaluate_one(
                 }
             }
         }
+        Expectation::FailoverBetween {
+            after,
+            min,
+            max,
+            vrid,
+            to,
+        } => {
+            let t0 = Instant::ZERO + *after;
+            let desc = format!(
+                "failover between {} and {} after {}{}",
+                format_duration(*min),
+                format_duration(*max),
+                format_duration(*after),
+                to.as_ref().map(|n| format!(" to {n}")).unwrap_or_default()
+            );
+            let v = match pick_vrid(all, *vrid) {
+                Ok(v) => v,
+                Err(m) => return Some(fail(desc, m)),
+            };
+            let steps = all.get(&v).cloned().unwrap_or_default();
+            let old = steps.at(t0);
+            // The first new master of any kind: one that comes too early must fail, not be skipped.
+            let hit = steps
+                .steps
+                .iter()
+                .find(|(t, m)| *t >= t0 && m.iter().any(|n| !old.contains(n)));
+            match hit {
+                None => fail(
+                    desc,
+                    format!(
+                        "vrid {v}: no new master after {} (master was {})",
+                        secs(t0),
+                        names(&old)
+                    ),
+                ),
+                Some((t, m)) => {
+                    let d = *t - t0;
+                    let right = to
+                        .as_ref()
+                        .is_none_or(|x| m.iter().any(|n| n == x && !old.contains(n)));
+                    Verdict {
+                        expectation: desc,
+                        passed: right && d >= *min && d <= *max,
+                        measured: format!("vrid {v}: {} master after {}", names(m), ms(d)),
+                    }
+                }
+            }
+        }
         Expectation::ConvergeWithin {
             after,
             within,
@@ -460,6 +508,25 @@ fn evaluate_one(
                 ),
             }
         }
+        Expectation::RealServerRemoved {
+            server,
+            after,
+            within,
+            director,
+        } => crate::lvs_expect::real_server_removed(
+            timeline,
+            server,
+            Instant::ZERO + *after,
+            *within,
+            director.as_deref(),
+        ),
+        Expectation::NoConnectionsToRemoved { server } => {
+            crate::lvs_expect::no_connections_to_removed(timeline, server.as_deref())
+        }
+        Expectation::Persistence {
+            timeout,
+            min_reused,
+        } => crate::lvs_expect::persistence(timeline, *timeout, *min_reused),
         Expectation::CaptureConforms { .. } => return None,
     })
 }

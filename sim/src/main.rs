@@ -45,6 +45,44 @@ struct Cli {
 enum Command {
     /// Check keepalived.conf files the way keepalived 2.2.7 would, plus vrrpsim's lints.
     CheckConfig(check_config::Args),
+    /// Write a starter scenario for a pair of keepalived.conf files (never overwrites a file).
+    Init(InitArgs),
+    /// Random fault schedules on a base scenario, invariants at every step, failures shrunk to a scenario.
+    Explore(sim::explore::cli::Args),
+}
+
+/// Arguments of `sim init`.
+#[derive(Debug, clap::Args)]
+struct InitArgs {
+    /// The first router's keepalived.conf.
+    a: PathBuf,
+    /// The second router's keepalived.conf.
+    b: PathBuf,
+    /// Where to write the scenario (default: scenarios/<stem of A>.ron).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+fn run_init(args: InitArgs) -> ExitCode {
+    let out = args.out.unwrap_or_else(|| {
+        let stem = args
+            .a
+            .file_stem()
+            .map(|s| s.to_string_lossy().replace(".keepalived", ""))
+            .unwrap_or_else(|| "mine".into());
+        PathBuf::from("scenarios").join(format!("{stem}.ron"))
+    });
+    match sim::init::write_new(&args.a, &args.b, &out) {
+        Ok(p) => {
+            println!(
+                "wrote {}; run it with: cargo run -p sim -- {}",
+                p.display(),
+                p.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => bad_input(e),
+    }
 }
 
 fn parse_range(text: &str) -> Option<(u64, u64)> {
@@ -70,6 +108,8 @@ fn main() -> ExitCode {
     let mut cli = Cli::parse();
     match cli.command.take() {
         Some(Command::CheckConfig(args)) => check_config::run(args),
+        Some(Command::Init(args)) => run_init(args),
+        Some(Command::Explore(args)) => sim::explore::cli::run(args),
         None => run_scenarios(cli),
     }
 }
@@ -127,6 +167,7 @@ fn run_scenarios(cli: Cli) -> ExitCode {
     let results = run_parallel(&loaded, &jobs, threads);
     let mut code = 0u8;
     let mut json = vec![];
+    let mut index = vec![];
     for ((_, _, dir), r) in jobs.iter().zip(results) {
         match r {
             Err(e) => {
@@ -138,6 +179,14 @@ fn run_scenarios(cli: Cli) -> ExitCode {
                     eprintln!("error: cannot write {}: {e}", dir.display());
                     code = 2;
                 }
+                let href = dir
+                    .strip_prefix(&cli.out)
+                    .unwrap_or(dir)
+                    .join("report.html");
+                index.push(sim::html::IndexEntry::new(
+                    href.to_string_lossy().replace('\\', "/"),
+                    &r.report,
+                ));
                 if cli.format == "json" {
                     json.push(serde_json::to_value(&r.report).unwrap_or_default());
                 } else {
@@ -154,6 +203,13 @@ fn run_scenarios(cli: Cli) -> ExitCode {
                     );
                 }
             }
+        }
+    }
+    if !index.is_empty() {
+        let p = cli.out.join("index.html");
+        if let Err(e) = std::fs::write(&p, sim::html::render_index(&index)) {
+            eprintln!("error: cannot write {}: {e}", p.display());
+            code = 2;
         }
     }
     if cli.format == "json" {

@@ -19,6 +19,8 @@ pub enum Stream {
     Client,
     /// A VRRP router host (index = node).
     Router,
+    /// An LVS director on a router host (index = node).
+    Lvs,
 }
 
 /// The generator of one component.

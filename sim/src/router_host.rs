@@ -110,6 +110,36 @@ pub struct RouterHost {
     by_vrid: BTreeMap<u8, Vec<usize>>,
     started_at: Instant,
     running: bool,
+    /// Test double (`test_double_never_step_down` in the scenario): a master ignores adverts that should make
+    /// it step down. Only `explore`'s self-test plants it.
+    never_step_down: bool,
+}
+
+/// One instance as an observer sees it at this instant.
+#[derive(Clone, Copy, Debug)]
+pub struct InstanceView<'a> {
+    /// vrrp_instance name.
+    pub name: &'a str,
+    /// VRID.
+    pub vrid: u8,
+    /// True for an IPv6 instance (a separate VRID space, RFC 5798 §5.2.3).
+    pub ipv6: bool,
+    /// State (DOWN when keepalived is not running).
+    pub state: VrrpState,
+    /// Effective priority (after tracking).
+    pub priority: u8,
+    /// Configured priority.
+    pub configured_priority: u8,
+    /// Preempt_Mode.
+    pub preempt: bool,
+    /// keepalived preempt_delay.
+    pub preempt_delay: Duration,
+    /// Advertisement interval.
+    pub advert_int: Duration,
+    /// Master_Down_Interval for its own priority.
+    pub master_down_interval: Duration,
+    /// The VIPs.
+    pub vips: &'a [IpAddr],
 }
 
 fn to_vrrp_duration(d: std::time::Duration) -> Duration {
@@ -385,6 +415,7 @@ impl RouterHost {
             by_vrid: BTreeMap::new(),
             started_at: Instant::ZERO,
             running: false,
+            never_step_down: spec.test_double_never_step_down,
         };
         for name in spec.track_scripts.keys() {
             if !host.ka.vrrp_scripts.iter().any(|s| &s.name == name) {
@@ -458,6 +489,30 @@ impl RouterHost {
     /// The keepalived configuration this host runs.
     pub fn keepalived_config(&self) -> &KaConfig {
         &self.ka
+    }
+
+    /// Each instance as it is now, in config order.
+    pub fn views(&self) -> impl Iterator<Item = InstanceView<'_>> {
+        self.instances.iter().map(|i| {
+            let c = &i.config;
+            InstanceView {
+                name: &i.name,
+                vrid: c.vrid,
+                ipv6: c.family() == vrrp::wire::Family::V6,
+                state: i.state,
+                priority: i.router.priority(),
+                configured_priority: c.priority,
+                preempt: c.preempt,
+                preempt_delay: c.preempt_delay,
+                advert_int: c.adver_int,
+                master_down_interval: vrrp::timing::master_down_interval(
+                    c.version,
+                    c.priority,
+                    c.adver_int,
+                ),
+                vips: &c.virtual_addresses,
+            }
+        })
     }
 
     /// Facts about each instance.
@@ -575,6 +630,14 @@ impl RouterHost {
                 continue;
             };
             let was_master = inst.router.state() == State::Master;
+            if self.never_step_down && was_master && adv.repr.priority != 0 {
+                let mine = inst.router.priority();
+                let theirs = adv.repr.priority;
+                if theirs > mine || (theirs == mine && adv.src_ip > IpAddr::V4(self.ip)) {
+                    // The planted bug: the advert that would make this master step down is ignored.
+                    continue;
+                }
+            }
             let accepted = inst.router.stats().adverts_received;
             inst.router.handle_frame(now, &adv);
             let lower = adv.repr.priority != 0 && adv.repr.priority < inst.router.priority();

@@ -90,7 +90,7 @@ pub fn run(loaded: &Loaded, seed: u64) -> Result<RunResult, ScenarioError> {
     })
 }
 
-/// Writes capture.pcapng, timeline.json, report.json, report.md and junit.xml into `dir`.
+/// Writes capture.pcapng, timeline.json, report.json, report.md, junit.xml and report.html into `dir`.
 pub fn write_outputs(dir: &Path, r: &RunResult) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let files = [
@@ -99,6 +99,10 @@ pub fn write_outputs(dir: &Path, r: &RunResult) -> std::io::Result<Vec<PathBuf>>
         ("report.json", to_json(&r.report)),
         ("report.md", r.report.render_markdown().into_bytes()),
         ("junit.xml", r.report.render_junit().into_bytes()),
+        (
+            "report.html",
+            crate::html::render_run(&r.report, &r.timeline, "capture.pcapng").into_bytes(),
+        ),
     ];
     let mut written = vec![];
     for (name, bytes) in files {

@@ -4,6 +4,7 @@
 //! docs/scenario-format.md documents every field. Loading also resolves what the file refers to (keepalived
 //! configs relative to the scenario file, node and segment names), so a run never starts from a bad scenario.
 
+pub use crate::host::realserver::HttpBehaviour;
 use crate::net::{LinkOptions, SegmentOptions};
 use crate::time::{serde_dur, Duration};
 use serde::{Deserialize, Serialize};
@@ -168,6 +169,15 @@ pub struct RouterSpec {
     /// TCP port of the HTTP responder served on whatever addresses the node holds (VIPs while master).
     #[serde(default = "default_http_port")]
     pub http_port: Option<u16>,
+    /// Test double, not a keepalived behaviour: while MASTER this router ignores every advert that should make
+    /// it step down (a higher priority, or an equal priority from a higher address). `sim explore` plants it
+    /// (`--plant-bug never-step-down`) to prove it finds and shrinks such a bug; never set it otherwise.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub test_double_never_step_down: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn default_http_port() -> Option<u16> {
@@ -235,6 +245,9 @@ pub struct HostSpec {
     /// HTTP responder port.
     #[serde(default = "default_http_port")]
     pub http_port: Option<u16>,
+    /// How the HTTP responder behaves at the start (default: healthy); `SetHttp` faults change it.
+    #[serde(default)]
+    pub http: HttpBehaviour,
 }
 
 impl NodeSpec {
@@ -427,6 +440,16 @@ pub enum Fault {
         #[serde(default)]
         overrides: Option<Overrides>,
     },
+    /// A host's HTTP responder changes behaviour (a real server starts refusing, hanging, answering 500, slowly, or
+    /// with a wrong body; fields not given take their defaults, so `SetHttp(node: "rs1")` makes it healthy again).
+    /// A real server that crashes is `Crash`.
+    SetHttp {
+        /// Host node.
+        node: String,
+        /// New behaviour.
+        #[serde(default)]
+        http: HttpBehaviour,
+    },
     /// An address is deleted from the node's interface behind keepalived's back (`ip addr del`).
     RemoveAddress {
         /// Node.
@@ -489,6 +512,25 @@ pub enum Expectation {
         #[serde(default)]
         to: Option<String>,
     },
+    /// After `after`, a different node than the master at `after` becomes master no earlier than `min` and no
+    /// later than `max` after `after`: a timer formula checked from both sides.
+    FailoverBetween {
+        /// The fault's time.
+        #[serde(with = "serde_dur")]
+        after: Duration,
+        /// Lower bound.
+        #[serde(with = "serde_dur")]
+        min: Duration,
+        /// Upper bound.
+        #[serde(with = "serde_dur")]
+        max: Duration,
+        /// VRID (when unset: the only one).
+        #[serde(default)]
+        vrid: Option<u8>,
+        /// The expected new master, if it matters.
+        #[serde(default)]
+        to: Option<String>,
+    },
     /// After `after`, exactly one master (optionally `master`) within `within`, and it stays until the end.
     ConvergeWithin {
         /// Start of the clock (e.g. the repair).
@@ -538,6 +580,37 @@ pub enum Expectation {
         /// Longest allowed outage.
         #[serde(with = "serde_dur")]
         max_outage: Duration,
+    },
+    /// LVS: every director (or `director`) that had `server` in its IPVS table at `after` removes it within
+    /// `within` (health-check detection time).
+    RealServerRemoved {
+        /// Real server: node name, "ip" or "ip:port".
+        server: String,
+        /// The failure's time.
+        #[serde(with = "serde_dur")]
+        after: Duration,
+        /// Bound.
+        #[serde(with = "serde_dur")]
+        within: Duration,
+        /// Only this director node.
+        #[serde(default)]
+        director: Option<String>,
+    },
+    /// LVS: once a director removed a real server, it schedules no new connection to it until it adds it back.
+    NoConnectionsToRemoved {
+        /// Only this real server (node name, "ip" or "ip:port"); all when unset.
+        #[serde(default)]
+        server: Option<String>,
+    },
+    /// LVS persistence: on each director, a client's new connections keep going to the same real server while
+    /// that server stays in the table and the client's gaps are shorter than `timeout` (persistence_timeout).
+    Persistence {
+        /// The virtual server's persistence_timeout.
+        #[serde(with = "serde_dur")]
+        timeout: Duration,
+        /// Minimum number of connections that must have reused a template (so the check cannot pass vacuously).
+        #[serde(default)]
+        min_reused: u32,
     },
     /// The capture passes the conformance checker with zero errors, apart from the listed rule IDs.
     CaptureConforms {
@@ -833,6 +906,16 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
             | Fault::TrackScript { node: n, .. }
             | Fault::TrackFile { node: n, .. }
             | Fault::Reload { node: n, .. } => node(n)?,
+            Fault::SetHttp { node: n, .. } => {
+                node(n)?;
+                if !s
+                    .nodes
+                    .iter()
+                    .any(|x| matches!(x, NodeSpec::Host(h) if h.name == *n))
+                {
+                    return Err(l.error_at(n, format!("SetHttp: {n:?} is not a Host node")));
+                }
+            }
             Fault::RemoveAddress { node: n, address } => {
                 node(n)?;
                 if address.parse::<Ipv4Addr>().is_err() {
@@ -857,10 +940,14 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
         match e {
             Expectation::MasterIs { node: n, .. } => node(n)?,
             Expectation::FailoverWithin { to: Some(n), .. }
+            | Expectation::FailoverBetween { to: Some(n), .. }
             | Expectation::ConvergeWithin {
                 master: Some(n), ..
             } => node(n)?,
             Expectation::MaxTransitions { node: Some(n), .. } => node(n)?,
+            Expectation::RealServerRemoved {
+                director: Some(n), ..
+            } => node(n)?,
             Expectation::VipReachable {
                 client: Some(n),
                 min_ratio,

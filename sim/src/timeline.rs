@@ -77,6 +77,22 @@ pub enum Event {
         /// Result.
         outcome: Outcome,
     },
+    /// An LVS director event: an IPVS table change, a health-check verdict, a notify, a quorum change, or a new
+    /// connection scheduled to a real server.
+    Lvs {
+        /// What happened.
+        action: crate::lvs_host::LvsAction,
+        /// The virtual server, when it concerns one.
+        vs: Option<String>,
+        /// The real server "ip:port", when it concerns one.
+        rs: Option<String>,
+        /// The node that has the real server's address, if any.
+        rs_node: Option<String>,
+        /// The client "ip:port" of a new connection.
+        client: Option<String>,
+        /// The whole event in words.
+        detail: String,
+    },
     /// Anything else worth knowing (a disabled track script, an address that could not be served, ...).
     Note {
         /// Text.
@@ -156,6 +172,13 @@ impl Timeline {
                 }
                 Event::Note { text } => {
                     let _ = writeln!(out, "{:>12} {node:<8} note: {text}", Secs(e.at).to_string());
+                }
+                Event::Lvs { action, detail, .. } => {
+                    // New connections are many; they are summarized like requests.
+                    if *action != crate::lvs_host::LvsAction::Connect {
+                        let _ =
+                            writeln!(out, "{:>12} {node:<8} LVS {detail}", Secs(e.at).to_string());
+                    }
                 }
                 Event::Request { .. } => {}
             }

@@ -7,7 +7,9 @@
 use crate::capture::Capture;
 use crate::engine::{EventQueue, Livelock, LivelockGuard};
 use crate::host::app::{Client, HttpServer, RequestResult};
+use crate::host::realserver::{HttpBehaviour, RealServer};
 use crate::host::stack::Stack;
+use crate::lvs_host::DirectorHost;
 use crate::net::{Dir, FrameKind, LinkOptions, Mac, Port, Segment};
 use crate::rng::{SimRng, Stream};
 use crate::router_host::{RouterHost, RouterIo};
@@ -56,12 +58,23 @@ pub struct Node {
     /// What runs on it.
     pub role: Role,
     http: Option<(u16, HttpServer)>,
+    /// A Host's scripted HTTP service (LVS real server).
+    real: Option<(u16, HttpBehaviour, RealServer)>,
+    /// The LVS director of a router whose keepalived.conf has virtual_servers.
+    pub director: Option<Box<DirectorHost>>,
     loopback: Vec<Ipv4Addr>,
     alive: bool,
     frozen_until: Option<Instant>,
     frozen_frames: Vec<Frame>,
     wake: Option<Instant>,
     stack_seed: u64,
+}
+
+impl Node {
+    /// True while a `Stall` keeps the node frozen at `now` (it handles nothing until it thaws).
+    pub fn is_frozen(&self, now: Instant) -> bool {
+        self.frozen_until.is_some_and(|t| now < t)
+    }
 }
 
 /// Counters of a finished run.
@@ -113,6 +126,9 @@ pub struct World {
     scratch_ports: Vec<usize>,
     done: Vec<RequestResult>,
     conf_events: Vec<conformance::Event>,
+    /// VRRP frames handed to a running keepalived, by receiving node, when an observer asked for them
+    /// (`explore` derives "adverts flow both ways" from this).
+    vrrp_heard: Option<Vec<(usize, Frame)>>,
 }
 
 /// Events allowed at one instant before the driver reports a livelock.
@@ -144,6 +160,7 @@ impl World {
         let mut ports = vec![];
         let mut nodes = vec![];
         let mut node_index = BTreeMap::new();
+        let names = crate::lvs_host::node_names(s);
         for (i, spec) in s.nodes.iter().enumerate() {
             let seg = segment_index.get(spec.segment()).copied().unwrap_or(0);
             let link = s
@@ -164,6 +181,8 @@ impl World {
             };
             let stack_seed = SimRng::split(seed, Stream::Stack, i as u32).next_u64();
             let mut stack = Stack::new(mac, ip.0, ip.1, stack_seed, Instant::ZERO);
+            let mut director = None;
+            let mut real = None;
             let ip6 = spec.ip6().and_then(scenario::parse_cidr6);
             if let Some((a, p)) = ip6 {
                 stack.set_ipv6(a, p);
@@ -172,6 +191,13 @@ impl World {
             let (role, http_port, loopback, start) = match spec {
                 NodeSpec::Router(r) => {
                     let host = RouterHost::build(loaded, r, mac, ip.0, seed, i)?;
+                    let lvs_seed = SimRng::split(seed, Stream::Lvs, i as u32).next_u64();
+                    director = DirectorHost::from_config(
+                        host.keepalived_config(),
+                        lvs_seed,
+                        names.clone(),
+                    )
+                    .map(Box::new);
                     let start = if r.stopped {
                         None
                     } else {
@@ -195,13 +221,19 @@ impl World {
                 }
                 NodeSpec::Host(h) => {
                     let lo = h.loopback.iter().filter_map(|a| a.parse().ok()).collect();
-                    (Role::Host, h.http_port, lo, Some(Duration::ZERO))
+                    // A host's HTTP service is scriptable (SetHttp); healthy, it answers like HttpServer.
+                    real = h.http_port.map(|p| (p, h.http.clone()));
+                    (Role::Host, None, lo, Some(Duration::ZERO))
                 }
             };
             for a in &loopback {
                 stack.add_loopback(*a);
             }
             let http = http_port.map(|p| (p, HttpServer::new(p, spec.name(), &mut stack)));
+            let real = real.map(|(p, b): (u16, HttpBehaviour)| {
+                let srv = RealServer::new(p, spec.name(), b.clone(), &mut stack);
+                (p, b, srv)
+            });
             node_index.insert(spec.name().to_string(), i);
             nodes.push(Node {
                 name: spec.name().to_string(),
@@ -212,6 +244,8 @@ impl World {
                 stack,
                 role,
                 http,
+                real,
+                director,
                 loopback,
                 alive: false,
                 frozen_until: None,
@@ -245,6 +279,7 @@ impl World {
             scratch_ports: vec![],
             done: vec![],
             conf_events: vec![],
+            vrrp_heard: None,
         })
     }
 
@@ -262,6 +297,38 @@ impl World {
             self.dispatch(now, ev);
         }
         Ok(())
+    }
+
+    /// Processes the next event if it is due by the end of the scenario; false once none is left.
+    /// An observer (such as `explore`'s invariant checker) calls this instead of [`World::run`] to look at the
+    /// world after every step.
+    pub fn step(&mut self) -> Result<bool, Livelock> {
+        let Some((now, ev)) = self.queue.pop_until(self.end) else {
+            return Ok(false);
+        };
+        self.guard.step(now)?;
+        self.events += 1;
+        self.dispatch(now, ev);
+        Ok(true)
+    }
+
+    /// The instant the scenario ends.
+    pub fn end(&self) -> Instant {
+        self.end
+    }
+
+    /// From now on, remembers every VRRP frame handed to a running keepalived (see [`World::drain_vrrp_heard`]).
+    pub fn observe_vrrp(&mut self) {
+        self.vrrp_heard.get_or_insert_with(Vec::new);
+    }
+
+    /// Hands each VRRP frame received since the last call to `f` as (receiving node index, frame bytes).
+    pub fn drain_vrrp_heard(&mut self, mut f: impl FnMut(usize, &[u8])) {
+        if let Some(v) = &mut self.vrrp_heard {
+            for (node, frame) in v.drain(..) {
+                f(node, &frame);
+            }
+        }
     }
 
     /// The current virtual time.
@@ -415,6 +482,8 @@ impl World {
                 stack,
                 role,
                 http,
+                real,
+                director,
                 name,
                 ..
             } = n;
@@ -425,6 +494,9 @@ impl World {
                 match role {
                     Role::Router(r) if is_vrrp && r.is_running() => {
                         stack_idle = true;
+                        if let Some(seen) = &mut self.vrrp_heard {
+                            seen.push((node, f.clone()));
+                        }
                         let mut io = RouterIo {
                             stack,
                             out: &mut out,
@@ -433,7 +505,15 @@ impl World {
                         };
                         r.handle_frame(now, f, &mut io);
                     }
-                    _ => stack.receive(now, f, &mut out),
+                    _ => {
+                        // LVS: on the VIP holder, IPVS takes client traffic before the host's stack.
+                        let taken = director.as_mut().is_some_and(|d| {
+                            d.intercept(now, f, stack, &mut out, &mut self.timeline, name)
+                        });
+                        if !taken {
+                            stack.receive(now, f, &mut out);
+                        }
+                    }
                 }
             }
             if let Role::Router(r) = role {
@@ -448,8 +528,14 @@ impl World {
             if let Role::Client(c) = role {
                 c.poll(now, stack, &mut done);
             }
+            if let Some(d) = director {
+                d.poll(now, stack, &mut self.timeline, name);
+            }
             if let Some((_, srv)) = http {
                 srv.poll(stack);
+            }
+            if let Some((_, _, srv)) = real {
+                srv.poll(now, stack);
             }
             if !stack_idle {
                 stack.poll(now, &mut out);
@@ -457,6 +543,15 @@ impl World {
             if let Some((_, srv)) = http {
                 // Answers to data that arrived in this poll leave in the same step.
                 srv.poll(stack);
+                stack.poll(now, &mut out);
+            }
+            if let Some((_, _, srv)) = real {
+                srv.poll(now, stack);
+                stack.poll(now, &mut out);
+            }
+            if let Some(d) = director {
+                // Checker data that arrived in this poll is answered in the same step.
+                d.poll(now, stack, &mut self.timeline, name);
                 stack.poll(now, &mut out);
             }
         }
@@ -494,6 +589,12 @@ impl World {
             Role::Client(c) => consider(Some(c.poll_at())),
             Role::Host => {}
         }
+        if let Some(d) = &n.director {
+            consider(d.poll_at());
+        }
+        if let Some((_, _, srv)) = &n.real {
+            consider(srv.poll_at());
+        }
         let Some(mut t) = next else { return };
         if t <= now {
             // smoltcp reports deadlines in whole microseconds; never re-wake at the same instant.
@@ -515,8 +616,14 @@ impl World {
             n.frozen_until = None;
             n.frozen_frames.clear();
         }
-        if let Role::Router(r) = &mut n.role {
-            let Node { stack, name, .. } = n;
+        let Node {
+            stack,
+            name,
+            role,
+            director,
+            ..
+        } = n;
+        if let Role::Router(r) = role {
             let mut out = std::mem::take(&mut self.scratch_out);
             let mut io = RouterIo {
                 stack,
@@ -525,6 +632,11 @@ impl World {
                 node: name,
             };
             r.start(now, &mut io);
+            if let Some(d) = director {
+                if r.is_running() {
+                    d.start(now, stack, &mut self.timeline, name);
+                }
+            }
             self.send(now, node, &mut out);
             self.scratch_out = out;
         }
@@ -737,6 +849,11 @@ impl World {
                 self.note_fault(now, Some(node), "keepalived killed (SIGKILL)".into());
                 if let Some(i) = self.node_id(node) {
                     self.with_router(now, i, |r, now, io| r.kill(now, io));
+                    if let Some(n) = self.nodes.get_mut(i) {
+                        if let Some(d) = &mut n.director {
+                            d.kill(&mut n.stack);
+                        }
+                    }
                 }
             }
             Fault::Restart { node } | Fault::Start { node } => {
@@ -758,6 +875,11 @@ impl World {
                 self.note_fault(now, Some(node), "keepalived stops gracefully".into());
                 if let Some(i) = self.node_id(node) {
                     self.with_router(now, i, |r, now, io| r.stop(now, io));
+                    if let Some(n) = self.nodes.get_mut(i) {
+                        if let Some(d) = &mut n.director {
+                            d.stop(now, &mut n.stack, &mut self.timeline, &n.name);
+                        }
+                    }
                 }
             }
             Fault::Stall { node, duration } => {
@@ -813,6 +935,18 @@ impl World {
                 if let Some(i) = self.node_id(node) {
                     let o = overrides.clone();
                     self.with_router(now, i, |r, now, io| r.reload(now, o.as_ref(), io));
+                }
+            }
+            Fault::SetHttp { node, http } => {
+                self.note_fault(now, Some(node), format!("HTTP service {}", http.describe()));
+                if let Some(i) = self.node_id(node) {
+                    if let Some(n) = self.nodes.get_mut(i) {
+                        if let Some((_, b, srv)) = &mut n.real {
+                            *b = http.clone();
+                            srv.set_behaviour(http.clone(), &mut n.stack);
+                        }
+                    }
+                    self.node_input(now, i, None);
                 }
             }
             Fault::RemoveAddress { node, address } => {
@@ -886,6 +1020,10 @@ impl World {
             Fault::RemoveAddress { node, address } => {
                 (None, inj(format!("{address} deleted on {node}")))
             }
+            Fault::SetHttp { node, http } if *http == HttpBehaviour::default() => {
+                (None, heal(format!("HTTP service of {node}")))
+            }
+            Fault::SetHttp { node, .. } => (None, inj(format!("HTTP service of {node}"))),
         };
         self.conformance_event(now, node, kind);
     }
@@ -917,6 +1055,14 @@ impl World {
             .http
             .take()
             .map(|(p, _)| (p, HttpServer::new(p, &n.name, &mut stack)));
+        // A rebooted real server comes back with the behaviour it had (SetHttp changes its configuration).
+        n.real = n.real.take().map(|(p, b, _)| {
+            let srv = RealServer::new(p, &n.name, b.clone(), &mut stack);
+            (p, b, srv)
+        });
+        if let Some(d) = &mut n.director {
+            d.crash();
+        }
         n.stack = stack;
         let name = n.name.clone();
         if let Role::Router(r) = &mut n.role {

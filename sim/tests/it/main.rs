@@ -4,9 +4,14 @@
 mod arp_learning;
 mod check_config;
 mod determinism;
+mod explore;
 mod faults;
 mod fidelity;
+mod html;
 mod ipv6;
+mod library;
+mod lvs;
+mod properties;
 mod scenario_errors;
 mod scenario_props;
 mod split_brain;

@@ -1,0 +1,597 @@
+//! The LVS half of a keepalived router host: the `lvs` crate's [`Director`] (IPVS table + health checkers)
+//! wired to the host's smoltcp stack and to the frames the host receives.
+//!
+//! What this module owns:
+//! - the checker I/O: each [`CheckAction`] becomes a real smoltcp TCP connection from the director's address to
+//!   the real server, and what the socket does (connected, refused, bytes, end of stream, reset) goes back to
+//!   the checker, so every HTTP_GET/TCP_CHECK is in the capture;
+//! - the data path: a frame addressed to an address this host holds as a VRRP VIP (so only on the master) goes
+//!   through IPVS; a scheduled packet is rewritten by its forwarding method (DR: only the MACs change) and sent
+//!   to the real server through the host's ARP layer, so the backup never forwards;
+//! - the timeline: table changes, checker verdicts, notify_up/down, quorum changes and each new connection.
+//!
+//! keepalived's lifecycle maps onto the director: boot starts it (checkers after the 1 s bootstrap delay and
+//! their warmup), a graceful stop runs `clear_services`, a crash loses everything, and SIGKILL stops the
+//! checkers but leaves the kernel's IPVS table (and the VIP) in place. MISC_CHECK scripts are not executed:
+//! like `vrrp_script`s in this simulator, they are taken to exit 0.
+
+use crate::host::stack::Stack;
+use crate::time::{Duration, Instant};
+use crate::timeline::{Event, Timeline};
+use keepalived_conf::model::Config as KaConfig;
+use lvs::check::{AttemptId, CheckAction, CheckIo};
+use lvs::{CheckerRef, Director, DirectorEvent, IpvsSettings, LvsPlan, Verdict};
+use serde::{Deserialize, Serialize};
+use smoltcp::iface::SocketHandle;
+use smoltcp::socket::tcp;
+use smoltcp::wire::{IpAddress, IpEndpoint};
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+/// What an LVS timeline entry records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LvsAction {
+    /// A real server was put in the IPVS table.
+    Add,
+    /// A real server was removed from the IPVS table.
+    Remove,
+    /// A real server's weight changed (inhibit_on_failure).
+    Weight,
+    /// `notify_up` ran.
+    NotifyUp,
+    /// `notify_down` ran.
+    NotifyDown,
+    /// A checker declared its server down.
+    CheckFailed,
+    /// A checker declared its server up.
+    CheckOk,
+    /// The virtual server regained quorum.
+    QuorumUp,
+    /// The virtual server lost quorum.
+    QuorumDown,
+    /// The director scheduled a new connection to a real server.
+    Connect,
+}
+
+/// Ephemeral ports of checker connections (Linux's default `ip_local_port_range` starts here).
+const CHECK_PORT_BASE: u16 = 32768;
+/// How long a closed checker connection may take to finish its FIN handshake before it is aborted.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+/// Action/result rounds in one poll (a checker reacts to a result with at most a few actions).
+const MAX_ROUNDS: usize = 64;
+
+/// What a checker socket did in one poll, before it is handed to the checker.
+enum SockReport {
+    Io(CheckIo<'static>),
+    Data(Vec<u8>),
+}
+
+struct Attempt {
+    checker: CheckerRef,
+    handle: SocketHandle,
+    connected: bool,
+    eof: bool,
+    done: bool,
+    tx: Vec<u8>,
+}
+
+/// A director: IPVS and keepalived's checkers on one router host.
+pub struct DirectorHost {
+    plan: LvsPlan,
+    seed: u64,
+    director: Director,
+    /// keepalived's checker process runs (false before boot, after a stop, crash or kill).
+    checking: bool,
+    attempts: BTreeMap<AttemptId, Attempt>,
+    closing: Vec<(SocketHandle, Instant)>,
+    next_port: u16,
+    names: BTreeMap<IpAddr, String>,
+    dropped: u64,
+}
+
+fn to_lvs(t: Instant) -> lvs::Instant {
+    lvs::Instant::from_nanos(t.as_nanos())
+}
+
+fn from_lvs(t: lvs::Instant) -> Instant {
+    Instant::from_nanos(t.as_nanos())
+}
+
+impl DirectorHost {
+    /// A director for the `virtual_server`s of `config`; `None` when it has none. `names` maps addresses to
+    /// node names for the timeline.
+    pub fn from_config(
+        config: &KaConfig,
+        seed: u64,
+        names: BTreeMap<IpAddr, String>,
+    ) -> Option<DirectorHost> {
+        let plan = lvs::plan_from_keepalived(config);
+        if plan.virtual_servers.is_empty() {
+            return None;
+        }
+        let director = Director::new(&plan, IpvsSettings::default(), seed).ok()?;
+        Some(DirectorHost {
+            plan,
+            seed,
+            director,
+            checking: false,
+            attempts: BTreeMap::new(),
+            closing: vec![],
+            next_port: 0,
+            names,
+            dropped: 0,
+        })
+    }
+
+    /// The underlying director (IPVS table and checkers), for inspection.
+    pub fn director(&self) -> &Director {
+        &self.director
+    }
+
+    /// Packets IPVS dropped (no real server available, or not forwardable).
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    fn fresh(&mut self) {
+        // Director::new succeeded once on this plan, so it succeeds again; keep the old one otherwise.
+        if let Ok(d) = Director::new(&self.plan, IpvsSettings::default(), self.seed) {
+            self.director = d;
+        }
+        self.attempts.clear();
+        self.closing.clear();
+    }
+
+    /// keepalived starts: a fresh table, real servers added, checkers started.
+    pub fn start(&mut self, now: Instant, stack: &mut Stack, timeline: &mut Timeline, node: &str) {
+        if self.checking {
+            return;
+        }
+        self.abort_all(stack);
+        self.fresh();
+        self.director.start(to_lvs(now));
+        self.checking = true;
+        self.drain_events(timeline, node);
+    }
+
+    /// keepalived stops gracefully (`clear_services`): every real server removed, checkers stopped.
+    pub fn stop(&mut self, now: Instant, stack: &mut Stack, timeline: &mut Timeline, node: &str) {
+        if !self.checking {
+            return;
+        }
+        self.director.shutdown(to_lvs(now));
+        self.checking = false;
+        self.abort_all(stack);
+        self.drain_events(timeline, node);
+    }
+
+    /// keepalived is killed: the checkers stop, the kernel keeps the IPVS table.
+    pub fn kill(&mut self, stack: &mut Stack) {
+        self.checking = false;
+        self.abort_all(stack);
+    }
+
+    /// The host crashed: the table and every checker connection are gone (the stack is replaced by the caller).
+    pub fn crash(&mut self) {
+        self.checking = false;
+        self.fresh();
+    }
+
+    fn abort_all(&mut self, stack: &mut Stack) {
+        for (_, a) in std::mem::take(&mut self.attempts) {
+            stack.sockets.get_mut::<tcp::Socket>(a.handle).abort();
+            self.closing.push((a.handle, Instant::ZERO));
+        }
+    }
+
+    /// The data path. Returns true when IPVS took the frame (forwarded or dropped it); false when the host's own
+    /// stack should handle it. Only frames to an address the host holds besides its own (a VRRP VIP, so only on
+    /// the master) are considered.
+    pub fn intercept(
+        &mut self,
+        now: Instant,
+        frame: &[u8],
+        stack: &mut Stack,
+        out: &mut Vec<Vec<u8>>,
+        timeline: &mut Timeline,
+        node: &str,
+    ) -> bool {
+        let Some(dst_mac) = frame.get(0..6) else {
+            return false;
+        };
+        if !stack.accepts_mac(dst_mac) || dst_mac.first().is_some_and(|b| b & 1 == 1) {
+            return false;
+        }
+        let Ok(info) = lvs::forward::packet_info(frame) else {
+            return false;
+        };
+        let IpAddr::V4(dst) = info.dst.ip() else {
+            return false;
+        };
+        if dst == stack.ip || !stack.holds(dst) {
+            return false;
+        }
+        match self.director.ipvs_mut().process_inbound(to_lvs(now), &info) {
+            Verdict::NotIpvs => false,
+            Verdict::Unreachable | Verdict::Drop => {
+                self.dropped += 1;
+                true
+            }
+            Verdict::Forward(f) => {
+                if f.new_conn {
+                    let rs_node = self.names.get(&f.real.ip()).cloned();
+                    // Name the virtual server as keepalived's config does, like the table events.
+                    let vs = self
+                        .plan
+                        .virtual_servers
+                        .iter()
+                        .find(|v| v.services.iter().any(|s| s.key == f.service))
+                        .map_or_else(|| f.service.to_string(), |v| v.name.clone());
+                    let detail = format!(
+                        "{vs} new connection {} -> {} via {}",
+                        info.src,
+                        f.real,
+                        match f.fwd {
+                            lvs::FwdMethod::Dr => "DR",
+                            lvs::FwdMethod::Nat => "NAT",
+                            lvs::FwdMethod::Tun => "TUN",
+                        }
+                    );
+                    timeline.push(
+                        now,
+                        Some(node),
+                        Event::Lvs {
+                            action: LvsAction::Connect,
+                            vs: Some(vs),
+                            rs: Some(f.real.to_string()),
+                            rs_node,
+                            client: Some(info.src.to_string()),
+                            detail,
+                        },
+                    );
+                }
+                let IpAddr::V4(next_hop) = f.real.ip() else {
+                    self.dropped += 1;
+                    return true;
+                };
+                // The forwarding method rewrites the packet; the host's ARP layer then frames it towards the
+                // real server (queueing it while the neighbour resolves, as the kernel does).
+                let director_ip = IpAddr::V4(stack.ip);
+                let placeholder = [0u8; 6];
+                let rewritten = match f.fwd {
+                    lvs::FwdMethod::Dr => lvs::forward::dr(frame, stack.mac, placeholder),
+                    lvs::FwdMethod::Nat => {
+                        lvs::forward::nat_in(frame, f.real, stack.mac, placeholder)
+                    }
+                    lvs::FwdMethod::Tun => {
+                        lvs::forward::tun(frame, director_ip, f.real.ip(), stack.mac, placeholder)
+                    }
+                };
+                match rewritten {
+                    Ok(fr) if fr.len() > 14 => {
+                        let packet = fr.get(14..).map(<[u8]>::to_vec).unwrap_or_default();
+                        stack.send_ip(now, next_hop, packet, out);
+                    }
+                    _ => self.dropped += 1,
+                }
+                true
+            }
+        }
+    }
+
+    /// When the director next needs [`DirectorHost::poll`].
+    pub fn poll_at(&self) -> Option<Instant> {
+        let mut t = self.director.ipvs().poll_timeout().map(from_lvs);
+        if self.checking {
+            if let Some(c) = self.director.poll_timeout().map(from_lvs) {
+                t = Some(t.map_or(c, |x| x.min(c)));
+            }
+        }
+        let closing = self
+            .closing
+            .iter()
+            .map(|(_, d)| *d)
+            .filter(|d| *d > Instant::ZERO)
+            .min();
+        match (t, closing) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Fires due timers, runs the checkers' network I/O and records what happened. The caller polls the stack
+    /// afterwards so the segments leave.
+    pub fn poll(&mut self, now: Instant, stack: &mut Stack, timeline: &mut Timeline, node: &str) {
+        self.closing.retain_mut(|(h, deadline)| {
+            let sock = stack.sockets.get_mut::<tcp::Socket>(*h);
+            if matches!(sock.state(), tcp::State::Closed | tcp::State::TimeWait) {
+                stack.sockets.remove(*h);
+                return false;
+            }
+            if now >= *deadline {
+                sock.abort();
+                *deadline = now + CLOSE_GRACE;
+            }
+            true
+        });
+        if !self.checking {
+            // Without keepalived the kernel still expires connections.
+            if self
+                .director
+                .ipvs()
+                .poll_timeout()
+                .is_some_and(|t| from_lvs(t) <= now)
+            {
+                self.director.ipvs_mut().handle_timeout(to_lvs(now));
+            }
+            return;
+        }
+        if self
+            .director
+            .poll_timeout()
+            .is_some_and(|t| from_lvs(t) <= now)
+        {
+            self.director.handle_timeout(to_lvs(now));
+        }
+        for _ in 0..MAX_ROUNDS {
+            let acted = self.run_actions(now, stack);
+            let reported = self.report_io(now, stack);
+            if !acted && !reported {
+                break;
+            }
+        }
+        self.drain_events(timeline, node);
+    }
+
+    fn run_actions(&mut self, now: Instant, stack: &mut Stack) -> bool {
+        let mut any = false;
+        while let Some((r, action)) = self.director.poll_check_action() {
+            any = true;
+            match action {
+                CheckAction::Connect { attempt, dst } => self.connect(now, stack, r, attempt, dst),
+                CheckAction::Send { attempt, data } => {
+                    if let Some(a) = self.attempts.get_mut(&attempt) {
+                        a.tx.extend_from_slice(&data);
+                    }
+                }
+                CheckAction::Close { attempt } => {
+                    if let Some(a) = self.attempts.remove(&attempt) {
+                        stack.sockets.get_mut::<tcp::Socket>(a.handle).close();
+                        self.closing.push((a.handle, now + CLOSE_GRACE));
+                    }
+                }
+                CheckAction::RunScript { attempt, .. } => {
+                    self.director
+                        .handle_check_io(to_lvs(now), r, attempt, CheckIo::Exited(0));
+                }
+                CheckAction::KillScript { .. } => {}
+            }
+        }
+        any
+    }
+
+    fn connect(
+        &mut self,
+        now: Instant,
+        stack: &mut Stack,
+        r: CheckerRef,
+        attempt: AttemptId,
+        dst: SocketAddr,
+    ) {
+        let SocketAddr::V4(dst4) = dst else {
+            self.director
+                .handle_check_io(to_lvs(now), r, attempt, CheckIo::Refused);
+            return;
+        };
+        let mut sock = tcp::Socket::new(
+            tcp::SocketBuffer::new(vec![0; 4096]),
+            tcp::SocketBuffer::new(vec![0; 1024]),
+        );
+        let local = CHECK_PORT_BASE + self.next_port;
+        self.next_port = (self.next_port + 1) % 16384;
+        let remote = IpEndpoint::new(IpAddress::Ipv4(*dst4.ip()), dst4.port());
+        let ok = sock.connect(stack.iface_context(), remote, local).is_ok();
+        let handle = stack.sockets.add(sock);
+        if !ok {
+            stack.sockets.remove(handle);
+            self.director
+                .handle_check_io(to_lvs(now), r, attempt, CheckIo::Refused);
+            return;
+        }
+        self.attempts.insert(
+            attempt,
+            Attempt {
+                checker: r,
+                handle,
+                connected: false,
+                eof: false,
+                done: false,
+                tx: vec![],
+            },
+        );
+    }
+
+    fn report_io(&mut self, now: Instant, stack: &mut Stack) -> bool {
+        let mut results: Vec<(CheckerRef, AttemptId, SockReport)> = vec![];
+        for (id, a) in self.attempts.iter_mut() {
+            if a.done {
+                continue;
+            }
+            let sock = stack.sockets.get_mut::<tcp::Socket>(a.handle);
+            let state = sock.state();
+            if !a.connected {
+                match state {
+                    tcp::State::Established | tcp::State::CloseWait => {
+                        a.connected = true;
+                        results.push((a.checker, *id, SockReport::Io(CheckIo::Connected)));
+                    }
+                    tcp::State::Closed | tcp::State::TimeWait => {
+                        a.done = true;
+                        results.push((a.checker, *id, SockReport::Io(CheckIo::Refused)));
+                        continue;
+                    }
+                    _ => continue,
+                }
+            }
+            if !a.tx.is_empty() && sock.can_send() {
+                if let Ok(n) = sock.send_slice(&a.tx) {
+                    a.tx.drain(..n.min(a.tx.len()));
+                }
+            }
+            let mut data = vec![];
+            let mut chunk = [0u8; 1024];
+            while sock.can_recv() {
+                match sock.recv_slice(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => data.extend_from_slice(chunk.get(..n).unwrap_or(&[])),
+                }
+            }
+            let reset = matches!(state, tcp::State::Closed) && !a.eof;
+            let eof = !a.eof && !reset && !sock.may_recv();
+            if !data.is_empty() {
+                results.push((a.checker, *id, SockReport::Data(data)));
+            }
+            if eof {
+                a.eof = true;
+                results.push((a.checker, *id, SockReport::Io(CheckIo::Eof)));
+            } else if reset {
+                a.done = true;
+                results.push((a.checker, *id, SockReport::Io(CheckIo::Error)));
+            }
+        }
+        let any = !results.is_empty();
+        for (r, id, report) in results {
+            let io = match &report {
+                SockReport::Io(io) => io.clone(),
+                SockReport::Data(data) => CheckIo::Data(data),
+            };
+            self.director.handle_check_io(to_lvs(now), r, id, io);
+        }
+        any
+    }
+
+    fn drain_events(&mut self, timeline: &mut Timeline, node: &str) {
+        while let Some(e) = self.director.poll_event() {
+            let (at, action, vs, rs, detail) = match &e {
+                DirectorEvent::ServerAdded { at, vs, rs, weight } => (
+                    *at,
+                    LvsAction::Add,
+                    Some(vs.clone()),
+                    Some(*rs),
+                    format!("{vs} add {rs} weight {weight}"),
+                ),
+                DirectorEvent::ServerRemoved { at, vs, rs } => (
+                    *at,
+                    LvsAction::Remove,
+                    Some(vs.clone()),
+                    Some(*rs),
+                    format!("{vs} remove {rs}"),
+                ),
+                DirectorEvent::WeightChanged { at, vs, rs, weight } => (
+                    *at,
+                    LvsAction::Weight,
+                    Some(vs.clone()),
+                    Some(*rs),
+                    format!("{vs} weight {rs} {weight}"),
+                ),
+                DirectorEvent::NotifyUp { at, vs, rs, script } => (
+                    *at,
+                    LvsAction::NotifyUp,
+                    Some(vs.clone()),
+                    Some(*rs),
+                    format!(
+                        "{vs} notify_up {rs} {}",
+                        script.as_deref().unwrap_or("(no script)")
+                    ),
+                ),
+                DirectorEvent::NotifyDown { at, vs, rs, script } => (
+                    *at,
+                    LvsAction::NotifyDown,
+                    Some(vs.clone()),
+                    Some(*rs),
+                    format!(
+                        "{vs} notify_down {rs} {}",
+                        script.as_deref().unwrap_or("(no script)")
+                    ),
+                ),
+                DirectorEvent::CheckFailed {
+                    at,
+                    checker,
+                    rs,
+                    reason,
+                } => (
+                    *at,
+                    LvsAction::CheckFailed,
+                    self.vs_name(checker.vs),
+                    Some(*rs),
+                    format!("check #{} of {rs} failed: {reason}", checker.checker),
+                ),
+                DirectorEvent::CheckSucceeded { at, checker, rs } => (
+                    *at,
+                    LvsAction::CheckOk,
+                    self.vs_name(checker.vs),
+                    Some(*rs),
+                    format!("check #{} of {rs} succeeded", checker.checker),
+                ),
+                DirectorEvent::QuorumUp { at, vs } => (
+                    *at,
+                    LvsAction::QuorumUp,
+                    Some(vs.clone()),
+                    None,
+                    format!("{vs} quorum up"),
+                ),
+                DirectorEvent::QuorumDown { at, vs } => (
+                    *at,
+                    LvsAction::QuorumDown,
+                    Some(vs.clone()),
+                    None,
+                    format!("{vs} quorum down"),
+                ),
+            };
+            timeline.push(
+                from_lvs(at),
+                Some(node),
+                Event::Lvs {
+                    action,
+                    vs,
+                    rs: rs.map(|r| r.to_string()),
+                    rs_node: rs.and_then(|r| self.names.get(&r.ip()).cloned()),
+                    client: None,
+                    detail,
+                },
+            );
+        }
+    }
+
+    fn vs_name(&self, vs: usize) -> Option<String> {
+        self.plan.virtual_servers.get(vs).map(|v| v.name.clone())
+    }
+}
+
+/// Node names by address (every node's NIC address), for naming real servers in the timeline.
+pub fn node_names(scenario: &crate::scenario::Scenario) -> BTreeMap<IpAddr, String> {
+    scenario
+        .nodes
+        .iter()
+        .filter_map(|n| {
+            let (ip, _) = crate::scenario::parse_cidr(n.ip())?;
+            Some((IpAddr::V4(ip), n.name().to_string()))
+        })
+        .collect()
+}
+
+/// The address an expectation's `server` names: a node name, "ip" or "ip:port", matched against an LVS entry.
+pub fn server_matches(server: &str, rs: Option<&str>, rs_node: Option<&str>) -> bool {
+    if rs_node == Some(server) {
+        return true;
+    }
+    let Some(rs) = rs else { return false };
+    if rs == server {
+        return true;
+    }
+    match (rs.parse::<SocketAddr>(), server.parse::<Ipv4Addr>()) {
+        (Ok(a), Ok(ip)) => a.ip() == IpAddr::V4(ip),
+        _ => false,
+    }
+}
