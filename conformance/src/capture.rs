@@ -13,6 +13,9 @@ use thiserror::Error;
 /// Largest record (or pcapng block) we accept. Anything bigger is a corrupt length field, and refusing it
 /// keeps memory bounded.
 const MAX_RECORD_LEN: usize = 16 * 1024 * 1024;
+/// Latest timestamp we report (2^62 ns, the year 2116). A pcapng timestamp or `if_tsoffset` beyond the
+/// range 1970..2116 is corrupt; clamping it keeps every later `ts + interval` and `ts - other` within `i64`.
+const MAX_TS_NS: i64 = 1 << 62;
 /// Initial buffer size; records are small, so one buffer serves thousands of them per `read` call.
 const BUF_LEN: usize = 1 << 20;
 
@@ -148,7 +151,8 @@ pub struct Record<'a> {
     pub interface: usize,
     /// Link type of the interface.
     pub link_type: LinkType,
-    /// Absolute timestamp in nanoseconds since the Unix epoch.
+    /// Absolute timestamp in nanoseconds since the Unix epoch, within 0..=2^62 (pcapng values outside it
+    /// are clamped).
     pub ts_ns: i64,
     /// Original length on the wire.
     pub orig_len: u32,
@@ -494,7 +498,7 @@ impl<R: Read> CaptureReader<R> {
                     };
                     let ns = (ts as u128 * ifc.ts_num as u128 / ifc.ts_den as u128) as i128
                         + ifc.ts_offset_s as i128 * 1_000_000_000;
-                    let ts_ns = ns.clamp(i64::MIN as i128, i64::MAX as i128) as i64;
+                    let ts_ns = ns.clamp(0, i128::from(MAX_TS_NS)) as i64;
                     let link_type = ifc.link_type;
                     return Ok(Next::Record(Record {
                         interface: ifc.canonical,

@@ -4,6 +4,7 @@
 mod captures;
 mod cli;
 mod docs;
+mod fuzz_regressions;
 mod options;
 mod readers;
 mod snapshots;

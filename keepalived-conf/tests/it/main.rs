@@ -4,6 +4,7 @@ mod bad;
 mod docs;
 mod features;
 mod fixtures;
+mod fuzz_regressions;
 mod parity;
 mod roundtrip;
 mod util;

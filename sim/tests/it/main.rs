@@ -13,6 +13,7 @@ mod library;
 mod lvs;
 mod properties;
 mod scenario_errors;
+mod scenario_props;
 mod split_brain;
 mod tshark;
 mod util;
