@@ -175,6 +175,7 @@ fn evaluate_one(
             );
             let mut worst: Option<(u8, Instant, Instant, String)> = None;
             let mut max_masters = 0;
+            let mut brief = 0;
             for (v, steps) in all {
                 if vrid.is_some_and(|x| x != *v) {
                     continue;
@@ -187,6 +188,13 @@ fn evaluate_one(
                                 worst = Some((*v, t, to, names(m)));
                             }
                         }
+                    } else if m.len() > 1 {
+                        // Shorter than the grace period: two routers that both hold MASTER for a moment
+                        // while adverts cross are not a split brain; count them apart so the measured
+                        // value never claims two masters outside the windows on a pass.
+                        if outside(from, to, except).is_some() {
+                            brief += 1;
+                        }
                     } else {
                         max_masters = max_masters.max(m.len());
                     }
@@ -196,7 +204,14 @@ fn evaluate_one(
                 None => Verdict {
                     expectation: desc,
                     passed: true,
-                    measured: format!("max {max_masters} master(s) outside the windows"),
+                    measured: if brief == 0 {
+                        format!("max {max_masters} master(s) outside the windows")
+                    } else {
+                        format!(
+                            "max {max_masters} master(s) outside the windows, apart from {brief} overlap(s) shorter than the {} grace",
+                            format_duration(*grace)
+                        )
+                    },
                 },
                 Some((v, t, to, who)) => fail(
                     desc,

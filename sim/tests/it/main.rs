@@ -4,6 +4,7 @@
 mod arp_learning;
 mod check_config;
 mod determinism;
+mod expectations;
 mod explore;
 mod faults;
 mod fidelity;

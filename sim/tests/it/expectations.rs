@@ -1,0 +1,53 @@
+//! The wording of expectation verdicts: a PASS never claims more than one master outside the windows.
+
+use crate::util;
+
+fn firewall_window(expect: &str) -> String {
+    format!(
+        r#"Scenario(
+    duration: "20s",
+    segments: [(name: "lan")],
+    nodes: [
+        Router(name: "r1", segment: "lan", ip: "192.0.2.11/24", http_port: None,
+               config: File("../pcaps/keepalived/configs/keepalived-vrrpv2-crash-failover/r1.conf")),
+        Router(name: "r2", segment: "lan", ip: "192.0.2.12/24", http_port: None,
+               config: File("../pcaps/keepalived/configs/keepalived-vrrpv2-crash-failover/r2.conf")),
+    ],
+    faults: [
+        (at: "6s", fault: BlockVrrp(nodes: ["r1", "r2"])),
+        (at: "12s", fault: UnblockVrrp(nodes: ["r1", "r2"])),
+    ],
+    expect: [{expect}],
+)"#
+    )
+}
+
+#[test]
+fn single_master_pass_names_overlaps_excused_by_grace() {
+    // The firewall gives a dual master of a few seconds (r2 takes over Master_Down_Interval after r1's
+    // last advert it heard, and steps down when the block lifts); a 10 s grace excuses it.
+    let l = util::from_text(
+        "grace.ron",
+        &firewall_window(r#"SingleMaster(grace: "10s")"#),
+    );
+    let r = util::run(&l, 1);
+    let v = &r.report.expectations[0];
+    assert!(v.passed, "{}", v.measured);
+    assert_eq!(
+        v.measured,
+        "max 1 master(s) outside the windows, apart from 1 overlap(s) shorter than the 10s grace"
+    );
+}
+
+#[test]
+fn single_master_fails_on_the_same_overlap_with_the_default_grace() {
+    let l = util::from_text("nograce.ron", &firewall_window("SingleMaster()"));
+    let r = util::run(&l, 1);
+    let v = &r.report.expectations[0];
+    assert!(!v.passed, "{}", v.measured);
+    assert!(
+        v.measured.contains("r1+r2 were all master"),
+        "{}",
+        v.measured
+    );
+}
