@@ -783,25 +783,7 @@ impl Stack {
                 // No default gateway is modelled: every scenario address is on-link.
                 continue;
             }
-            if self.arp.contains_key(&dst) {
-                self.touch(now, dst);
-                self.emit_ip(dst, packet, out);
-                continue;
-            }
-            let fresh = !self.pending.contains_key(&dst);
-            let p = self.pending.entry(dst).or_insert(Pending {
-                packets: vec![],
-                next_request: now,
-                tries: 0,
-            });
-            if p.packets.len() < ARP_QUEUE {
-                p.packets.push(packet);
-            }
-            if fresh {
-                p.tries = 1;
-                p.next_request = now + ARP_RETRANS;
-                self.send_arp_request(dst, out);
-            }
+            self.send_ip(now, dst, packet, out);
         }
         // Neighbour probes: unicast ARP to the cached MAC; without an answer the entry goes.
         let probing: Vec<Ipv4Addr> = self
