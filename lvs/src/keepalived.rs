@@ -8,16 +8,20 @@
 //! and 1 s for TCP_CHECK/MISC_CHECK, `warmup` = the checker's `delay_loop`, status codes 200-299,
 //! MISC_CHECK `retry 0` and `misc_timeout` = the virtual server's `delay_loop`.
 //!
-//! Checkers this crate does not model (SSL_GET, SMTP_CHECK, DNS_CHECK, UDP_CHECK,
-//! PING_CHECK, FILE_CHECK, BFD_CHECK) are left out with a [`Note`]; so are `regex` URL checks.
+//! SSL_GET is HTTP_GET over TLS (same defaults); SMTP_CHECK defaults to `helo_name
+//! smtpchecker.keepalived.org`, `retry 1`, `delay_before_retry 1`; DNS_CHECK to `type SOA`, the root
+//! name, `retry 3` and `delay_before_retry` = its `delay_loop`.
+//!
+//! Checkers this crate does not model (UDP_CHECK, PING_CHECK, FILE_CHECK, BFD_CHECK) are left out
+//! with a [`Note`]; so are `regex` URL checks and SMTP_CHECK `host` sub-blocks.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use keepalived_conf as kc;
 
 use crate::check::{
-    parse_digest, CheckKind, CheckerSettings, HttpGet, HttpProtocol, MiscCheck, StatusCodes,
-    UrlCheck,
+    parse_digest, CheckKind, CheckerSettings, DnsCheck, HttpGet, HttpProtocol, MiscCheck,
+    SmtpCheck, SslOptions, StatusCodes, UrlCheck, SMTP_DEFAULT_HELO,
 };
 use crate::sched::Scheduler;
 use crate::service::{DestConfig, FwdMethod, Protocol, SchedFlags, ServiceConfig, ServiceKey};
@@ -398,6 +402,7 @@ fn plan_vs(
         for c in &rs.checkers {
             let where_ = at(&c.span);
             let mut default_retry = 1;
+            let mut dns_dbr_is_delay_loop = false;
             let (kind, default_dbr) = match c.kind {
                 kc::CheckerKind::TcpCheck => (CheckKind::Tcp, Duration::from_secs(1)),
                 kc::CheckerKind::MiscCheck => {
@@ -418,7 +423,7 @@ fn plan_vs(
                     };
                     (CheckKind::Misc(misc), Duration::from_secs(1))
                 }
-                kc::CheckerKind::HttpGet => {
+                kc::CheckerKind::HttpGet | kc::CheckerKind::SslGet => {
                     let mut urls = Vec::new();
                     for u in &c.urls {
                         let Some(path) = &u.path else {
@@ -469,6 +474,12 @@ fn plan_vs(
                     let mut get = HttpGet::new(urls);
                     get.virtualhost = c.virtualhost.clone().or_else(|| vhost.clone());
                     get.fast_recovery = c.fast_recovery;
+                    if c.kind == kc::CheckerKind::SslGet {
+                        // SSL_GET is HTTP_GET with proto = PROTO_SSL (check_http.c alloc_http_get).
+                        get.ssl = Some(SslOptions {
+                            enable_sni: c.enable_sni,
+                        });
+                    }
                     get.protocol = match c.http_protocol.as_deref() {
                         None | Some("1.0") => HttpProtocol::Http10,
                         Some("1.1") => HttpProtocol::Http11,
@@ -483,6 +494,36 @@ fn plan_vs(
                     };
                     (CheckKind::Http(get), Duration::from_secs(3))
                 }
+                kc::CheckerKind::SmtpCheck => {
+                    if !c.hosts.is_empty() {
+                        notes.push(Note {
+                            at: where_.clone(),
+                            message: "SMTP_CHECK host blocks (deprecated by keepalived) are not \
+                                      modelled; only the checker's own connection is checked"
+                                .into(),
+                        });
+                    }
+                    let smtp = SmtpCheck {
+                        helo_name: c
+                            .helo_name
+                            .clone()
+                            .unwrap_or_else(|| SMTP_DEFAULT_HELO.to_string()),
+                    };
+                    (CheckKind::Smtp(smtp), Duration::from_secs(1))
+                }
+                kc::CheckerKind::DnsCheck => {
+                    // check_dns.c: default retry 3, delay_before_retry defaults to delay_loop.
+                    default_retry = 3;
+                    let mut dns = DnsCheck::default();
+                    if let Some(t) = c.dns_type.as_deref().and_then(DnsCheck::type_code) {
+                        dns.qtype = t;
+                    }
+                    if let Some(n) = &c.name {
+                        dns.name = n.clone();
+                    }
+                    dns_dbr_is_delay_loop = true;
+                    (CheckKind::Dns(dns), Duration::ZERO)
+                }
                 other => {
                     notes.push(Note {
                         at: where_,
@@ -495,11 +536,13 @@ fn plan_vs(
             let settings = CheckerSettings {
                 connect_timeout: c.connect_timeout.map(dur).unwrap_or(rs_connect),
                 retry: c.retry.or(rs_retry).unwrap_or(default_retry),
-                delay_before_retry: c
-                    .delay_before_retry
-                    .map(dur)
-                    .or(rs_dbr)
-                    .unwrap_or(default_dbr),
+                delay_before_retry: c.delay_before_retry.map(dur).or(rs_dbr).unwrap_or(
+                    if dns_dbr_is_delay_loop {
+                        delay_loop
+                    } else {
+                        default_dbr
+                    },
+                ),
                 delay_loop,
                 warmup: c.warmup.map(dur).or(rs_warmup).unwrap_or(delay_loop),
                 alpha: c.alpha || rs_alpha,

@@ -23,7 +23,7 @@ use lvs::check::{AttemptId, CheckAction, CheckIo};
 use lvs::{CheckerRef, Director, DirectorEvent, IpvsSettings, LvsPlan, Verdict};
 use serde::{Deserialize, Serialize};
 use smoltcp::iface::SocketHandle;
-use smoltcp::socket::tcp;
+use smoltcp::socket::{tcp, udp};
 use smoltcp::wire::{IpAddress, IpEndpoint};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -76,6 +76,13 @@ struct Attempt {
     tx: Vec<u8>,
 }
 
+/// A checker's connected UDP socket (DNS_CHECK).
+struct UdpAttempt {
+    checker: CheckerRef,
+    handle: SocketHandle,
+    dst: SocketAddr,
+}
+
 /// A director: IPVS and keepalived's checkers on one router host.
 pub struct DirectorHost {
     plan: LvsPlan,
@@ -84,6 +91,7 @@ pub struct DirectorHost {
     /// keepalived's checker process runs (false before boot, after a stop, crash or kill).
     checking: bool,
     attempts: BTreeMap<AttemptId, Attempt>,
+    udp: BTreeMap<AttemptId, UdpAttempt>,
     closing: Vec<(SocketHandle, Instant)>,
     next_port: u16,
     names: BTreeMap<IpAddr, String>,
@@ -117,6 +125,7 @@ impl DirectorHost {
             director,
             checking: false,
             attempts: BTreeMap::new(),
+            udp: BTreeMap::new(),
             closing: vec![],
             next_port: 0,
             names,
@@ -140,6 +149,7 @@ impl DirectorHost {
             self.director = d;
         }
         self.attempts.clear();
+        self.udp.clear();
         self.closing.clear();
     }
 
@@ -182,6 +192,9 @@ impl DirectorHost {
         for (_, a) in std::mem::take(&mut self.attempts) {
             stack.sockets.get_mut::<tcp::Socket>(a.handle).abort();
             self.closing.push((a.handle, Instant::ZERO));
+        }
+        for (_, u) in std::mem::take(&mut self.udp) {
+            stack.sockets.remove(u.handle);
         }
     }
 
@@ -336,7 +349,7 @@ impl DirectorHost {
         }
         for _ in 0..MAX_ROUNDS {
             let acted = self.run_actions(now, stack);
-            let reported = self.report_io(now, stack);
+            let reported = self.report_io(now, stack) | self.report_udp(now, stack);
             if !acted && !reported {
                 break;
             }
@@ -353,6 +366,14 @@ impl DirectorHost {
                 CheckAction::Send { attempt, data } => {
                     if let Some(a) = self.attempts.get_mut(&attempt) {
                         a.tx.extend_from_slice(&data);
+                    }
+                }
+                CheckAction::SendUdp { attempt, dst, data } => {
+                    self.send_udp(now, stack, r, attempt, dst, &data)
+                }
+                CheckAction::Close { attempt } if self.udp.contains_key(&attempt) => {
+                    if let Some(u) = self.udp.remove(&attempt) {
+                        stack.sockets.remove(u.handle);
                     }
                 }
                 CheckAction::Close { attempt } => {
@@ -410,6 +431,75 @@ impl DirectorHost {
                 tx: vec![],
             },
         );
+    }
+
+    /// A datagram from a connected UDP socket on an ephemeral port (opened on the attempt's first send).
+    fn send_udp(
+        &mut self,
+        now: Instant,
+        stack: &mut Stack,
+        r: CheckerRef,
+        attempt: AttemptId,
+        dst: SocketAddr,
+        data: &[u8],
+    ) {
+        let SocketAddr::V4(dst4) = dst else {
+            self.director
+                .handle_check_io(to_lvs(now), r, attempt, CheckIo::Refused);
+            return;
+        };
+        if !self.udp.contains_key(&attempt) {
+            let mut sock = udp::Socket::new(
+                udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; 4], vec![0; 4096]),
+                udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; 4], vec![0; 4096]),
+            );
+            let local = CHECK_PORT_BASE + self.next_port;
+            self.next_port = (self.next_port + 1) % 16384;
+            let _ = sock.bind(local);
+            let handle = stack.sockets.add(sock);
+            self.udp.insert(
+                attempt,
+                UdpAttempt {
+                    checker: r,
+                    handle,
+                    dst,
+                },
+            );
+        }
+        if let Some(u) = self.udp.get(&attempt) {
+            let remote = IpEndpoint::new(IpAddress::Ipv4(*dst4.ip()), dst4.port());
+            let sock = stack.sockets.get_mut::<udp::Socket>(u.handle);
+            if sock.send_slice(data, remote).is_err() {
+                self.director
+                    .handle_check_io(to_lvs(now), r, attempt, CheckIo::Error);
+            }
+        }
+    }
+
+    /// Datagrams received on checker UDP sockets; like a connected socket, only those from the destination.
+    fn report_udp(&mut self, now: Instant, stack: &mut Stack) -> bool {
+        let mut results: Vec<(CheckerRef, AttemptId, Vec<u8>)> = vec![];
+        for (id, u) in &self.udp {
+            let sock = stack.sockets.get_mut::<udp::Socket>(u.handle);
+            while let Ok((data, meta)) = sock.recv() {
+                let from = SocketAddr::new(
+                    match meta.endpoint.addr {
+                        IpAddress::Ipv4(a) => IpAddr::V4(a),
+                        IpAddress::Ipv6(a) => IpAddr::V6(a),
+                    },
+                    meta.endpoint.port,
+                );
+                if from == u.dst {
+                    results.push((u.checker, *id, data.to_vec()));
+                }
+            }
+        }
+        let any = !results.is_empty();
+        for (r, id, data) in results {
+            self.director
+                .handle_check_io(to_lvs(now), r, id, CheckIo::Data(&data));
+        }
+        any
     }
 
     fn report_io(&mut self, now: Instant, stack: &mut Stack) -> bool {

@@ -101,7 +101,9 @@ impl Harness {
                     }
                 }
                 CheckAction::Close { attempt } => self.pending.retain(|_, (a, _)| *a != attempt),
-                CheckAction::RunScript { .. } | CheckAction::KillScript { .. } => {}
+                CheckAction::RunScript { .. }
+                | CheckAction::KillScript { .. }
+                | CheckAction::SendUdp { .. } => {}
             }
         }
         while let Some(e) = self.checker.poll_event() {

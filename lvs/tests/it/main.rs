@@ -1,6 +1,10 @@
 //! Integration tests of the `lvs` crate: schedulers against the kernel's algorithms, the connection
 //! table and persistence, frame forwarding, and keepalived checker timing.
 
+mod check_dns;
+mod check_servers;
+mod check_smtp;
+mod check_ssl;
 mod check_timing;
 mod conn_table;
 mod forward;

@@ -1,5 +1,7 @@
-//! Hosts: a TCP/IP stack per NIC plus what runs on it (VRRP routers, clients, HTTP responders).
+//! Hosts: a TCP/IP stack per NIC plus what runs on it (VRRP routers, clients, HTTP responders, and the
+//! HTTPS/SMTP/DNS services of real servers).
 
 pub mod app;
 pub mod realserver;
+pub mod services;
 pub mod stack;
