@@ -5,6 +5,7 @@
 //! configs relative to the scenario file, node and segment names), so a run never starts from a bad scenario.
 
 pub use crate::host::realserver::HttpBehaviour;
+pub use crate::host::services::{DnsService, HttpsService, ServiceChange, SmtpService};
 use crate::net::{LinkOptions, SegmentOptions};
 use crate::time::{serde_dur, Duration};
 use serde::{Deserialize, Serialize};
@@ -248,6 +249,15 @@ pub struct HostSpec {
     /// How the HTTP responder behaves at the start (default: healthy); `SetHttp` faults change it.
     #[serde(default)]
     pub http: HttpBehaviour,
+    /// An HTTPS service (for SSL_GET), with a certificate from the run's test CA; `SetService` changes it.
+    #[serde(default)]
+    pub https: Option<HttpsService>,
+    /// An SMTP service (for SMTP_CHECK); `SetService` changes it.
+    #[serde(default)]
+    pub smtp: Option<SmtpService>,
+    /// A DNS service on UDP (for DNS_CHECK); `SetService` changes it.
+    #[serde(default)]
+    pub dns: Option<DnsService>,
 }
 
 impl NodeSpec {
@@ -459,6 +469,14 @@ pub enum Fault {
         /// New behaviour.
         #[serde(default)]
         http: HttpBehaviour,
+    },
+    /// A host's HTTPS, SMTP or DNS service gets a new configuration (`SetService(node: "rs1", service:
+    /// Smtp((banner: 554)))`); fields not given take their defaults, so `Smtp(())` is a healthy SMTP service.
+    SetService {
+        /// Host node.
+        node: String,
+        /// The service and its new configuration.
+        service: ServiceChange,
     },
     /// An address is deleted from the node's interface behind keepalived's back (`ip addr del`).
     RemoveAddress {
@@ -917,14 +935,19 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
             | Fault::TrackScript { node: n, .. }
             | Fault::TrackFile { node: n, .. }
             | Fault::Reload { node: n, .. } => node(n)?,
-            Fault::SetHttp { node: n, .. } => {
+            Fault::SetHttp { node: n, .. } | Fault::SetService { node: n, .. } => {
                 node(n)?;
                 if !s
                     .nodes
                     .iter()
                     .any(|x| matches!(x, NodeSpec::Host(h) if h.name == *n))
                 {
-                    return Err(l.error_at(n, format!("SetHttp: {n:?} is not a Host node")));
+                    let what = if matches!(f.fault, Fault::SetHttp { .. }) {
+                        "SetHttp"
+                    } else {
+                        "SetService"
+                    };
+                    return Err(l.error_at(n, format!("{what}: {n:?} is not a Host node")));
                 }
             }
             Fault::RemoveAddress { node: n, address } => {

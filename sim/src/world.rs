@@ -8,6 +8,7 @@ use crate::capture::Capture;
 use crate::engine::{EventQueue, Livelock, LivelockGuard};
 use crate::host::app::{Client, HttpServer, RequestResult};
 use crate::host::realserver::{HttpBehaviour, RealServer};
+use crate::host::services::Services;
 use crate::host::stack::Stack;
 use crate::lvs_host::DirectorHost;
 use crate::net::{Dir, FrameKind, LinkOptions, Mac, Port, Segment};
@@ -60,6 +61,8 @@ pub struct Node {
     http: Option<(u16, HttpServer)>,
     /// A Host's scripted HTTP service (LVS real server).
     real: Option<(u16, HttpBehaviour, RealServer)>,
+    /// A Host's HTTPS, SMTP and DNS services (SSL_GET, SMTP_CHECK, DNS_CHECK targets).
+    services: Option<Services>,
     /// The LVS director of a router whose keepalived.conf has virtual_servers.
     pub director: Option<Box<DirectorHost>>,
     loopback: Vec<Ipv4Addr>,
@@ -129,6 +132,9 @@ pub struct World {
     /// VRRP frames handed to a running keepalived, by receiving node, when an observer asked for them
     /// (`explore` derives "adverts flow both ways" from this).
     vrrp_heard: Option<Vec<(usize, Frame)>>,
+    /// The run's test CA (from the seed), which signs the hosts' HTTPS certificates; only made when a
+    /// scenario has an HTTPS service.
+    pki: Option<lvs::check::ssl::SimPki>,
 }
 
 /// Events allowed at one instant before the driver reports a livelock.
@@ -161,6 +167,9 @@ impl World {
         let mut nodes = vec![];
         let mut node_index = BTreeMap::new();
         let names = crate::lvs_host::node_names(s);
+        let pki = needs_pki(s)
+            .then(|| lvs::check::ssl::SimPki::new(seed))
+            .flatten();
         for (i, spec) in s.nodes.iter().enumerate() {
             let seg = segment_index.get(spec.segment()).copied().unwrap_or(0);
             let link = s
@@ -183,6 +192,7 @@ impl World {
             let mut stack = Stack::new(mac, ip.0, ip.1, stack_seed, Instant::ZERO);
             let mut director = None;
             let mut real = None;
+            let mut services = None;
             let ip6 = spec.ip6().and_then(scenario::parse_cidr6);
             if let Some((a, p)) = ip6 {
                 stack.set_ipv6(a, p);
@@ -223,6 +233,7 @@ impl World {
                     let lo = h.loopback.iter().filter_map(|a| a.parse().ok()).collect();
                     // A host's HTTP service is scriptable (SetHttp); healthy, it answers like HttpServer.
                     real = h.http_port.map(|p| (p, h.http.clone()));
+                    services = Some((h.https.clone(), h.smtp.clone(), h.dns.clone()));
                     (Role::Host, None, lo, Some(Duration::ZERO))
                 }
             };
@@ -234,6 +245,20 @@ impl World {
                 let srv = RealServer::new(p, spec.name(), b.clone(), &mut stack);
                 (p, b, srv)
             });
+            // The services' TLS sessions get their own stream of the host's seed.
+            let services = services
+                .map(|(https, smtp, dns)| {
+                    Services::new(
+                        spec.name(),
+                        stack_seed ^ 0x7365_7276_6963_6573,
+                        https,
+                        smtp,
+                        dns,
+                        pki.as_ref(),
+                        &mut stack,
+                    )
+                })
+                .filter(|sv| !sv.is_empty() || has_set_service(s, spec.name()));
             node_index.insert(spec.name().to_string(), i);
             nodes.push(Node {
                 name: spec.name().to_string(),
@@ -245,6 +270,7 @@ impl World {
                 role,
                 http,
                 real,
+                services,
                 director,
                 loopback,
                 alive: false,
@@ -280,6 +306,7 @@ impl World {
             done: vec![],
             conf_events: vec![],
             vrrp_heard: None,
+            pki,
         })
     }
 
@@ -483,6 +510,7 @@ impl World {
                 role,
                 http,
                 real,
+                services,
                 director,
                 name,
                 ..
@@ -537,6 +565,9 @@ impl World {
             if let Some((_, _, srv)) = real {
                 srv.poll(now, stack);
             }
+            if let Some(sv) = services.as_mut() {
+                sv.poll(stack);
+            }
             if !stack_idle {
                 stack.poll(now, &mut out);
             }
@@ -547,6 +578,11 @@ impl World {
             }
             if let Some((_, _, srv)) = real {
                 srv.poll(now, stack);
+                stack.poll(now, &mut out);
+            }
+            if let Some(sv) = services.as_mut() {
+                // Answers to data that arrived in this poll leave in the same step.
+                sv.poll(stack);
                 stack.poll(now, &mut out);
             }
             if let Some(d) = director {
@@ -961,6 +997,18 @@ impl World {
                     self.node_input(now, i, None);
                 }
             }
+            Fault::SetService { node, service } => {
+                self.note_fault(now, Some(node), service.describe());
+                if let Some(i) = self.node_id(node) {
+                    let pki = self.pki.as_ref();
+                    if let Some(n) = self.nodes.get_mut(i) {
+                        if let Some(sv) = &mut n.services {
+                            sv.change(service, pki, &mut n.stack);
+                        }
+                    }
+                    self.node_input(now, i, None);
+                }
+            }
             Fault::RemoveAddress { node, address } => {
                 self.note_fault(
                     now,
@@ -1046,6 +1094,12 @@ impl World {
                 (None, heal(format!("HTTP service of {node}")))
             }
             Fault::SetHttp { node, .. } => (None, inj(format!("HTTP service of {node}"))),
+            Fault::SetService { node, service } if service.is_healthy() => {
+                (None, heal(format!("{} of {node}", service.describe())))
+            }
+            Fault::SetService { node, service } => {
+                (None, inj(format!("{} of {node}", service.describe())))
+            }
         };
         self.conformance_event(now, node, kind);
     }
@@ -1082,6 +1136,20 @@ impl World {
             let srv = RealServer::new(p, &n.name, b.clone(), &mut stack);
             (p, b, srv)
         });
+        // Its other services come back as configured too, with fresh sockets.
+        if let Some(sv) = n.services.take() {
+            let (https, smtp, dns) = sv.config();
+            let seed = n.stack_seed ^ 0x7365_7276_6963_6573 ^ now.as_nanos();
+            n.services = Some(Services::new(
+                &n.name,
+                seed,
+                https,
+                smtp,
+                dns,
+                self.pki.as_ref(),
+                &mut stack,
+            ));
+        }
         if let Some(d) = &mut n.director {
             d.crash();
         }
@@ -1127,4 +1195,27 @@ fn describe_link(o: &LinkOptions) -> String {
     } else {
         parts.join(" ")
     }
+}
+
+/// Whether a scenario has an HTTPS service (configured or set by a fault), so the run needs its test CA.
+fn needs_pki(s: &scenario::Scenario) -> bool {
+    s.nodes
+        .iter()
+        .any(|n| matches!(n, NodeSpec::Host(h) if h.https.is_some()))
+        || s.faults.iter().any(|f| {
+            matches!(
+                &f.fault,
+                Fault::SetService {
+                    service: scenario::ServiceChange::Https(_),
+                    ..
+                }
+            )
+        })
+}
+
+/// Whether a fault sets a service on `node` (which then needs a services slot even without one at start).
+fn has_set_service(s: &scenario::Scenario, node: &str) -> bool {
+    s.faults
+        .iter()
+        .any(|f| matches!(&f.fault, Fault::SetService { node: n, .. } if n == node))
 }

@@ -461,7 +461,9 @@ fn poll_tcp(svc: &mut TcpService, stack: &mut Stack, mut step: impl FnMut(&mut C
                     c.out.drain(..n.min(c.out.len()));
                 }
             }
-            if (c.finish && c.out.is_empty()) || (!sock.may_recv() && c.out.is_empty()) {
+            // Close when done, or when the peer closed its side (a checker that gave up).
+            let peer_closed = sock.state() == tcp::State::CloseWait;
+            if (c.finish || peer_closed) && c.out.is_empty() {
                 sock.close();
             }
         }
