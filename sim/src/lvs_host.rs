@@ -4,7 +4,10 @@
 //! What this module owns:
 //! - the checker I/O: each [`CheckAction`] becomes a real smoltcp TCP connection from the director's address to
 //!   the real server, and what the socket does (connected, refused, bytes, end of stream, reset) goes back to
-//!   the checker, so every HTTP_GET/TCP_CHECK is in the capture;
+//!   the checker, so every HTTP_GET/TCP_CHECK is in the capture; `SendUdp` (DNS_CHECK) gets a UDP socket on an
+//!   ephemeral port whose datagrams from the destination go back as data, and an ICMP port unreachable for it
+//!   as a refusal (Linux's ECONNREFUSED on a connected socket). SSL_GET's TLS lives in the checker: this module
+//!   only carries its records;
 //! - the data path: a frame addressed to an address this host holds as a VRRP VIP (so only on the master) goes
 //!   through IPVS; a scheduled packet is rewritten by its forwarding method (DR: only the MACs change) and sent
 //!   to the real server through the host's ARP layer, so the backup never forwards;
@@ -81,6 +84,41 @@ struct UdpAttempt {
     checker: CheckerRef,
     handle: SocketHandle,
     dst: SocketAddr,
+    local_port: u16,
+}
+
+/// The (local port, remote address, remote port) of the UDP datagram an ICMPv4 port unreachable in `frame`
+/// reports, if it is one.
+fn icmp_port_unreachable(frame: &[u8]) -> Option<(u16, Ipv4Addr, u16)> {
+    let be16 = |b: &[u8], i: usize| -> Option<u16> {
+        Some(u16::from_be_bytes([*b.get(i)?, *b.get(i + 1)?]))
+    };
+    if be16(frame, 12)? != 0x0800 {
+        return None;
+    }
+    let ip = frame.get(14..)?;
+    let ihl = usize::from(ip.first()? & 0x0f) * 4;
+    if *ip.get(9)? != 1 {
+        return None;
+    }
+    let icmp = ip.get(ihl..)?;
+    // Type 3 (destination unreachable), code 3 (port unreachable); the offending datagram follows 8 bytes.
+    if (*icmp.first()?, *icmp.get(1)?) != (3, 3) {
+        return None;
+    }
+    let inner = icmp.get(8..)?;
+    let inner_ihl = usize::from(inner.first()? & 0x0f) * 4;
+    if *inner.get(9)? != 17 {
+        return None;
+    }
+    let dst = Ipv4Addr::new(
+        *inner.get(16)?,
+        *inner.get(17)?,
+        *inner.get(18)?,
+        *inner.get(19)?,
+    );
+    let udp = inner.get(inner_ihl..)?;
+    Some((be16(udp, 0)?, dst, be16(udp, 2)?))
 }
 
 /// A director: IPVS and keepalived's checkers on one router host.
@@ -213,6 +251,22 @@ impl DirectorHost {
         let Some(dst_mac) = frame.get(0..6) else {
             return false;
         };
+        // A connected UDP socket learns of ICMP port unreachable (Linux: ECONNREFUSED on the next recv); the
+        // frame still goes to the stack.
+        if let Some((port, ip, rport)) = icmp_port_unreachable(frame) {
+            let hit = self
+                .udp
+                .iter()
+                .find(|(_, u)| {
+                    u.local_port == port && u.dst == SocketAddr::new(IpAddr::V4(ip), rport)
+                })
+                .map(|(id, u)| (*id, u.checker));
+            if let Some((id, r)) = hit {
+                self.director
+                    .handle_check_io(to_lvs(now), r, id, CheckIo::Refused);
+                self.drain_events(timeline, node);
+            }
+        }
         if !stack.accepts_mac(dst_mac) || dst_mac.first().is_some_and(|b| b & 1 == 1) {
             return false;
         }
@@ -463,6 +517,7 @@ impl DirectorHost {
                     checker: r,
                     handle,
                     dst,
+                    local_port: local,
                 },
             );
         }

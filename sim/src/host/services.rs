@@ -130,7 +130,11 @@ impl ServiceChange {
                 flag(&mut p, h.refuse, "refuses connections");
                 flag(&mut p, h.hang, "never answers the TLS handshake");
                 flag(&mut p, h.plaintext, "speaks plain HTTP");
-                flag(&mut p, h.status != d.status, &format!("answers HTTP {}", h.status));
+                flag(
+                    &mut p,
+                    h.status != d.status,
+                    &format!("answers HTTP {}", h.status),
+                );
                 flag(&mut p, h.body.is_some(), "answers with another body");
                 ("HTTPS", p)
             }
@@ -198,7 +202,7 @@ const BUF: usize = 8192;
 
 /// What a TCP connection carries.
 enum Proto {
-    Https(Option<TlsServer>),
+    Https(Option<Box<TlsServer>>),
     Smtp,
 }
 
@@ -322,7 +326,13 @@ impl Services {
     }
 
     /// The configuration of each service, to rebuild them after a reboot.
-    pub fn config(&self) -> (Option<HttpsService>, Option<SmtpService>, Option<DnsService>) {
+    pub fn config(
+        &self,
+    ) -> (
+        Option<HttpsService>,
+        Option<SmtpService>,
+        Option<DnsService>,
+    ) {
         (
             self.https.as_ref().map(|h| h.0.clone()),
             self.smtp.as_ref().map(|m| m.0.clone()),
@@ -513,7 +523,8 @@ fn https_step(
     }
     if h.plaintext {
         if !c.buf.is_empty() && !c.finish {
-            c.out.extend_from_slice(&http_answer(400, "plain HTTP on a TLS port\n"));
+            c.out
+                .extend_from_slice(&http_answer(400, "plain HTTP on a TLS port\n"));
             c.finish = true;
         }
         c.buf.clear();
@@ -526,7 +537,7 @@ fn https_step(
         *counter += 1;
         // One seed per connection, from the host's seed: reproducible, and distinct per handshake.
         let conn_seed = seed ^ counter.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        *tls = TlsServer::new(cfg.clone(), conn_seed);
+        *tls = TlsServer::new(cfg.clone(), conn_seed).map(Box::new);
     }
     let Some(t) = tls.as_mut() else {
         return;
@@ -611,7 +622,7 @@ fn dns_reply(d: &DnsService, query: &[u8], ip: std::net::Ipv4Addr, name: &str) -
                 QTYPE::TYPE(TYPE::SOA) => RData::SOA(SOA {
                     mname: Name::new_unchecked(&mname),
                     rname: Name::new_unchecked(&rname),
-                    serial: 2026_01_01,
+                    serial: 2_026_010_100,
                     refresh: 3600,
                     retry: 600,
                     expire: 86400,

@@ -29,7 +29,7 @@ fn fields(file: &Path, filter: &str, field: &str) -> Vec<String> {
 }
 
 /// (time s, node, action, real server "ip:port", detail) of every LVS timeline entry.
-fn lvs_events(r: &RunResult) -> Vec<(f64, String, LvsAction, String, String)> {
+pub fn lvs_events(r: &RunResult) -> Vec<(f64, String, LvsAction, String, String)> {
     r.timeline
         .entries
         .iter()
@@ -48,7 +48,7 @@ fn lvs_events(r: &RunResult) -> Vec<(f64, String, LvsAction, String, String)> {
         .collect()
 }
 
-fn assert_all_passed(r: &RunResult) {
+pub fn assert_all_passed(r: &RunResult) {
     for v in &r.report.expectations {
         assert!(v.passed, "{}: {}", v.expectation, v.measured);
     }
