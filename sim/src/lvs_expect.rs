@@ -256,7 +256,11 @@ pub fn persistence_across_failover(
 ) -> Verdict {
     let desc = format!(
         "persistence {} the director failover at {}s",
-        if survives { "survives" } else { "does not survive" },
+        if survives {
+            "survives"
+        } else {
+            "does not survive"
+        },
         Secs(after)
     );
     // client ip -> (director, real server) of the last connection before `after`.
@@ -431,7 +435,10 @@ mod tests {
         let v = persistence_across_failover(&t, after, true, 2);
         assert!(v.passed, "{}", v.measured);
         assert!(!persistence_across_failover(&t, after, false, 2).passed);
-        assert!(!persistence_across_failover(&t, after, true, 3).passed, "too few clients");
+        assert!(
+            !persistence_across_failover(&t, after, true, 3).passed,
+            "too few clients"
+        );
         let mut t2 = Timeline::default();
         lvs(&mut t2, 1, "lb1", LvsAction::Connect, RS1, c1);
         lvs(&mut t2, 12, "lb2", LvsAction::Connect, RS2, c1);

@@ -93,7 +93,11 @@ fn lvs_sync_daemon_capture_decodes_cleanly_in_tshark_as_ipvs() {
         .map(|t| t.parse().unwrap())
         .collect();
     for (t, a) in times.iter().zip(&src) {
-        let want = if *t < 40.0 { "192.168.145.201" } else { "192.168.145.202" };
+        let want = if *t < 40.0 {
+            "192.168.145.201"
+        } else {
+            "192.168.145.202"
+        };
         assert_eq!(a, want, "sync message at {t}");
     }
     // Templates (flag 0x1000) to both real servers, with the persistence timeout.
