@@ -591,6 +591,19 @@ pub enum Expectation {
         #[serde(with = "serde_dur")]
         max_outage: Duration,
     },
+    /// The clients' longest outage lies in [`min`, `max`]: asserts the outage users report (stale ARP after a
+    /// failover, no master at all), measured as `VipReachable` measures it.
+    ClientOutage {
+        /// Only this client.
+        #[serde(default)]
+        client: Option<String>,
+        /// Shortest accepted longest outage.
+        #[serde(with = "serde_dur")]
+        min: Duration,
+        /// Longest accepted longest outage.
+        #[serde(with = "serde_dur")]
+        max: Duration,
+    },
     /// LVS: every director (or `director`) that had `server` in its IPVS table at `after` removes it within
     /// `within` (health-check detection time).
     RealServerRemoved {
@@ -968,6 +981,9 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
                 check_ratio(l, *min_ratio)?;
             }
             Expectation::VipReachable { min_ratio, .. } => check_ratio(l, *min_ratio)?,
+            Expectation::ClientOutage {
+                client: Some(n), ..
+            } => node(n)?,
             _ => {}
         }
     }

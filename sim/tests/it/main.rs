@@ -5,6 +5,7 @@ mod arp_learning;
 mod check_config;
 mod determinism;
 mod expectations;
+mod field;
 mod explore;
 mod faults;
 mod fidelity;
