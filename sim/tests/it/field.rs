@@ -11,6 +11,14 @@ const FIELD: &[&str] = &[
     "01-adverts-not-delivered/problem_multicast",
     "01-adverts-not-delivered/fix",
     "01-adverts-not-delivered/fix_firewall",
+    "02-unicast-missing-peer/problem",
+    "02-unicast-missing-peer/fix",
+    "05-script-weight/problem",
+    "05-script-weight/fix",
+    "05-script-weight/problem_weight0",
+    "05-script-weight/fix_weight0",
+    "05-script-weight/problem_schedown",
+    "05-script-weight/fix_schedown",
 ];
 
 /// Runs every listed scenario of `folder`: all expectations pass, the capture is checked and clean in tshark,
@@ -94,4 +102,15 @@ fn every_field_folder_has_problem_fix_readme_and_is_run() {
 #[test]
 fn field_01_split_brain_when_adverts_are_not_delivered_fixed_by_unicast_or_the_firewall_rule() {
     run_folder("01-adverts-not-delivered");
+}
+
+#[test]
+fn field_02_unicast_peer_missing_on_the_master_is_a_permanent_split_brain() {
+    run_folder("02-unicast-missing-peer");
+}
+
+#[test]
+fn field_05_track_script_weight_must_cross_the_gap_weight_0_means_fault_and_keepalived_2_needs_a_shell(
+) {
+    run_folder("05-script-weight");
 }
