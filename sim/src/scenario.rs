@@ -981,9 +981,27 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
                 check_ratio(l, *min_ratio)?;
             }
             Expectation::VipReachable { min_ratio, .. } => check_ratio(l, *min_ratio)?,
-            Expectation::ClientOutage {
-                client: Some(n), ..
-            } => node(n)?,
+            Expectation::ClientOutage { client, min, max } => {
+                if let Some(n) = client {
+                    node(n)?;
+                }
+                if min > max {
+                    let (line, col) = l
+                        .text
+                        .find("ClientOutage")
+                        .map_or((1, 1), |off| line_col(&l.text, off));
+                    return Err(ScenarioError {
+                        file: l.path.clone(),
+                        line,
+                        col,
+                        message: format!(
+                            "ClientOutage: min {} is larger than max {}",
+                            crate::time::format_duration(*min),
+                            crate::time::format_duration(*max)
+                        ),
+                    });
+                }
+            }
             _ => {}
         }
     }

@@ -8,7 +8,6 @@ mod expectations;
 mod explore;
 mod faults;
 mod fidelity;
-mod field;
 mod html;
 mod ipv6;
 mod library;
