@@ -2,23 +2,31 @@
 
 use crate::util;
 
-fn firewall_window(expect: &str) -> String {
+/// A scenario text with these nodes, faults and expectations on one segment "lan".
+fn scenario(duration: &str, nodes: &str, faults: &str, expect: &str) -> String {
     format!(
         r#"Scenario(
-    duration: "20s",
+    duration: "{duration}",
     segments: [(name: "lan")],
-    nodes: [
+    nodes: [{nodes}],
+    faults: [{faults}],
+    expect: [{expect}],
+)"#
+    )
+}
+
+fn firewall_window(expect: &str) -> String {
+    scenario(
+        "20s",
+        r#"
         Router(name: "r1", segment: "lan", ip: "192.0.2.11/24", http_port: None,
                config: File("../pcaps/keepalived/configs/keepalived-vrrpv2-crash-failover/r1.conf")),
         Router(name: "r2", segment: "lan", ip: "192.0.2.12/24", http_port: None,
-               config: File("../pcaps/keepalived/configs/keepalived-vrrpv2-crash-failover/r2.conf")),
-    ],
-    faults: [
+               config: File("../pcaps/keepalived/configs/keepalived-vrrpv2-crash-failover/r2.conf")),"#,
+        r#"
         (at: "6s", fault: BlockVrrp(nodes: ["r1", "r2"])),
-        (at: "12s", fault: UnblockVrrp(nodes: ["r1", "r2"])),
-    ],
-    expect: [{expect}],
-)"#
+        (at: "12s", fault: UnblockVrrp(nodes: ["r1", "r2"])),"#,
+        expect,
     )
 }
 
@@ -55,18 +63,14 @@ fn single_master_fails_on_the_same_overlap_with_the_default_grace() {
 /// r1 (100) crashes at 10.9 s; r2 (99) takes over one Master_Down_Interval after r1's last advert, so the client
 /// loses about 3.3 s of requests.
 fn crash_with_client(expect: &str) -> String {
-    format!(
-        r#"Scenario(
-    duration: "16s",
-    segments: [(name: "lan")],
-    nodes: [
+    scenario(
+        "16s",
+        r#"
         Router(name: "r1", segment: "lan", ip: "192.0.2.11/24", config: File("configs/library/v2_master.conf")),
         Router(name: "r2", segment: "lan", ip: "192.0.2.12/24", config: File("configs/library/v2_backup.conf")),
-        Client(name: "c", segment: "lan", ip: "192.0.2.50/24", target: "192.0.2.100:80", start: "5s"),
-    ],
-    faults: [(at: "10.9s", fault: Crash(node: "r1"))],
-    expect: [{expect}],
-)"#
+        Client(name: "c", segment: "lan", ip: "192.0.2.50/24", target: "192.0.2.100:80", start: "5s"),"#,
+        r#"(at: "10.9s", fault: Crash(node: "r1"))"#,
+        expect,
     )
 }
 
