@@ -360,7 +360,7 @@ pub fn hard_errors(report: &conformance::Report, ours: &[&str]) -> Vec<String> {
 }
 
 fn keepalived_ready() -> bool {
-    gate(&["ip", KEEPALIVED, TCPDUMP])
+    gate(&["ip", KEEPALIVED, TCPDUMP, RT[0]])
 }
 
 #[test]
