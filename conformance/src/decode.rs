@@ -151,6 +151,8 @@ pub(crate) fn decode(link: LinkType, capture_if: u32, data: &[u8]) -> Decoded<'_
             }
             (u16::from_be_bytes([data[0], data[1]]), &data[20..])
         }
+        // Frames of an interface whose link type we do not decode (the engine reports them, CAP-04).
+        LinkType::Unsupported(_) => return d,
         LinkType::RawIp | LinkType::Ipv4 | LinkType::Ipv6 => match data.first().map(|b| b >> 4) {
             Some(4) => (ether_type::IPV4.0, data),
             Some(6) => (ether_type::IPV6.0, data),

@@ -335,6 +335,8 @@ struct Evidence {
     legacy_auth: u64,
     csum_pseudo: u64,
     csum_plain: u64,
+    /// VRRPv2 adverts over IPv6 (outside RFC 3768; keepalived without strict_mode sends them).
+    v2_over_v6: u64,
 }
 
 struct Overlap {
@@ -414,7 +416,11 @@ struct RecentGarp {
     seg: Segment,
     ip: IpAddr,
     mac: Option<[u8; 6]>,
+    /// IPv6 source of an unsolicited NA (`None` for ARP, whose sender address is the VIP itself).
+    sender: Option<IpAddr>,
     ts: i64,
+    /// The (router, source, epoch) it was credited to when it was seen, if any.
+    credited: Option<(usize, usize, usize)>,
 }
 
 /// Everything known while the capture streams by.
@@ -543,6 +549,13 @@ impl<'o> Engine<'o> {
             LinkType::LinuxSll | LinkType::LinuxSll2 => {
                 self.saw_l2 = true;
                 self.saw_sll = true
+            }
+            LinkType::Unsupported(link) => {
+                let ifc = rec.interface;
+                self.findings.emit("CAP-04", None, (link as u64) << 32 | ifc as u64, all(N), no, ts, || {
+                    format!("capture interface {ifc} has link type {link}, which this checker does not decode; its frames are counted but not checked")
+                });
+                return;
             }
             _ => {}
         }
@@ -718,11 +731,12 @@ impl<'o> Engine<'o> {
         }
         // From here on the outcome depends only on this frame's bytes: record it for the memo.
         f.recording = Some(Vec::new());
-        // RFC 3768 §1: VRRPv2 is IPv4 only.
+        // RFC 3768 §1: VRRPv2 is IPv4 only. keepalived accepts `version 2` with IPv6 addresses when
+        // strict_mode is off (checklist §5), so under its profile this is a note.
         if a.version == 2 && v6 {
-            f.emit("V2-PKT-17", r, sd, all(E), no, ts, || {
+            f.emit("V2-PKT-17", r, sd, ka_note(E), no, ts, || {
                 format!(
-                    "VRRPv2 advert inside IPv6 from {}: RFC 3768 defines VRRP for IPv4 only",
+                    "VRRPv2 advert inside IPv6 from {}: RFC 3768 defines VRRP for IPv4 only (keepalived allows version 2 with IPv6 addresses without strict_mode)",
                     ip.src
                 )
             });
@@ -871,6 +885,15 @@ impl<'o> Engine<'o> {
                     ip.src
                 )
             });
+        } else if a.keepalived_v2_v6_len == Some(a.actual_len) {
+            // keepalived's VRRPv2 over IPv6 has no authentication trailer (vrrp.c `vrrp_pkt_len`); the
+            // strict reading of RFC 3768 §5.3.5 wants 16 + 16n.
+            f.emit("V2-PKT-11", r, 4, ka_note(E), no, ts, || {
+                format!(
+                    "VRRPv2 advert over IPv6 from {} is {} bytes for Count {}: keepalived's form without the 8-byte authentication trailer (RFC 3768's layout would be {} bytes)",
+                    ip.src, a.actual_len, a.count, a.expected_len
+                )
+            });
         } else if a.actual_len != a.expected_len {
             let trailer = v3 && a.actual_len == a.expected_len + 8;
             f.emit(id("V2-PKT-11", "V3-PKT-12"), r, 2, all(E), no, ts, || {
@@ -951,7 +974,15 @@ impl<'o> Engine<'o> {
         a.checksum = advert::checksums(v, a.version);
         if complete {
             let c = a.checksum;
-            if !v3 {
+            if !v3 && c.pseudo {
+                // Only possible for VRRPv2 over IPv6 (see advert::checksums): keepalived's kernel checksum.
+                f.emit("V2-PKT-15", r, sd ^ 1, ka_note(E), no, ts, || {
+                    format!(
+                        "VRRPv2 advert over IPv6 from {} computes its checksum with the IPv6 pseudo-header (keepalived leaves it to the kernel, IPV6_CHECKSUM); RFC 3768 §5.3.8 uses no pseudo-header",
+                        ip.src
+                    )
+                });
+            } else if !v3 {
                 if !c.plain {
                     f.emit("V2-PKT-15", r, sd, all(E), no, ts, || {
                         format!("advert from {} has a bad checksum (RFC 3768: over the VRRP message, no pseudo-header)", ip.src)
@@ -1465,21 +1496,42 @@ impl<'o> Engine<'o> {
                 let vm = vmac(key.v6, key.vrid);
                 let mac = rt.sources[si].mac;
                 let mut early = 0;
-                for g in &self.recent_garps {
+                let my_ep = rt.sources[si].epoch;
+                let sources_ips: Vec<IpAddr> = rt.sources.iter().map(|s| s.ip).collect();
+                for g in &mut self.recent_garps {
                     if g.seg == key.seg
                         // Some stacks (FRR) send their GARP/NA just before the first advert.
                         && g.ts >= ts - SECOND
                         && (g.mac == mac || g.mac == Some(vm))
                     {
+                        // An NA whose source address names another router of this VRID is that router's.
+                        if g.sender
+                            .is_some_and(|x| x != ip.src && sources_ips.contains(&x))
+                        {
+                            continue;
+                        }
                         if let Some(pos) = missing.iter().position(|x| *x == g.ip) {
                             missing.swap_remove(pos);
                         }
-                        if a.addresses().any(|x| x == g.ip) {
-                            early += 1;
+                        if !a.addresses().any(|x| x == g.ip) {
+                            continue;
                         }
+                        // With a shared virtual MAC (use_vmac) the GARP was credited to the master of the
+                        // moment; it announces this takeover, so it moves here.
+                        match g.credited {
+                            Some((gr, gs, _)) if gr == ri && gs == si => continue,
+                            Some((gr, _, gep)) if gr == ri => {
+                                if let Some(ep) = rt.epochs.get_mut(gep) {
+                                    ep.garps = ep.garps.saturating_sub(1);
+                                }
+                            }
+                            _ => {}
+                        }
+                        early += 1;
+                        g.credited = my_ep.map(|e| (ri, si, e));
                     }
                 }
-                if let Some(ep) = rt.sources[si].epoch.and_then(|i| rt.epochs.get_mut(i)) {
+                if let Some(ep) = my_ep.and_then(|i| rt.epochs.get_mut(i)) {
                     ep.garps += early;
                 }
                 if self.garp_watches.len() < MAX_EXPECTATIONS {
@@ -1694,6 +1746,9 @@ impl<'o> Engine<'o> {
         }
         if v.via_ah {
             ev.legacy_auth += 1;
+        }
+        if a.version == 2 && ip.src.is_ipv6() {
+            ev.v2_over_v6 += 1;
         }
         if a.version == 3 && ip.src.is_ipv4() {
             if a.checksum.pseudo {
@@ -1939,21 +1994,67 @@ impl<'o> Engine<'o> {
         }
     }
 
-    /// Attributes a GARP / unsolicited NA for `ip` to the current master epoch of its virtual router.
-    fn count_garp(&mut self, ri: usize, ts: i64, ip: IpAddr, eth_src: Option<[u8; 6]>) {
+    /// Attributes a GARP / unsolicited NA for `ip` to the master of its virtual router at `ts`, and marks
+    /// the frame just remembered by [`Engine::remember_garp`] with it.
+    ///
+    /// The master per timeline: a source whose epoch is open, that has not resigned and whose adverts have
+    /// not stopped (a crashed master's epoch is never closed by an advert, so it is recognised by its
+    /// silence). Several routers can send from one MAC (use_vmac: every router of the VRID uses
+    /// 00-00-5E-00-0x-{VRID}), so the MAC alone does not decide: an NA's source address naming a router
+    /// decides first, then a real MAC naming one, then the most recent takeover.
+    fn count_garp(
+        &mut self,
+        ri: usize,
+        ts: i64,
+        ip: IpAddr,
+        eth_src: Option<[u8; 6]>,
+        sender: Option<IpAddr>,
+    ) {
         let Some(rt) = self.routers.get_mut(ri) else {
             return;
         };
         let vm = vmac(rt.key.v6, rt.key.vrid);
-        let Some(si) = rt.sources.iter().position(|s| {
+        let live = |s: &Source| {
             s.epoch.is_some()
                 && s.resigned_ns.is_none()
+                && ts - s.last_ns <= 3 * s.interval_ns + SECOND
                 && (s.mac == eth_src || eth_src == Some(vm))
-        }) else {
+        };
+        let by_sender = sender.and_then(|x| rt.sources.iter().position(|s| s.ip == x));
+        let si = match by_sender {
+            Some(i) => live(&rt.sources[i]).then_some(i),
+            None => {
+                let exact = eth_src
+                    .filter(|m| !is_vmac(m))
+                    .and_then(|m| rt.sources.iter().position(|s| live(s) && s.mac == Some(m)));
+                exact.or_else(|| {
+                    rt.sources
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, s)| live(s))
+                        .max_by_key(|(_, s)| {
+                            s.epoch
+                                .and_then(|e| rt.epochs.get(e))
+                                .map(|e| e.first_ns)
+                                .unwrap_or(i64::MIN)
+                        })
+                        .map(|(i, _)| i)
+                })
+            }
+        };
+        let Some(si) = si else {
             return;
         };
-        if let Some(ep) = rt.sources[si].epoch.and_then(|i| rt.epochs.get_mut(i)) {
+        let Some(ei) = rt.sources[si].epoch else {
+            return;
+        };
+        if let Some(ep) = rt.epochs.get_mut(ei) {
             ep.garps += 1;
+        }
+        if let Some(g) = self.recent_garps.last_mut() {
+            if g.ts == ts && g.ip == ip {
+                g.credited = Some((ri, si, ei));
+            }
         }
         for w in &mut self.garp_watches {
             if w.router == ri && w.source == si && ts <= w.deadline {
@@ -1962,18 +2063,32 @@ impl<'o> Engine<'o> {
         }
     }
 
-    fn remember_garp(&mut self, seg: Segment, ip: IpAddr, mac: Option<[u8; 6]>, ts: i64) {
+    fn remember_garp(
+        &mut self,
+        seg: Segment,
+        ip: IpAddr,
+        mac: Option<[u8; 6]>,
+        sender: Option<IpAddr>,
+        ts: i64,
+    ) {
         if self.recent_garps.len() >= 32 {
             self.recent_garps.remove(0);
         }
-        self.recent_garps.push(RecentGarp { seg, ip, mac, ts });
+        self.recent_garps.push(RecentGarp {
+            seg,
+            ip,
+            mac,
+            sender,
+            ts,
+            credited: None,
+        });
     }
 
     fn arp(&mut self, no: u64, ts: i64, d: &Decoded<'_>, a: ArpInfo) {
         let ip = IpAddr::V4(a.spa);
         let gratuitous = a.spa == a.tpa;
         if gratuitous {
-            self.remember_garp(d.segment, ip, d.eth_src, ts);
+            self.remember_garp(d.segment, ip, d.eth_src, None, ts);
         }
         let Some(&ri) = self.vip_index.get(&(d.segment, ip)) else {
             return;
@@ -2013,7 +2128,7 @@ impl<'o> Engine<'o> {
                     );
                 }
             }
-            self.count_garp(ri, ts, ip, d.eth_src);
+            self.count_garp(ri, ts, ip, d.eth_src, None);
         } else if a.op == 2 && a.sha != vm {
             // RFC 3768 §6.4.3, §8.2 / RFC 5798 §6.4.3, §8.2.2: replies for a VIP carry the virtual MAC.
             self.findings.emit(if v3 { "V3-PKT-22" } else { "V2-PKT-20" }, r, mac_disc(&a.sha), ka_note(E), no, ts, || {
@@ -2026,7 +2141,7 @@ impl<'o> Engine<'o> {
         if n.icmp_type == 136 {
             let ip = IpAddr::V6(n.target);
             if !n.solicited {
-                self.remember_garp(d.segment, ip, d.eth_src, ts);
+                self.remember_garp(d.segment, ip, d.eth_src, Some(IpAddr::V6(n.src)), ts);
             }
             let Some(&ri) = self.vip_index.get(&(d.segment, ip)) else {
                 return;
@@ -2073,7 +2188,7 @@ impl<'o> Engine<'o> {
                         });
                     }
                 }
-                self.count_garp(ri, ts, ip, d.eth_src);
+                self.count_garp(ri, ts, ip, d.eth_src, Some(IpAddr::V6(n.src)));
             } else if let Some(m) = n.lladdr {
                 if m != vm {
                     self.findings.emit("V3-PKT-22", r, 1 | mac_disc(&m), ka_note(E), no, ts, || {
@@ -2277,6 +2392,12 @@ impl<'o> Engine<'o> {
         }
         if ev.legacy_auth > 0 {
             reasons.push("RFC 2338 authentication (keepalived auth_type PASS/AH)".into());
+        }
+        if ev.v2_over_v6 > 0 {
+            reasons.push(
+                "VRRPv2 over IPv6, which only keepalived sends (version 2 with IPv6 addresses)"
+                    .into(),
+            );
         }
         if rt.epochs.iter().any(|ep| ep.garps >= 5) {
             reasons.push(

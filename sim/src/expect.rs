@@ -542,6 +542,16 @@ fn evaluate_one(
             timeout,
             min_reused,
         } => crate::lvs_expect::persistence(timeline, *timeout, *min_reused),
+        Expectation::PersistenceAcrossFailover {
+            after,
+            survives,
+            min_clients,
+        } => crate::lvs_expect::persistence_across_failover(
+            timeline,
+            Instant::ZERO + *after,
+            *survives,
+            *min_clients,
+        ),
         Expectation::CaptureConforms { .. } => return None,
     })
 }

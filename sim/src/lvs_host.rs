@@ -16,6 +16,7 @@
 //! like `vrrp_script`s in this simulator, they are taken to exit 0.
 
 use crate::host::stack::Stack;
+use crate::lvs_sync::{SyncDaemon, SyncRole};
 use crate::time::{Duration, Instant};
 use crate::timeline::{Event, Timeline};
 use keepalived_conf::model::Config as KaConfig;
@@ -52,6 +53,10 @@ pub enum LvsAction {
     QuorumDown,
     /// The director scheduled a new connection to a real server.
     Connect,
+    /// The `lvs_sync_daemon` thread changed (master, backup or stopped).
+    SyncRole,
+    /// The backup sync thread applied a message's entries to the connection table.
+    SyncApplied,
 }
 
 /// Ephemeral ports of checker connections (Linux's default `ip_local_port_range` starts here).
@@ -88,6 +93,8 @@ pub struct DirectorHost {
     next_port: u16,
     names: BTreeMap<IpAddr, String>,
     dropped: u64,
+    /// `lvs_sync_daemon`, when configured.
+    sync: Option<SyncDaemon>,
 }
 
 fn to_lvs(t: Instant) -> lvs::Instant {
@@ -112,7 +119,6 @@ impl DirectorHost {
         }
         let director = Director::new(&plan, IpvsSettings::default(), seed).ok()?;
         Some(DirectorHost {
-            plan,
             seed,
             director,
             checking: false,
@@ -121,6 +127,11 @@ impl DirectorHost {
             next_port: 0,
             names,
             dropped: 0,
+            sync: plan
+                .sync_daemon
+                .as_ref()
+                .and_then(|p| SyncDaemon::new(p, config)),
+            plan,
         })
     }
 
@@ -141,6 +152,10 @@ impl DirectorHost {
         }
         self.attempts.clear();
         self.closing.clear();
+        if let Some(s) = &mut self.sync {
+            // The fresh table has no sync thread; the next follow_vrrp starts one.
+            s.set_role(SyncRole::Off, self.director.ipvs_mut());
+        }
     }
 
     /// keepalived starts: a fresh table, real servers added, checkers started.
@@ -164,6 +179,7 @@ impl DirectorHost {
         self.checking = false;
         self.abort_all(stack);
         self.drain_events(timeline, node);
+        self.set_sync_role(now, SyncRole::Off, timeline, node);
     }
 
     /// keepalived is killed: the checkers stop, the kernel keeps the IPVS table.
@@ -200,6 +216,26 @@ impl DirectorHost {
         let Some(dst_mac) = frame.get(0..6) else {
             return false;
         };
+        if let Some(s) = &mut self.sync {
+            // The backup sync thread's socket takes datagrams to the sync group before anything else.
+            if let Some(applied) = s.receive(now, frame, self.director.ipvs_mut()) {
+                if applied > 0 {
+                    timeline.push(
+                        now,
+                        Some(node),
+                        Event::Lvs {
+                            action: LvsAction::SyncApplied,
+                            vs: None,
+                            rs: None,
+                            rs_node: None,
+                            client: None,
+                            detail: format!("sync backup applied {applied} entries"),
+                        },
+                    );
+                }
+                return true;
+            }
+        }
         if !stack.accepts_mac(dst_mac) || dst_mac.first().is_some_and(|b| b & 1 == 1) {
             return false;
         }
@@ -277,6 +313,63 @@ impl DirectorHost {
                 }
                 true
             }
+        }
+    }
+
+    /// `lvs_sync_daemon` follows its VRRP instance while keepalived runs: master while the instance is MASTER,
+    /// backup otherwise (keepalived 2.2.7 `vrrp_init_state`, `ipvs_syncd_master`, `ipvs_syncd_backup`). When
+    /// keepalived is not running the threads are left as they are: a graceful stop already stopped them
+    /// ([`DirectorHost::stop`]), and after SIGKILL the kernel threads keep running.
+    pub fn follow_vrrp(
+        &mut self,
+        now: Instant,
+        router: &crate::router_host::RouterHost,
+        timeline: &mut Timeline,
+        node: &str,
+    ) {
+        let Some(s) = &self.sync else { return };
+        if !router.is_running() {
+            return;
+        }
+        let Some(view) = router.views().find(|v| v.name == s.instance()) else {
+            return;
+        };
+        let role = if view.state == crate::timeline::VrrpState::Master {
+            SyncRole::Master
+        } else {
+            SyncRole::Backup
+        };
+        self.set_sync_role(now, role, timeline, node);
+    }
+
+    fn set_sync_role(&mut self, now: Instant, role: SyncRole, timeline: &mut Timeline, node: &str) {
+        let Some(s) = &mut self.sync else { return };
+        if !s.set_role(role, self.director.ipvs_mut()) {
+            return;
+        }
+        let detail = match role {
+            SyncRole::Master => format!("sync daemon master, syncid {}", s.syncid()),
+            SyncRole::Backup => format!("sync daemon backup, syncid {}", s.syncid()),
+            SyncRole::Off => "sync daemon stopped".to_string(),
+        };
+        timeline.push(
+            now,
+            Some(node),
+            Event::Lvs {
+                action: LvsAction::SyncRole,
+                vs: None,
+                rs: None,
+                rs_node: None,
+                client: None,
+                detail,
+            },
+        );
+    }
+
+    /// The master sync thread's finished messages, as frames to send.
+    pub fn send_sync(&mut self, stack: &Stack, out: &mut Vec<Vec<u8>>) {
+        if let Some(s) = &mut self.sync {
+            s.send(self.director.ipvs_mut(), stack, out);
         }
     }
 

@@ -41,6 +41,10 @@ pub struct Scenario {
     pub expect: Vec<Expectation>,
 }
 
+fn default_true() -> bool {
+    true
+}
+
 fn default_seed() -> u64 {
     1
 }
@@ -621,6 +625,20 @@ pub enum Expectation {
         /// Minimum number of connections that must have reused a template (so the check cannot pass vacuously).
         #[serde(default)]
         min_reused: u32,
+    },
+    /// LVS director failover: each client's first new connection through the new master goes to the real server
+    /// its last connection through the old master went to (`survives: true`, what `lvs_sync_daemon` gives), or
+    /// at least one client lands elsewhere (`survives: false`: the new master's persistence table starts empty).
+    PersistenceAcrossFailover {
+        /// The failover's cause (the old master's last connections are before it, the new master's after).
+        #[serde(with = "serde_dur")]
+        after: Duration,
+        /// Whether persistence must survive.
+        #[serde(default = "default_true")]
+        survives: bool,
+        /// Minimum number of clients seen on both directors (so the check cannot pass vacuously).
+        #[serde(default)]
+        min_clients: u32,
     },
     /// The capture passes the conformance checker with zero errors, apart from the listed rule IDs.
     CaptureConforms {
