@@ -90,11 +90,15 @@ pub fn conf(p: &Pair, name: &str, prio: u8) -> String {
     )
 }
 
-/// Real-time scheduling for the routers under test (`chrt -f`, SCHED_FIFO, inherited by
+/// Real-time scheduling for the routers under test (`chrt -f 50`, SCHED_FIFO, inherited by
 /// keepalived's VRRP child). The 5 ms agreement compares wire timestamps, and a backup that
 /// waits behind a compiler on a loaded 2-core machine wakes up tens of ms late; keepalived's own
-/// `vrrp_rt_priority` exists for the same reason. Both implementations get the same policy.
-pub const RT: [&str; 3] = ["chrt", "-f", "50"];
+/// `vrrp_rt_priority` exists for the same reason. Both implementations, on both nodes, get the
+/// same policy and priority.
+pub const RT: &str = "chrt";
+
+/// `chrt` arguments (see [`RT`]).
+pub const RT_ARGS: [&str; 3] = [RT, "-f", "50"];
 
 /// The daemon under test: `$VRRPD_BIN` when set (the side-by-side script runs a copy, so that
 /// rebuilding the workspace meanwhile does not swap the binary under a long run), else the
@@ -107,14 +111,15 @@ pub fn vrrpd_bin() -> String {
 pub fn start(lab: &mut Lab, i: usize, imp: Imp, conf_path: &Path, label: &str) -> u32 {
     let conf = conf_path.to_string_lossy().to_string();
     let vrrpd = vrrpd_bin();
+    let rt = RT_ARGS;
     match imp {
         Imp::Vrrpd => lab.spawn(
             i,
             label,
             &[
-                RT[0],
-                RT[1],
-                RT[2],
+                rt[0],
+                rt[1],
+                rt[2],
                 &vrrpd,
                 "-f",
                 &conf,
@@ -137,7 +142,7 @@ pub fn start(lab: &mut Lab, i: usize, imp: Imp, conf_path: &Path, label: &str) -
                 i,
                 label,
                 &[
-                    RT[0], RT[1], RT[2], KEEPALIVED, "-n", "-l", "-D", "-P", "-f", &conf, "-p",
+                    rt[0], rt[1], rt[2], KEEPALIVED, "-n", "-l", "-D", "-P", "-f", &conf, "-p",
                     &pid, "-r", &vpid,
                 ],
             )
@@ -360,7 +365,7 @@ pub fn hard_errors(report: &conformance::Report, ours: &[&str]) -> Vec<String> {
 }
 
 fn keepalived_ready() -> bool {
-    gate(&["ip", KEEPALIVED, TCPDUMP, RT[0]])
+    gate(&["ip", KEEPALIVED, TCPDUMP, RT])
 }
 
 #[test]
