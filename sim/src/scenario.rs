@@ -595,6 +595,19 @@ pub enum Expectation {
         #[serde(with = "serde_dur")]
         max_outage: Duration,
     },
+    /// The clients' longest outage lies in [`min`, `max`]: asserts the outage users report (stale ARP after a
+    /// failover, no master at all), measured as `VipReachable` measures it.
+    ClientOutage {
+        /// Only this client.
+        #[serde(default)]
+        client: Option<String>,
+        /// Shortest accepted longest outage.
+        #[serde(with = "serde_dur")]
+        min: Duration,
+        /// Longest accepted longest outage.
+        #[serde(with = "serde_dur")]
+        max: Duration,
+    },
     /// LVS: every director (or `director`) that had `server` in its IPVS table at `after` removes it within
     /// `within` (health-check detection time).
     RealServerRemoved {
@@ -986,6 +999,27 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
                 check_ratio(l, *min_ratio)?;
             }
             Expectation::VipReachable { min_ratio, .. } => check_ratio(l, *min_ratio)?,
+            Expectation::ClientOutage { client, min, max } => {
+                if let Some(n) = client {
+                    node(n)?;
+                }
+                if min > max {
+                    let (line, col) = l
+                        .text
+                        .find("ClientOutage")
+                        .map_or((1, 1), |off| line_col(&l.text, off));
+                    return Err(ScenarioError {
+                        file: l.path.clone(),
+                        line,
+                        col,
+                        message: format!(
+                            "ClientOutage: min {} is larger than max {}",
+                            crate::time::format_duration(*min),
+                            crate::time::format_duration(*max)
+                        ),
+                    });
+                }
+            }
             _ => {}
         }
     }
