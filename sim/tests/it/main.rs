@@ -13,6 +13,8 @@ mod ipv6;
 mod library;
 mod lvs;
 mod lvs_checkers;
+mod lvs_quorum;
+mod lvs_sync;
 mod properties;
 mod scenario_errors;
 mod scenario_props;
