@@ -542,6 +542,39 @@ fn evaluate_one(
             timeout,
             min_reused,
         } => crate::lvs_expect::persistence(timeline, *timeout, *min_reused),
+        Expectation::UpstreamDisabled {
+            server,
+            after,
+            within,
+            failures,
+            node,
+        } => crate::nginx_expect::upstream_disabled(
+            timeline,
+            server,
+            Instant::ZERO + *after,
+            *within,
+            *failures,
+            node.as_deref(),
+        ),
+        Expectation::UpstreamProbed {
+            server,
+            fail_timeout,
+            within,
+            min_probes,
+            node,
+        } => crate::nginx_expect::upstream_probed(
+            timeline,
+            server,
+            *fail_timeout,
+            *within,
+            *min_probes,
+            node.as_deref(),
+        ),
+        Expectation::NginxRestarted {
+            node,
+            after,
+            within,
+        } => crate::nginx_expect::nginx_restarted(timeline, node, Instant::ZERO + *after, *within),
         Expectation::CaptureConforms { .. } => return None,
     })
 }

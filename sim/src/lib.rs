@@ -21,6 +21,7 @@ pub mod init;
 pub mod lvs_expect;
 pub mod lvs_host;
 pub mod net;
+pub mod nginx_expect;
 pub mod report;
 pub mod rng;
 pub mod scenario;

@@ -12,6 +12,7 @@ mod html;
 mod ipv6;
 mod library;
 mod lvs;
+mod nginx;
 mod properties;
 mod scenario_errors;
 mod scenario_props;
