@@ -663,6 +663,11 @@ pub struct ChkNginx {
     fall: u32,
     /// keepalived's `result` counter: `rise + fall - 1` is fully up, 0 fully down.
     result: u32,
+    /// `init_fail`: the script starts out failed.
+    init_fail: bool,
+    /// No run has finished since keepalived started (`SCRIPT_INIT_STATE_INIT`): the first result is reported
+    /// whatever the counter says.
+    init: bool,
     next_run: Option<Instant>,
     /// A run that is sleeping: (started, killed at, done at).
     running: Option<(Instant, Instant, Instant)>,
@@ -691,16 +696,20 @@ impl ChkNginx {
             rise,
             fall,
             result: rise + fall - 1,
+            init_fail: s.init_fail,
+            init: true,
             next_run: None,
             running: None,
         })
     }
 
-    /// keepalived starts: the first run is now, then every interval; the script starts out up.
+    /// keepalived starts (`vrrp_init_script`): the first run is now, then every interval; one success is
+    /// enough to be up (`result = rise - 1`), or the script starts failed with `init_fail`.
     pub fn start(&mut self, now: Instant) {
         self.next_run = Some(now);
         self.running = None;
-        self.result = self.rise + self.fall - 1;
+        self.result = if self.init_fail { 0 } else { self.rise - 1 };
+        self.init = true;
     }
 
     /// keepalived stopped or died: no more runs (a sleeping run is killed with it).
@@ -841,11 +850,12 @@ impl ChkNginx {
         } else if self.result > rise {
             self.result -= 1;
         } else {
-            if self.result == rise {
+            if self.result == rise || self.init {
                 out.push(ChkAction::Track(false));
             }
             self.result = 0;
         }
+        self.init = false;
     }
 }
 
