@@ -14,6 +14,7 @@ mod library;
 mod lvs;
 mod lvs_quorum;
 mod lvs_sync;
+mod nginx;
 mod properties;
 mod scenario_errors;
 mod scenario_props;
