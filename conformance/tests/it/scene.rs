@@ -113,3 +113,40 @@ pub(crate) fn severities(r: &Report, rule: &str, needle: &str) -> Vec<conformanc
         .map(|f| f.severity)
         .collect()
 }
+
+/// An MLDv2 report (RFC 3810 §5.2) from `mac`/`src` to ff02::16 behind a Hop-by-Hop router alert,
+/// with one record of `rtype` (4 = CHANGE_TO_EXCLUDE, a join; 3 = CHANGE_TO_INCLUDE, a leave) per group.
+pub(crate) fn mld_report(mac: MacAddr, src: Ipv6Addr, rtype: u8, groups: &[Ipv6Addr]) -> Vec<u8> {
+    let mut icmp = vec![143, 0, 0, 0, 0, 0];
+    icmp.extend_from_slice(&(groups.len() as u16).to_be_bytes());
+    for g in groups {
+        icmp.extend_from_slice(&[rtype, 0, 0, 0]);
+        icmp.extend_from_slice(&g.octets());
+    }
+    let hbh = [58u8, 0, 5, 2, 0, 0, 1, 0];
+    let mut f = vec![0x33, 0x33, 0, 0, 0, 0x16];
+    f.extend_from_slice(&mac);
+    f.extend_from_slice(&[0x86, 0xdd, 0x60, 0, 0, 0]);
+    f.extend_from_slice(&((hbh.len() + icmp.len()) as u16).to_be_bytes());
+    f.extend_from_slice(&[0, 1]);
+    f.extend_from_slice(&src.octets());
+    f.extend_from_slice(&Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x16).octets());
+    f.extend_from_slice(&hbh);
+    f.extend_from_slice(&icmp);
+    f
+}
+
+/// The solicited-node group of `a` (RFC 4291 §2.7.1).
+pub(crate) fn solicited_node(a: Ipv6Addr) -> Ipv6Addr {
+    let o = a.octets();
+    Ipv6Addr::new(
+        0xff02,
+        0,
+        0,
+        0,
+        0,
+        1,
+        0xff00 | o[13] as u16,
+        u16::from_be_bytes([o[14], o[15]]),
+    )
+}
