@@ -1,7 +1,9 @@
-//! Hosts: a TCP/IP stack per NIC plus what runs on it (VRRP routers, clients, HTTP responders, and the
-//! HTTPS/SMTP/DNS services of real servers).
+//! Hosts: a TCP/IP stack per NIC plus what runs on it (VRRP routers, clients, HTTP responders, nginx, and
+//! the HTTPS/SMTP/DNS services of real servers).
 
 pub mod app;
+pub mod nginx;
 pub mod realserver;
 pub mod services;
+pub mod sockets;
 pub mod stack;

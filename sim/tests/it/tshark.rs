@@ -20,7 +20,7 @@ pub fn tshark_available() -> bool {
     found
 }
 
-/// One field of every frame matching a display filter.
+/// The values of `field` in the frames matching `filter`.
 pub fn fields(file: &Path, filter: &str, field: &str) -> Vec<String> {
     let out = Command::new("tshark")
         .arg("-r")
