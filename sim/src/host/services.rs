@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 
+use crate::host::sockets::{listen, listeners_missing, recv_all};
 use crate::host::stack::Stack;
 use lvs::check::ssl::{server_config, SimPki, TlsServer};
 use serde::{Deserialize, Serialize};
@@ -235,21 +236,9 @@ impl TcpService {
     }
 
     fn refill(&mut self, stack: &mut Stack, https: bool) {
-        let listening = self
-            .conns
-            .iter()
-            .filter(|c| stack.sockets.get::<tcp::Socket>(c.handle).state() == tcp::State::Listen)
-            .count();
-        for _ in listening..LISTENERS {
-            if self.conns.len() >= MAX_SOCKETS {
-                break;
-            }
-            let mut sock = tcp::Socket::new(
-                tcp::SocketBuffer::new(vec![0; BUF]),
-                tcp::SocketBuffer::new(vec![0; BUF]),
-            );
-            let _ = sock.listen(self.port);
-            let handle = stack.sockets.add(sock);
+        let handles: Vec<SocketHandle> = self.conns.iter().map(|c| c.handle).collect();
+        for _ in 0..listeners_missing(stack, &handles, LISTENERS, MAX_SOCKETS) {
+            let handle = listen(stack, self.port, BUF, BUF);
             self.conns.push(Conn {
                 handle,
                 buf: vec![],
@@ -450,17 +439,9 @@ fn poll_tcp(svc: &mut TcpService, stack: &mut Stack, mut step: impl FnMut(&mut C
     for mut c in svc.conns.drain(..) {
         let sock = stack.sockets.get_mut::<tcp::Socket>(c.handle);
         if sock.state() != tcp::State::Listen && sock.is_open() {
-            let mut chunk = [0u8; 1024];
-            let mut received = false;
-            while sock.can_recv() {
-                match sock.recv_slice(&mut chunk) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        c.buf.extend_from_slice(chunk.get(..n).unwrap_or(&[]));
-                        received = true;
-                    }
-                }
-            }
+            let before = c.buf.len();
+            recv_all(sock, &mut c.buf);
+            let received = c.buf.len() > before;
             let fresh = !c.greeted && sock.may_send();
             if fresh || received {
                 c.greeted = true;
