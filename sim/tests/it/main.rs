@@ -15,6 +15,7 @@ mod lvs;
 mod lvs_nat_tun;
 mod lvs_quorum;
 mod lvs_sync;
+mod nginx;
 mod properties;
 mod scenario_errors;
 mod scenario_props;
