@@ -405,8 +405,11 @@ mod tests {
         }
     }
 
+    /// Source, destination, TTL, TOS, behind AH, incomplete, payload.
+    type Read = (IpAddr, IpAddr, u8, u8, bool, bool, Vec<u8>);
+
     /// etherparse's reading of an IPv4 VRRP packet, for comparison with the fast path.
-    fn via_etherparse(p: &[u8]) -> Option<(IpAddr, IpAddr, u8, u8, bool, bool, Vec<u8>)> {
+    fn via_etherparse(p: &[u8]) -> Option<Read> {
         let (LaxIpSlice::Ipv4(v4), _) = LaxIpSlice::from_slice(p).ok()? else {
             return None;
         };
