@@ -88,7 +88,8 @@ pub struct DirectorHost {
     director: Director,
     /// keepalived's checker process runs (false before boot, after a stop, crash or kill).
     checking: bool,
-    attempts: BTreeMap<AttemptId, Attempt>,
+    /// Open checker connections. Attempt ids are numbered per checker, so the checker is part of the key.
+    attempts: BTreeMap<(CheckerRef, AttemptId), Attempt>,
     closing: Vec<(SocketHandle, Instant)>,
     next_port: u16,
     names: BTreeMap<IpAddr, String>,
@@ -444,12 +445,12 @@ impl DirectorHost {
             match action {
                 CheckAction::Connect { attempt, dst } => self.connect(now, stack, r, attempt, dst),
                 CheckAction::Send { attempt, data } => {
-                    if let Some(a) = self.attempts.get_mut(&attempt) {
+                    if let Some(a) = self.attempts.get_mut(&(r, attempt)) {
                         a.tx.extend_from_slice(&data);
                     }
                 }
                 CheckAction::Close { attempt } => {
-                    if let Some(a) = self.attempts.remove(&attempt) {
+                    if let Some(a) = self.attempts.remove(&(r, attempt)) {
                         stack.sockets.get_mut::<tcp::Socket>(a.handle).close();
                         self.closing.push((a.handle, now + CLOSE_GRACE));
                     }
@@ -493,7 +494,7 @@ impl DirectorHost {
             return;
         }
         self.attempts.insert(
-            attempt,
+            (r, attempt),
             Attempt {
                 checker: r,
                 handle,
@@ -507,7 +508,7 @@ impl DirectorHost {
 
     fn report_io(&mut self, now: Instant, stack: &mut Stack) -> bool {
         let mut results: Vec<(CheckerRef, AttemptId, SockReport)> = vec![];
-        for (id, a) in self.attempts.iter_mut() {
+        for ((_, id), a) in self.attempts.iter_mut() {
             if a.done {
                 continue;
             }
@@ -627,19 +628,25 @@ impl DirectorHost {
                     Some(*rs),
                     format!("check #{} of {rs} succeeded", checker.checker),
                 ),
-                DirectorEvent::QuorumUp { at, vs } => (
+                DirectorEvent::QuorumUp { at, vs, script } => (
                     *at,
                     LvsAction::QuorumUp,
                     Some(vs.clone()),
                     None,
-                    format!("{vs} quorum up"),
+                    format!(
+                        "{vs} quorum up, quorum_up {}",
+                        script.as_deref().unwrap_or("(no script)")
+                    ),
                 ),
-                DirectorEvent::QuorumDown { at, vs } => (
+                DirectorEvent::QuorumDown { at, vs, script } => (
                     *at,
                     LvsAction::QuorumDown,
                     Some(vs.clone()),
                     None,
-                    format!("{vs} quorum down"),
+                    format!(
+                        "{vs} quorum down, quorum_down {}",
+                        script.as_deref().unwrap_or("(no script)")
+                    ),
                 ),
             };
             timeline.push(
