@@ -1144,6 +1144,16 @@ impl RouterHost {
         self.drain(now, io);
     }
 
+    /// keepalived's view of vrrp_script `name` changes now, from a script whose runs the simulator models
+    /// itself (chk_nginx.sh, `crate::host::nginx::ChkNginx`), after its rise/fall counting.
+    pub fn script_track(&mut self, now: Instant, name: &str, ok: bool, io: &mut RouterIo<'_>) {
+        if !self.running {
+            return;
+        }
+        self.apply_script(now, name, ok);
+        self.drain(now, io);
+    }
+
     /// A vrrp_script's result changes; it takes effect at the script's next run.
     pub fn set_script(&mut self, now: Instant, name: &str, ok: bool, io: &mut RouterIo<'_>) {
         self.initial_scripts.insert(name.to_string(), ok);
