@@ -219,6 +219,9 @@ pub struct ClientSpec {
     /// First request no earlier than this.
     #[serde(with = "serde_dur", default = "default_client_start")]
     pub start: Duration,
+    /// Default gateway for off-link destinations (may lie outside the node's subnet: an `onlink` route).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<String>,
 }
 
 fn default_interval() -> Duration {
@@ -256,6 +259,12 @@ pub struct HostSpec {
     /// How the HTTP responder behaves at the start (default: healthy); `SetHttp` faults change it.
     #[serde(default)]
     pub http: HttpBehaviour,
+    /// Default gateway for off-link destinations (an LVS-NAT real server's is the director's VIP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<String>,
+    /// Decapsulates IP-in-IP sent to its address (Linux `ipip` module with `tunl0` up: an LVS-TUN real server).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub ipip: bool,
 }
 
 impl NodeSpec {
@@ -949,6 +958,22 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
                     n.ip()
                 ),
             ));
+        }
+        let gateway = match n {
+            NodeSpec::Client(c) => c.gateway.as_deref(),
+            NodeSpec::Host(h) => h.gateway.as_deref(),
+            NodeSpec::Router(_) => None,
+        };
+        if let Some(g) = gateway {
+            if g.parse::<std::net::Ipv4Addr>().is_err() {
+                return Err(l.error_at(
+                    g,
+                    format!(
+                        "node {:?}: invalid gateway {g:?} (write \"192.0.2.1\")",
+                        n.name()
+                    ),
+                ));
+            }
         }
         if let Some(a) = n.ip6() {
             if parse_cidr6(a).is_none() {

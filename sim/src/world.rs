@@ -66,6 +66,9 @@ pub struct Node {
     /// nginx (and chk_nginx.sh) on a router node whose scenario entry has `nginx`.
     pub nginx: Option<Box<NginxNode>>,
     loopback: Vec<Ipv4Addr>,
+    /// Default gateway and IP-in-IP decapsulation (a Host's or Client's routing set-up), kept across reboots.
+    gateway: Option<Ipv4Addr>,
+    ipip: bool,
     alive: bool,
     frozen_until: Option<Instant>,
     frozen_frames: Vec<Frame>,
@@ -242,6 +245,13 @@ impl World {
             for a in &loopback {
                 stack.add_loopback(*a);
             }
+            let (gateway, ipip) = match spec {
+                NodeSpec::Client(c) => (c.gateway.as_deref().and_then(|g| g.parse().ok()), false),
+                NodeSpec::Host(h) => (h.gateway.as_deref().and_then(|g| g.parse().ok()), h.ipip),
+                NodeSpec::Router(_) => (None, false),
+            };
+            stack.set_gateway(gateway);
+            stack.set_ipip(ipip);
             let http = http_port.map(|p| (p, HttpServer::new(p, spec.name(), &mut stack)));
             let real = real.map(|(p, b): (u16, HttpBehaviour)| {
                 let srv = RealServer::new(p, spec.name(), b.clone(), &mut stack);
@@ -261,6 +271,8 @@ impl World {
                 director,
                 nginx,
                 loopback,
+                gateway,
+                ipip,
                 alive: false,
                 frozen_until: None,
                 frozen_frames: vec![],
@@ -1188,6 +1200,8 @@ impl World {
         for a in &n.loopback {
             stack.add_loopback(*a);
         }
+        stack.set_gateway(n.gateway);
+        stack.set_ipip(n.ipip);
         n.http = n
             .http
             .take()
