@@ -1063,6 +1063,8 @@ pub struct Checker {
     pub track_file: Option<String>,
     /// `weight` (FILE_CHECK).
     pub weight: Option<i32>,
+    /// `weight W reverse` (FILE_CHECK).
+    pub weight_reverse: bool,
     /// Other keywords.
     pub extra: Vec<Setting>,
     /// Where.
@@ -1106,6 +1108,7 @@ impl Checker {
             max_reply_length: None,
             track_file: None,
             weight: None,
+            weight_reverse: false,
             extra: Vec::new(),
             span,
         }
