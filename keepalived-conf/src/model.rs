@@ -1064,6 +1064,7 @@ pub struct Checker {
     /// `weight` (FILE_CHECK).
     pub weight: Option<i32>,
     /// `weight W reverse` (FILE_CHECK).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub weight_reverse: bool,
     /// Other keywords.
     pub extra: Vec<Setting>,
