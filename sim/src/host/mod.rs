@@ -2,4 +2,5 @@
 
 pub mod app;
 pub mod realserver;
+pub mod services;
 pub mod stack;
