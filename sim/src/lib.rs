@@ -21,6 +21,7 @@ pub mod init;
 pub mod lvs_dgram;
 pub mod lvs_expect;
 pub mod lvs_host;
+pub mod lvs_sync;
 pub mod net;
 pub mod report;
 pub mod rng;

@@ -245,6 +245,79 @@ pub fn persistence(timeline: &Timeline, timeout: Duration, min_reused: u32) -> V
     }
 }
 
+/// `PersistenceAcrossFailover`: per client, the real server of its last new connection through a director before
+/// `after` against that of its first new connection through another director after `after`. With `survives`, every
+/// such client must keep its server; without, at least one must move (the new master scheduled afresh).
+pub fn persistence_across_failover(
+    timeline: &Timeline,
+    after: Instant,
+    survives: bool,
+    min_clients: u32,
+) -> Verdict {
+    let desc = format!(
+        "persistence {} the director failover at {}s",
+        if survives {
+            "survives"
+        } else {
+            "does not survive"
+        },
+        Secs(after)
+    );
+    // client ip -> (director, real server) of the last connection before `after`.
+    let mut before: BTreeMap<std::net::IpAddr, (&str, &str)> = BTreeMap::new();
+    // client ip -> (director, real server, time) of the first connection after `after` via another director.
+    let mut first_after: BTreeMap<std::net::IpAddr, (&str, &str, Instant)> = BTreeMap::new();
+    for e in entries(timeline) {
+        if e.action != LvsAction::Connect {
+            continue;
+        }
+        let (Some(rs), Some(client)) = (e.rs, e.client.and_then(|c| c.parse::<SocketAddr>().ok()))
+        else {
+            continue;
+        };
+        if e.at < after {
+            before.insert(client.ip(), (e.node, rs));
+        } else if let Some((old, _)) = before.get(&client.ip()) {
+            if *old != e.node {
+                first_after.entry(client.ip()).or_insert((e.node, rs, e.at));
+            }
+        }
+    }
+    let (mut kept, mut moved) = (0u32, vec![]);
+    for (client, (new_dir, rs, at)) in &first_after {
+        let Some((old_dir, old_rs)) = before.get(client) else {
+            continue;
+        };
+        if rs == old_rs {
+            kept += 1;
+        } else {
+            moved.push(format!(
+                "{client}: {old_rs} via {old_dir}, then {rs} via {new_dir} at {}s",
+                Secs(*at)
+            ));
+        }
+    }
+    let seen = kept + moved.len() as u32;
+    let passed = seen >= min_clients.max(1)
+        && if survives {
+            moved.is_empty()
+        } else {
+            !moved.is_empty()
+        };
+    let mut measured = format!(
+        "{seen} clients connected through both directors: {kept} kept their real server, {} moved",
+        moved.len()
+    );
+    if !moved.is_empty() {
+        measured.push_str(&format!(" ({})", moved.join("; ")));
+    }
+    Verdict {
+        expectation: desc,
+        passed,
+        measured,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -346,6 +419,36 @@ mod tests {
             Some("10.0.0.50:1"),
         );
         assert!(!no_connections_to_removed(&t2, None).passed, "vacuous");
+    }
+
+    #[test]
+    fn persistence_across_failover_compares_each_clients_server_on_both_directors() {
+        let mut t = Timeline::default();
+        let (c1, c2) = (Some("10.0.0.50:1000"), Some("10.0.0.51:1000"));
+        lvs(&mut t, 1, "lb1", LvsAction::Connect, RS1, c1);
+        lvs(&mut t, 2, "lb1", LvsAction::Connect, RS2, c2);
+        lvs(&mut t, 12, "lb2", LvsAction::Connect, RS1, c1);
+        lvs(&mut t, 13, "lb2", LvsAction::Connect, RS2, c2);
+        // Later connections do not count: only the first through the new master.
+        lvs(&mut t, 14, "lb2", LvsAction::Connect, RS1, c2);
+        let after = Instant::ZERO + Duration::from_secs(10);
+        let v = persistence_across_failover(&t, after, true, 2);
+        assert!(v.passed, "{}", v.measured);
+        assert!(!persistence_across_failover(&t, after, false, 2).passed);
+        assert!(
+            !persistence_across_failover(&t, after, true, 3).passed,
+            "too few clients"
+        );
+        let mut t2 = Timeline::default();
+        lvs(&mut t2, 1, "lb1", LvsAction::Connect, RS1, c1);
+        lvs(&mut t2, 12, "lb2", LvsAction::Connect, RS2, c1);
+        let v = persistence_across_failover(&t2, after, true, 1);
+        assert!(!v.passed);
+        assert_eq!(
+            v.measured,
+            "1 clients connected through both directors: 0 kept their real server, 1 moved (10.0.0.50: 10.0.0.21:80 via lb1, then 10.0.0.22:80 via lb2 at 12.000000s)"
+        );
+        assert!(persistence_across_failover(&t2, after, false, 1).passed);
     }
 
     #[test]

@@ -21,6 +21,7 @@
 use crate::host::services::MiscScript;
 use crate::host::stack::Stack;
 use crate::lvs_dgram::{DatagramIo, DgramResult};
+use crate::lvs_sync::{SyncDaemon, SyncRole};
 use crate::time::{Duration, Instant};
 use crate::timeline::{Event, Timeline};
 use keepalived_conf::model::Config as KaConfig;
@@ -59,6 +60,10 @@ pub enum LvsAction {
     Connect,
     /// A `bfd_instance` session changed state.
     Bfd,
+    /// The `lvs_sync_daemon` thread changed (master, backup or stopped).
+    SyncRole,
+    /// The backup sync thread applied a message's entries to the connection table.
+    SyncApplied,
 }
 
 /// Ephemeral ports of checker connections (Linux's default `ip_local_port_range` starts here).
@@ -103,6 +108,8 @@ pub struct DirectorHost {
     scripts: BTreeMap<AttemptId, (CheckerRef, Option<(Instant, u8)>)>,
     /// Current track_file values (FILE_CHECK).
     files: BTreeMap<String, i64>,
+    /// `lvs_sync_daemon`, when configured.
+    sync: Option<SyncDaemon>,
 }
 
 fn to_lvs(t: Instant) -> lvs::Instant {
@@ -127,7 +134,6 @@ impl DirectorHost {
         }
         let director = Director::new(&plan, IpvsSettings::default(), seed).ok()?;
         Some(DirectorHost {
-            plan,
             seed,
             director,
             checking: false,
@@ -140,6 +146,11 @@ impl DirectorHost {
             misc: BTreeMap::new(),
             scripts: BTreeMap::new(),
             files: BTreeMap::new(),
+            sync: plan
+                .sync_daemon
+                .as_ref()
+                .and_then(|p| SyncDaemon::new(p, config)),
+            plan,
         })
     }
 
@@ -165,6 +176,10 @@ impl DirectorHost {
         for (name, value) in &self.files {
             self.director
                 .set_track_file(lvs::Instant::ZERO, name, *value);
+        }
+        if let Some(s) = &mut self.sync {
+            // The fresh table has no sync thread; the next follow_vrrp starts one.
+            s.set_role(SyncRole::Off, self.director.ipvs_mut());
         }
     }
 
@@ -226,6 +241,7 @@ impl DirectorHost {
         self.checking = false;
         self.abort_all(stack);
         self.drain_events(timeline, node);
+        self.set_sync_role(now, SyncRole::Off, timeline, node);
     }
 
     /// keepalived is killed: the checkers stop, the kernel keeps the IPVS table.
@@ -265,6 +281,26 @@ impl DirectorHost {
         let Some(dst_mac) = frame.get(0..6) else {
             return false;
         };
+        if let Some(s) = &mut self.sync {
+            // The backup sync thread's socket takes datagrams to the sync group before anything else.
+            if let Some(applied) = s.receive(now, frame, self.director.ipvs_mut()) {
+                if applied > 0 {
+                    timeline.push(
+                        now,
+                        Some(node),
+                        Event::Lvs {
+                            action: LvsAction::SyncApplied,
+                            vs: None,
+                            rs: None,
+                            rs_node: None,
+                            client: None,
+                            detail: format!("sync backup applied {applied} entries"),
+                        },
+                    );
+                }
+                return true;
+            }
+        }
         if !stack.accepts_mac(dst_mac) || dst_mac.first().is_some_and(|b| b & 1 == 1) {
             return false;
         }
@@ -342,6 +378,63 @@ impl DirectorHost {
                 }
                 true
             }
+        }
+    }
+
+    /// `lvs_sync_daemon` follows its VRRP instance while keepalived runs: master while the instance is MASTER,
+    /// backup otherwise (keepalived 2.2.7 `vrrp_init_state`, `ipvs_syncd_master`, `ipvs_syncd_backup`). When
+    /// keepalived is not running the threads are left as they are: a graceful stop already stopped them
+    /// ([`DirectorHost::stop`]), and after SIGKILL the kernel threads keep running.
+    pub fn follow_vrrp(
+        &mut self,
+        now: Instant,
+        router: &crate::router_host::RouterHost,
+        timeline: &mut Timeline,
+        node: &str,
+    ) {
+        let Some(s) = &self.sync else { return };
+        if !router.is_running() {
+            return;
+        }
+        let Some(view) = router.views().find(|v| v.name == s.instance()) else {
+            return;
+        };
+        let role = if view.state == crate::timeline::VrrpState::Master {
+            SyncRole::Master
+        } else {
+            SyncRole::Backup
+        };
+        self.set_sync_role(now, role, timeline, node);
+    }
+
+    fn set_sync_role(&mut self, now: Instant, role: SyncRole, timeline: &mut Timeline, node: &str) {
+        let Some(s) = &mut self.sync else { return };
+        if !s.set_role(role, self.director.ipvs_mut()) {
+            return;
+        }
+        let detail = match role {
+            SyncRole::Master => format!("sync daemon master, syncid {}", s.syncid()),
+            SyncRole::Backup => format!("sync daemon backup, syncid {}", s.syncid()),
+            SyncRole::Off => "sync daemon stopped".to_string(),
+        };
+        timeline.push(
+            now,
+            Some(node),
+            Event::Lvs {
+                action: LvsAction::SyncRole,
+                vs: None,
+                rs: None,
+                rs_node: None,
+                client: None,
+                detail,
+            },
+        );
+    }
+
+    /// The master sync thread's finished messages, as frames to send.
+    pub fn send_sync(&mut self, stack: &Stack, out: &mut Vec<Vec<u8>>) {
+        if let Some(s) = &mut self.sync {
+            s.send(self.director.ipvs_mut(), stack, out);
         }
     }
 

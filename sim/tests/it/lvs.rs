@@ -10,7 +10,7 @@ use sim::timeline::Event;
 use std::path::Path;
 use std::process::Command;
 
-fn fields(file: &Path, filter: &str, field: &str) -> Vec<String> {
+pub(crate) fn fields(file: &Path, filter: &str, field: &str) -> Vec<String> {
     let out = Command::new("tshark")
         .arg("-r")
         .arg(file)
@@ -29,7 +29,7 @@ fn fields(file: &Path, filter: &str, field: &str) -> Vec<String> {
 }
 
 /// (time s, node, action, real server "ip:port", detail) of every LVS timeline entry.
-fn lvs_events(r: &RunResult) -> Vec<(f64, String, LvsAction, String, String)> {
+pub(crate) fn lvs_events(r: &RunResult) -> Vec<(f64, String, LvsAction, String, String)> {
     r.timeline
         .entries
         .iter()
@@ -48,7 +48,7 @@ fn lvs_events(r: &RunResult) -> Vec<(f64, String, LvsAction, String, String)> {
         .collect()
 }
 
-fn assert_all_passed(r: &RunResult) {
+pub(crate) fn assert_all_passed(r: &RunResult) {
     for v in &r.report.expectations {
         assert!(v.passed, "{}: {}", v.expectation, v.measured);
     }
