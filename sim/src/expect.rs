@@ -499,6 +499,23 @@ fn evaluate_one(
             timeout,
             min_reused,
         } => crate::lvs_expect::persistence(timeline, *timeout, *min_reused),
+        Expectation::QuorumChange {
+            up,
+            after,
+            min,
+            within,
+            director,
+        } => crate::lvs_expect::quorum_change(
+            timeline,
+            *up,
+            Instant::ZERO + *after,
+            (*min, *within),
+            director.as_deref(),
+        ),
+        Expectation::SorryServerWhileQuorumDown {
+            sorry,
+            min_connections,
+        } => crate::lvs_expect::sorry_server_while_quorum_down(timeline, sorry, *min_connections),
         Expectation::PersistenceAcrossFailover {
             after,
             survives,

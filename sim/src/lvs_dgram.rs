@@ -46,7 +46,8 @@ struct Attempt {
 /// The datagram sockets of one director.
 #[derive(Default)]
 pub struct DatagramIo {
-    attempts: BTreeMap<AttemptId, Attempt>,
+    /// Attempt ids are numbered per checker, so the checker is part of the key.
+    attempts: BTreeMap<(CheckerRef, AttemptId), Attempt>,
     next_port: u16,
     next_ident: u16,
     seq: u16,
@@ -112,7 +113,7 @@ impl DatagramIo {
         let udp = stack.sockets.add(u);
         let icmp = stack.sockets.add(e);
         self.attempts.insert(
-            attempt,
+            (checker, attempt),
             Attempt {
                 checker,
                 udp: Some(udp),
@@ -154,7 +155,7 @@ impl DatagramIo {
         }
         let icmp = stack.sockets.add(e);
         self.attempts.insert(
-            attempt,
+            (checker, attempt),
             Attempt {
                 checker,
                 udp: None,
@@ -167,14 +168,9 @@ impl DatagramIo {
         Ok(())
     }
 
-    /// Whether `attempt` is one of ours.
-    pub fn owns(&self, attempt: AttemptId) -> bool {
-        self.attempts.contains_key(&attempt)
-    }
-
     /// The attempt ended: its sockets go (a datagram socket has nothing to flush).
-    pub fn close(&mut self, stack: &mut Stack, attempt: AttemptId) {
-        if let Some(a) = self.attempts.remove(&attempt) {
+    pub fn close(&mut self, stack: &mut Stack, checker: CheckerRef, attempt: AttemptId) {
+        if let Some(a) = self.attempts.remove(&(checker, attempt)) {
             if let Some(u) = a.udp {
                 stack.sockets.remove(u);
             }
@@ -185,7 +181,7 @@ impl DatagramIo {
     /// The results that arrived since the last call, in attempt order.
     pub fn poll(&mut self, stack: &mut Stack) -> Vec<(CheckerRef, AttemptId, DgramResult)> {
         let mut out = vec![];
-        for (id, a) in self.attempts.iter_mut() {
+        for ((_, id), a) in self.attempts.iter_mut() {
             if a.done {
                 continue;
             }

@@ -95,7 +95,8 @@ pub struct DirectorHost {
     director: Director,
     /// keepalived's checker process runs (false before boot, after a stop, crash or kill).
     checking: bool,
-    attempts: BTreeMap<AttemptId, Attempt>,
+    /// Open checker connections. Attempt ids are numbered per checker, so the checker is part of the key.
+    attempts: BTreeMap<(CheckerRef, AttemptId), Attempt>,
     closing: Vec<(SocketHandle, Instant)>,
     next_port: u16,
     names: BTreeMap<IpAddr, String>,
@@ -104,8 +105,9 @@ pub struct DirectorHost {
     dgram: DatagramIo,
     /// MISC_CHECK outcomes by command line, from the scenario.
     misc: BTreeMap<String, MiscScript>,
-    /// Running MISC_CHECK scripts: when each exits and with what status (None: it hangs).
-    scripts: BTreeMap<AttemptId, (CheckerRef, Option<(Instant, u8)>)>,
+    /// Running MISC_CHECK scripts by (checker, attempt): when each exits and with what status (None: it
+    /// hangs).
+    scripts: BTreeMap<(CheckerRef, AttemptId), Option<(Instant, u8)>>,
     /// Current track_file values (FILE_CHECK).
     files: BTreeMap<String, i64>,
     /// `lvs_sync_daemon`, when configured.
@@ -455,7 +457,7 @@ impl DirectorHost {
         let script = self
             .scripts
             .values()
-            .filter_map(|(_, exit)| exit.map(|e| e.0))
+            .filter_map(|exit| exit.map(|e| e.0))
             .min()
             .filter(|_| self.checking);
         [t, closing, script].into_iter().flatten().min()
@@ -498,10 +500,10 @@ impl DirectorHost {
         let exited: Vec<(AttemptId, CheckerRef, u8)> = self
             .scripts
             .iter()
-            .filter_map(|(a, (r, exit))| exit.filter(|e| e.0 <= now).map(|e| (*a, *r, e.1)))
+            .filter_map(|((r, a), exit)| exit.filter(|e| e.0 <= now).map(|e| (*a, *r, e.1)))
             .collect();
         for (a, r, code) in exited {
-            self.scripts.remove(&a);
+            self.scripts.remove(&(r, a));
             self.director
                 .handle_check_io(to_lvs(now), r, a, CheckIo::Exited(code));
         }
@@ -522,16 +524,16 @@ impl DirectorHost {
             match action {
                 CheckAction::Connect { attempt, dst } => self.connect(now, stack, r, attempt, dst),
                 CheckAction::Send { attempt, data } => {
-                    if let Some(a) = self.attempts.get_mut(&attempt) {
+                    if let Some(a) = self.attempts.get_mut(&(r, attempt)) {
                         a.tx.extend_from_slice(&data);
                     }
                 }
                 CheckAction::Close { attempt } => {
-                    if let Some(a) = self.attempts.remove(&attempt) {
+                    if let Some(a) = self.attempts.remove(&(r, attempt)) {
                         stack.sockets.get_mut::<tcp::Socket>(a.handle).close();
                         self.closing.push((a.handle, now + CLOSE_GRACE));
                     }
-                    self.dgram.close(stack, attempt);
+                    self.dgram.close(stack, r, attempt);
                 }
                 CheckAction::RunScript { attempt, command } => {
                     let b = self.misc.get(&command).cloned().unwrap_or_default();
@@ -544,12 +546,12 @@ impl DirectorHost {
                             CheckIo::Exited(code),
                         ),
                         _ => {
-                            self.scripts.insert(attempt, (r, exit));
+                            self.scripts.insert((r, attempt), exit);
                         }
                     }
                 }
                 CheckAction::KillScript { attempt } => {
-                    self.scripts.remove(&attempt);
+                    self.scripts.remove(&(r, attempt));
                 }
                 CheckAction::SendUdp {
                     attempt,
@@ -603,7 +605,7 @@ impl DirectorHost {
             return;
         }
         self.attempts.insert(
-            attempt,
+            (r, attempt),
             Attempt {
                 checker: r,
                 handle,
@@ -617,7 +619,7 @@ impl DirectorHost {
 
     fn report_io(&mut self, now: Instant, stack: &mut Stack) -> bool {
         let mut results: Vec<(CheckerRef, AttemptId, SockReport)> = vec![];
-        for (id, a) in self.attempts.iter_mut() {
+        for ((_, id), a) in self.attempts.iter_mut() {
             if a.done {
                 continue;
             }
@@ -751,19 +753,25 @@ impl DirectorHost {
                     Some(*rs),
                     format!("check #{} of {rs} succeeded", checker.checker),
                 ),
-                DirectorEvent::QuorumUp { at, vs } => (
+                DirectorEvent::QuorumUp { at, vs, script } => (
                     *at,
                     LvsAction::QuorumUp,
                     Some(vs.clone()),
                     None,
-                    format!("{vs} quorum up"),
+                    format!(
+                        "{vs} quorum up, quorum_up {}",
+                        script.as_deref().unwrap_or("(no script)")
+                    ),
                 ),
-                DirectorEvent::QuorumDown { at, vs } => (
+                DirectorEvent::QuorumDown { at, vs, script } => (
                     *at,
                     LvsAction::QuorumDown,
                     Some(vs.clone()),
                     None,
-                    format!("{vs} quorum down"),
+                    format!(
+                        "{vs} quorum down, quorum_down {}",
+                        script.as_deref().unwrap_or("(no script)")
+                    ),
                 ),
                 DirectorEvent::BfdState {
                     at,

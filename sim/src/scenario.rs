@@ -678,6 +678,34 @@ pub enum Expectation {
         #[serde(default)]
         min_reused: u32,
     },
+    /// LVS quorum: on each director (or `director`), the first quorum change of this direction (`up`: quorum_up,
+    /// else quorum_down) after `after` comes no earlier than `min` and no later than `within` after it.
+    QuorumChange {
+        /// True for quorum_up, false for quorum_down.
+        up: bool,
+        /// The cause's time.
+        #[serde(with = "serde_dur")]
+        after: Duration,
+        /// Lower bound (hysteresis: not before the weight sum reaches quorum + hysteresis).
+        #[serde(default, with = "serde_dur")]
+        min: Duration,
+        /// Upper bound.
+        #[serde(with = "serde_dur")]
+        within: Duration,
+        /// Only this director node.
+        #[serde(default)]
+        director: Option<String>,
+    },
+    /// LVS sorry_server: on each director, every new connection scheduled while its virtual server is without
+    /// quorum (from a quorum_down to the next quorum_up) goes to `sorry`, and none does while quorum holds; at
+    /// least `min_connections` of each kind.
+    SorryServerWhileQuorumDown {
+        /// The sorry server: node name, "ip" or "ip:port".
+        sorry: String,
+        /// Minimum connections to the sorry server and to the real servers.
+        #[serde(default)]
+        min_connections: u32,
+    },
     /// LVS director failover: each client's first new connection through the new master goes to the real server
     /// its last connection through the old master went to (`survives: true`, what `lvs_sync_daemon` gives), or
     /// at least one client lands elsewhere (`survives: false`: the new master's persistence table starts empty).
@@ -1038,6 +1066,9 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
             } => node(n)?,
             Expectation::MaxTransitions { node: Some(n), .. } => node(n)?,
             Expectation::RealServerRemoved {
+                director: Some(n), ..
+            } => node(n)?,
+            Expectation::QuorumChange {
                 director: Some(n), ..
             } => node(n)?,
             Expectation::VipReachable {

@@ -8,6 +8,7 @@ mod conn_table;
 mod forward;
 mod keepalived;
 mod props;
+mod quorum;
 mod sched;
 mod sync;
 mod tshark;
