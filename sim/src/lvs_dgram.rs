@@ -12,12 +12,13 @@
 //! - BFD: one UDP socket on port 3784 receives every session's packets while keepalived runs, and each
 //!   session sends from its own source port with the configured TTL (RFC 5881 §4, §5).
 
+use crate::host::sockets::{ip_address, std_ip, udp_socket};
 use crate::host::stack::Stack;
 use lvs::check::{AttemptId, CheckIo, BFD_CONTROL_PORT};
 use lvs::{BfdTransmit, CheckerRef};
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::{icmp, udp};
-use smoltcp::wire::{IpAddress, IpEndpoint, IpListenEndpoint};
+use smoltcp::wire::{IpEndpoint, IpListenEndpoint};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 
@@ -53,27 +54,6 @@ pub struct DatagramIo {
     seq: u16,
     bfd_rx: Option<SocketHandle>,
     bfd_tx: BTreeMap<u16, SocketHandle>,
-}
-
-fn ip_address(a: IpAddr) -> IpAddress {
-    match a {
-        IpAddr::V4(v) => IpAddress::Ipv4(v),
-        IpAddr::V6(v) => IpAddress::Ipv6(v),
-    }
-}
-
-fn std_ip(a: IpAddress) -> IpAddr {
-    match a {
-        IpAddress::Ipv4(v) => IpAddr::V4(v),
-        IpAddress::Ipv6(v) => IpAddr::V6(v),
-    }
-}
-
-fn udp_socket(packets: usize, bytes: usize) -> udp::Socket<'static> {
-    udp::Socket::new(
-        udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; packets], vec![0; bytes]),
-        udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; packets], vec![0; bytes]),
-    )
 }
 
 fn icmp_socket() -> icmp::Socket<'static> {

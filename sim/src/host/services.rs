@@ -10,13 +10,14 @@
 //! - ICMP echo is answered by every host's stack (Linux does by default), so PING_CHECK needs nothing
 //!   here; a real server that must not answer is crashed or cut off.
 
+use crate::host::sockets::{ip_address, std_ip, udp_socket};
 use crate::host::stack::Stack;
 use crate::time::{serde_dur, Duration, Instant};
 use lvs::check::{read_hex_str, BfdConfig, BfdSession, BFD_CONTROL_PORT, BFD_MIN_SRC_PORT};
 use serde::{Deserialize, Serialize};
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::udp;
-use smoltcp::wire::{IpAddress, IpEndpoint};
+use smoltcp::wire::IpEndpoint;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -167,20 +168,6 @@ fn sim_instant(t: lvs::Instant) -> Instant {
     Instant::from_nanos(t.as_nanos())
 }
 
-fn udp_socket(packets: usize, bytes: usize) -> udp::Socket<'static> {
-    udp::Socket::new(
-        udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; packets], vec![0; bytes]),
-        udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; packets], vec![0; bytes]),
-    )
-}
-
-fn ip_address(a: IpAddr) -> IpAddress {
-    match a {
-        IpAddr::V4(v) => IpAddress::Ipv4(v),
-        IpAddr::V6(v) => IpAddress::Ipv6(v),
-    }
-}
-
 struct Peer {
     session: BfdSession,
     tx: SocketHandle,
@@ -308,11 +295,7 @@ impl RsServices {
         if let Some(h) = self.bfd_rx {
             let sock = stack.sockets.get_mut::<udp::Socket>(h);
             while let Ok((data, meta)) = sock.recv() {
-                let src = match meta.endpoint.addr {
-                    IpAddress::Ipv4(v) => IpAddr::V4(v),
-                    IpAddress::Ipv6(v) => IpAddr::V6(v),
-                };
-                received.push((src, data.to_vec()));
+                received.push((std_ip(meta.endpoint.addr), data.to_vec()));
             }
         }
         for (src, data) in received {
