@@ -11,17 +11,20 @@
 //! SSL_GET is HTTP_GET over TLS (same defaults); SMTP_CHECK defaults to `helo_name
 //! smtpchecker.keepalived.org`, `retry 1`, `delay_before_retry 1`; DNS_CHECK to `type SOA`, the root
 //! name, `retry 3` and `delay_before_retry` = its `delay_loop`.
-//!
-//! Checkers this crate does not model (UDP_CHECK, PING_CHECK, FILE_CHECK, BFD_CHECK) are left out
-//! with a [`Note`]; so are `regex` URL checks and SMTP_CHECK `host` sub-blocks.
+//! UDP_CHECK and PING_CHECK take TCP_CHECK's defaults; FILE_CHECK resolves its `track_file` (weight
+//! and `reverse` from the FILE_CHECK, else from the track_file, default 1); BFD_CHECK names a
+//! `bfd_instance`, and every `bfd_instance` becomes a [`BfdInstancePlan`] (keepalived's BFD process
+//! runs them all). Every checker keyword is modelled; `regex` URL checks and SMTP_CHECK `host`
+//! sub-blocks are left out with a [`Note`].
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use keepalived_conf as kc;
 
 use crate::check::{
-    parse_digest, CheckKind, CheckerSettings, DnsCheck, HttpGet, HttpProtocol, MiscCheck,
-    SmtpCheck, SslOptions, StatusCodes, UrlCheck, SMTP_DEFAULT_HELO,
+    parse_digest, read_hex_str, BfdCheck, BfdConfig, CheckKind, CheckerSettings, DnsCheck,
+    FileCheck, HttpGet, HttpProtocol, MiscCheck, PingCheck, SmtpCheck, SslOptions, StatusCodes,
+    UdpCheck, UrlCheck, SMTP_DEFAULT_HELO,
 };
 use crate::sched::Scheduler;
 use crate::service::{DestConfig, FwdMethod, Protocol, SchedFlags, ServiceConfig, ServiceKey};
@@ -121,9 +124,26 @@ pub struct SyncDaemonPlan {
     pub group: IpAddr,
 }
 
+/// A `bfd_instance` block, with keepalived's defaults resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BfdInstancePlan {
+    /// Name (what `BFD_CHECK { name ... }` refers to).
+    pub name: String,
+    /// `neighbor_ip`.
+    pub neighbor: IpAddr,
+    /// `source_ip`, if given.
+    pub source: Option<IpAddr>,
+    /// Timers, multiplier, passive, ttl.
+    pub config: BfdConfig,
+    /// `weight` (only `track_bfd` in a vrrp_instance uses it; BFD_CHECK ignores it).
+    pub weight: i32,
+}
+
 /// The LVS half of a keepalived configuration.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct LvsPlan {
+    /// `bfd_instance`s with a neighbour, in file order.
+    pub bfd_instances: Vec<BfdInstancePlan>,
     /// `lvs_sync_daemon`, when configured.
     pub sync_daemon: Option<SyncDaemonPlan>,
     /// Virtual servers, in file order.
@@ -199,6 +219,32 @@ pub fn plan(config: &kc::Config) -> LvsPlan {
     let mut out = LvsPlan::default();
     if let Some(words) = &config.global_defs.lvs_sync_daemon {
         out.sync_daemon = sync_daemon(words, &mut out.notes);
+    }
+    for b in &config.bfd_instances {
+        let Some(neighbor) = b.neighbor_ip else {
+            continue;
+        };
+        let d = BfdConfig::default();
+        let ms = |x: Option<u32>, dflt: Duration| {
+            x.map_or(dflt, |v| Duration::from_millis(u64::from(v)))
+        };
+        out.bfd_instances.push(BfdInstancePlan {
+            name: b.name.clone(),
+            neighbor,
+            source: b.source_ip,
+            config: BfdConfig {
+                min_rx: ms(b.min_rx_ms, d.min_rx),
+                min_tx: ms(b.min_tx_ms, d.min_tx),
+                idle_tx: ms(b.idle_tx_ms, d.idle_tx),
+                multiplier: b
+                    .multiplier
+                    .and_then(|m| u8::try_from(m).ok())
+                    .unwrap_or(d.multiplier),
+                passive: b.passive,
+                ttl: b.ttl.unwrap_or(d.ttl),
+            },
+            weight: b.weight.unwrap_or(0),
+        });
     }
     for vs in &config.virtual_servers {
         if let Some(p) = plan_vs(config, vs, &mut out.notes) {
@@ -530,12 +576,96 @@ fn plan_vs(
                     dns_dbr_is_delay_loop = true;
                     (CheckKind::Dns(dns), Duration::ZERO)
                 }
-                other => {
-                    notes.push(Note {
-                        at: where_,
-                        message: format!("{} is not modelled; checker left out", other.keyword()),
-                    });
-                    continue;
+                kc::CheckerKind::UdpCheck => {
+                    let mut u = UdpCheck::default();
+                    if let Some(p) = &c.payload {
+                        match read_hex_str(p, false) {
+                            Some((data, _)) => u.payload = Some(data),
+                            None => notes.push(Note {
+                                at: where_.clone(),
+                                message: "Invalid hex string for UDP_CHECK payload".into(),
+                            }),
+                        }
+                    }
+                    if let Some(reply) = &c.require_reply {
+                        u.require_reply = true;
+                        if let Some(hex) = reply {
+                            match read_hex_str(hex, true) {
+                                Some((data, mask)) => {
+                                    u.reply_data = Some(data);
+                                    u.reply_mask = mask;
+                                }
+                                None => notes.push(Note {
+                                    at: where_.clone(),
+                                    message: "Invalid hex string for UDP_CHECK reply".into(),
+                                }),
+                            }
+                        }
+                    }
+                    u.min_reply_len = c.min_reply_length.unwrap_or(u.min_reply_len);
+                    u.max_reply_len = c.max_reply_length.unwrap_or(u.max_reply_len);
+                    if u.min_reply_len > u.max_reply_len {
+                        notes.push(Note {
+                            at: where_.clone(),
+                            message: format!(
+                                "UDP_CHECK min_reply length {} > max_reply_length {} - will always fail",
+                                u.min_reply_len, u.max_reply_len
+                            ),
+                        });
+                    }
+                    (CheckKind::Udp(u), Duration::from_secs(1))
+                }
+                kc::CheckerKind::PingCheck => (CheckKind::Ping(PingCheck), Duration::from_secs(1)),
+                kc::CheckerKind::FileCheck => {
+                    let Some(name) = &c.track_file else {
+                        notes.push(Note {
+                            at: where_.clone(),
+                            message: "FILE_CHECK has no track_file specified - ignoring".into(),
+                        });
+                        continue;
+                    };
+                    let Some(tf) = config.vrrp_track_files.iter().find(|f| &f.name == name) else {
+                        notes.push(Note {
+                            at: where_.clone(),
+                            message: format!("track_file {name} not found"),
+                        });
+                        continue;
+                    };
+                    let (weight, reverse) = match c.weight {
+                        Some(w) => (w, c.weight_reverse),
+                        None => (tf.weight.unwrap_or(1), tf.weight_reverse),
+                    };
+                    let f = FileCheck {
+                        track_file: name.clone(),
+                        path: tf.file.clone(),
+                        weight,
+                        reverse,
+                    };
+                    (CheckKind::File(f), Duration::from_secs(1))
+                }
+                kc::CheckerKind::BfdCheck => {
+                    let Some(name) = &c.name else {
+                        notes.push(Note {
+                            at: where_.clone(),
+                            message: "No name has been specified for BFD_CHECKER - skipping".into(),
+                        });
+                        continue;
+                    };
+                    if !config
+                        .bfd_instances
+                        .iter()
+                        .any(|b| &b.name == name && b.neighbor_ip.is_some())
+                    {
+                        notes.push(Note {
+                            at: where_.clone(),
+                            message: format!("BFD_CHECK - BFD {name} not configured"),
+                        });
+                        continue;
+                    }
+                    let b = BfdCheck {
+                        instance: name.clone(),
+                    };
+                    (CheckKind::Bfd(b), Duration::from_secs(1))
                 }
             };
             let delay_loop = c.delay_loop.map(dur).unwrap_or(rs_delay_loop);
@@ -551,7 +681,8 @@ fn plan_vs(
                 ),
                 delay_loop,
                 warmup: c.warmup.map(dur).or(rs_warmup).unwrap_or(delay_loop),
-                alpha: c.alpha || rs_alpha,
+                // check_file.c: "Clear Alpha mode - we know the state of the checker immediately".
+                alpha: (c.alpha || rs_alpha) && !matches!(kind, CheckKind::File(_)),
             };
             let target = SocketAddr::new(
                 c.connect_ip.unwrap_or(rs.ip),

@@ -4,10 +4,7 @@
 //! What this module owns:
 //! - the checker I/O: each [`CheckAction`] becomes a real smoltcp TCP connection from the director's address to
 //!   the real server, and what the socket does (connected, refused, bytes, end of stream, reset) goes back to
-//!   the checker, so every HTTP_GET/TCP_CHECK is in the capture; `SendUdp` (DNS_CHECK) gets a UDP socket on an
-//!   ephemeral port whose datagrams from the destination go back as data, and an ICMP port unreachable for it
-//!   as a refusal (Linux's ECONNREFUSED on a connected socket). SSL_GET's TLS lives in the checker: this module
-//!   only carries its records;
+//!   the checker, so every HTTP_GET/TCP_CHECK is in the capture;
 //! - the data path: a frame addressed to an address this host holds as a VRRP VIP (so only on the master) goes
 //!   through IPVS; a scheduled packet is rewritten by its forwarding method (DR: only the MACs change) and sent
 //!   to the real server through the host's ARP layer, so the backup never forwards;
@@ -16,9 +13,15 @@
 //! keepalived's lifecycle maps onto the director: boot starts it (checkers after the 1 s bootstrap delay and
 //! their warmup), a graceful stop runs `clear_services`, a crash loses everything, and SIGKILL stops the
 //! checkers but leaves the kernel's IPVS table (and the VIP) in place. MISC_CHECK scripts are not executed:
-//! like `vrrp_script`s in this simulator, they are taken to exit 0.
+//! their exit status (and run time, or a hang) comes from the scenario (`misc_scripts`, `SetMiscScript`),
+//! exit 0 at once when not listed. FILE_CHECK reads the node's `track_files` values (`TrackFile` faults
+//! write them). UDP_CHECK, PING_CHECK, DNS_CHECK and the BFD sessions of BFD_CHECK go through
+//! [`crate::lvs_dgram::DatagramIo`]. SSL_GET's TLS lives in the checker (`lvs::check::ssl`): this module only
+//! carries its records over TCP.
 
+use crate::host::services::MiscScript;
 use crate::host::stack::Stack;
+use crate::lvs_dgram::{DatagramIo, DgramResult};
 use crate::lvs_sync::{SyncDaemon, SyncRole};
 use crate::time::{Duration, Instant};
 use crate::timeline::{Event, Timeline};
@@ -27,7 +30,7 @@ use lvs::check::{AttemptId, CheckAction, CheckIo};
 use lvs::{CheckerRef, Director, DirectorEvent, IpvsSettings, LvsPlan, Verdict};
 use serde::{Deserialize, Serialize};
 use smoltcp::iface::SocketHandle;
-use smoltcp::socket::{tcp, udp};
+use smoltcp::socket::tcp;
 use smoltcp::wire::{IpAddress, IpEndpoint};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -56,6 +59,8 @@ pub enum LvsAction {
     QuorumDown,
     /// The director scheduled a new connection to a real server.
     Connect,
+    /// A `bfd_instance` session changed state.
+    Bfd,
     /// The `lvs_sync_daemon` thread changed (master, backup or stopped).
     SyncRole,
     /// The backup sync thread applied a message's entries to the connection table.
@@ -84,47 +89,6 @@ struct Attempt {
     tx: Vec<u8>,
 }
 
-/// A checker's connected UDP socket (DNS_CHECK).
-struct UdpAttempt {
-    handle: SocketHandle,
-    dst: SocketAddr,
-    local_port: u16,
-}
-
-/// The (local port, remote address, remote port) of the UDP datagram an ICMPv4 port unreachable in `frame`
-/// reports, if it is one.
-fn icmp_port_unreachable(frame: &[u8]) -> Option<(u16, Ipv4Addr, u16)> {
-    let be16 = |b: &[u8], i: usize| -> Option<u16> {
-        Some(u16::from_be_bytes([*b.get(i)?, *b.get(i + 1)?]))
-    };
-    if be16(frame, 12)? != 0x0800 {
-        return None;
-    }
-    let ip = frame.get(14..)?;
-    let ihl = usize::from(ip.first()? & 0x0f) * 4;
-    if *ip.get(9)? != 1 {
-        return None;
-    }
-    let icmp = ip.get(ihl..)?;
-    // Type 3 (destination unreachable), code 3 (port unreachable); the offending datagram follows 8 bytes.
-    if (*icmp.first()?, *icmp.get(1)?) != (3, 3) {
-        return None;
-    }
-    let inner = icmp.get(8..)?;
-    let inner_ihl = usize::from(inner.first()? & 0x0f) * 4;
-    if *inner.get(9)? != 17 {
-        return None;
-    }
-    let dst = Ipv4Addr::new(
-        *inner.get(16)?,
-        *inner.get(17)?,
-        *inner.get(18)?,
-        *inner.get(19)?,
-    );
-    let udp = inner.get(inner_ihl..)?;
-    Some((be16(udp, 0)?, dst, be16(udp, 2)?))
-}
-
 /// A director: IPVS and keepalived's checkers on one router host.
 pub struct DirectorHost {
     plan: LvsPlan,
@@ -134,12 +98,19 @@ pub struct DirectorHost {
     checking: bool,
     /// Open checker connections. Attempt ids are numbered per checker, so the checker is part of the key.
     attempts: BTreeMap<(CheckerRef, AttemptId), Attempt>,
-    /// Checker UDP sockets (DNS_CHECK), keyed like `attempts`.
-    udp: BTreeMap<(CheckerRef, AttemptId), UdpAttempt>,
     closing: Vec<(SocketHandle, Instant)>,
     next_port: u16,
     names: BTreeMap<IpAddr, String>,
     dropped: u64,
+    /// UDP_CHECK / PING_CHECK / BFD sockets.
+    dgram: DatagramIo,
+    /// MISC_CHECK outcomes by command line, from the scenario.
+    misc: BTreeMap<String, MiscScript>,
+    /// Running MISC_CHECK scripts by (checker, attempt): when each exits and with what status (None: it
+    /// hangs).
+    scripts: BTreeMap<(CheckerRef, AttemptId), Option<(Instant, u8)>>,
+    /// Current track_file values (FILE_CHECK).
+    files: BTreeMap<String, i64>,
     /// `lvs_sync_daemon`, when configured.
     sync: Option<SyncDaemon>,
 }
@@ -170,11 +141,14 @@ impl DirectorHost {
             director,
             checking: false,
             attempts: BTreeMap::new(),
-            udp: BTreeMap::new(),
             closing: vec![],
             next_port: 0,
             names,
             dropped: 0,
+            dgram: DatagramIo::default(),
+            misc: BTreeMap::new(),
+            scripts: BTreeMap::new(),
+            files: BTreeMap::new(),
             sync: plan
                 .sync_daemon
                 .as_ref()
@@ -199,12 +173,53 @@ impl DirectorHost {
             self.director = d;
         }
         self.attempts.clear();
-        self.udp.clear();
         self.closing.clear();
+        self.scripts.clear();
+        // keepalived reads every tracked file when it starts.
+        for (name, value) in &self.files {
+            self.director
+                .set_track_file(lvs::Instant::ZERO, name, *value);
+        }
         if let Some(s) = &mut self.sync {
             // The fresh table has no sync thread; the next follow_vrrp starts one.
             s.set_role(SyncRole::Off, self.director.ipvs_mut());
         }
+    }
+
+    /// The scenario's world around keepalived: the track_file values at start and what each MISC_CHECK
+    /// script does.
+    pub fn set_environment(
+        &mut self,
+        files: &BTreeMap<String, i64>,
+        misc: &BTreeMap<String, MiscScript>,
+    ) {
+        self.files = files.clone();
+        self.misc = misc.clone();
+        for (name, value) in files {
+            self.director
+                .set_track_file(lvs::Instant::ZERO, name, *value);
+        }
+    }
+
+    /// A track_file is written: FILE_CHECKs act at once (or when keepalived next starts).
+    pub fn set_track_file(
+        &mut self,
+        now: Instant,
+        name: &str,
+        value: i64,
+        timeline: &mut Timeline,
+        node: &str,
+    ) {
+        self.files.insert(name.to_string(), value);
+        if self.checking {
+            self.director.set_track_file(to_lvs(now), name, value);
+            self.drain_events(timeline, node);
+        }
+    }
+
+    /// A MISC_CHECK script's behaviour changes (from its next run).
+    pub fn set_misc_script(&mut self, script: &str, behaviour: MiscScript) {
+        self.misc.insert(script.to_string(), behaviour);
     }
 
     /// keepalived starts: a fresh table, real servers added, checkers started.
@@ -215,6 +230,7 @@ impl DirectorHost {
         self.abort_all(stack);
         self.fresh();
         self.director.start(to_lvs(now));
+        self.dgram.open_bfd(stack);
         self.checking = true;
         self.drain_events(timeline, node);
     }
@@ -240,16 +256,16 @@ impl DirectorHost {
     /// The host crashed: the table and every checker connection are gone (the stack is replaced by the caller).
     pub fn crash(&mut self) {
         self.checking = false;
+        self.dgram.forget();
         self.fresh();
     }
 
     fn abort_all(&mut self, stack: &mut Stack) {
+        self.dgram.close_all(stack);
+        self.scripts.clear();
         for (_, a) in std::mem::take(&mut self.attempts) {
             stack.sockets.get_mut::<tcp::Socket>(a.handle).abort();
             self.closing.push((a.handle, Instant::ZERO));
-        }
-        for (_, u) in std::mem::take(&mut self.udp) {
-            stack.sockets.remove(u.handle);
         }
     }
 
@@ -268,22 +284,6 @@ impl DirectorHost {
         let Some(dst_mac) = frame.get(0..6) else {
             return false;
         };
-        // A connected UDP socket learns of ICMP port unreachable (Linux: ECONNREFUSED on the next recv); the
-        // frame still goes to the stack.
-        if let Some((port, ip, rport)) = icmp_port_unreachable(frame) {
-            let hit = self
-                .udp
-                .iter()
-                .find(|(_, u)| {
-                    u.local_port == port && u.dst == SocketAddr::new(IpAddr::V4(ip), rport)
-                })
-                .map(|(key, _)| *key);
-            if let Some((r, id)) = hit {
-                self.director
-                    .handle_check_io(to_lvs(now), r, id, CheckIo::Refused);
-                self.drain_events(timeline, node);
-            }
-        }
         if let Some(s) = &mut self.sync {
             // The backup sync thread's socket takes datagrams to the sync group before anything else.
             if let Some(applied) = s.receive(now, frame, self.director.ipvs_mut()) {
@@ -488,10 +488,13 @@ impl DirectorHost {
             .map(|(_, d)| *d)
             .filter(|d| *d > Instant::ZERO)
             .min();
-        match (t, closing) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let script = self
+            .scripts
+            .values()
+            .filter_map(|exit| exit.map(|e| e.0))
+            .min()
+            .filter(|_| self.checking);
+        [t, closing, script].into_iter().flatten().min()
     }
 
     /// Fires due timers, runs the checkers' network I/O and records what happened. The caller polls the stack
@@ -528,9 +531,19 @@ impl DirectorHost {
         {
             self.director.handle_timeout(to_lvs(now));
         }
+        let exited: Vec<(AttemptId, CheckerRef, u8)> = self
+            .scripts
+            .iter()
+            .filter_map(|((r, a), exit)| exit.filter(|e| e.0 <= now).map(|e| (*a, *r, e.1)))
+            .collect();
+        for (a, r, code) in exited {
+            self.scripts.remove(&(r, a));
+            self.director
+                .handle_check_io(to_lvs(now), r, a, CheckIo::Exited(code));
+        }
         for _ in 0..MAX_ROUNDS {
             let acted = self.run_actions(now, stack);
-            let reported = self.report_io(now, stack) | self.report_udp(now, stack);
+            let reported = self.report_io(now, stack);
             if !acted && !reported {
                 break;
             }
@@ -549,26 +562,50 @@ impl DirectorHost {
                         a.tx.extend_from_slice(&data);
                     }
                 }
-                CheckAction::SendUdp { attempt, dst, data } => {
-                    self.send_udp(now, stack, r, attempt, dst, &data)
-                }
-                CheckAction::Close { attempt } if self.udp.contains_key(&(r, attempt)) => {
-                    if let Some(u) = self.udp.remove(&(r, attempt)) {
-                        stack.sockets.remove(u.handle);
-                    }
-                }
                 CheckAction::Close { attempt } => {
                     if let Some(a) = self.attempts.remove(&(r, attempt)) {
                         stack.sockets.get_mut::<tcp::Socket>(a.handle).close();
                         self.closing.push((a.handle, now + CLOSE_GRACE));
                     }
+                    self.dgram.close(stack, r, attempt);
                 }
-                CheckAction::RunScript { attempt, .. } => {
-                    self.director
-                        .handle_check_io(to_lvs(now), r, attempt, CheckIo::Exited(0));
+                CheckAction::RunScript { attempt, command } => {
+                    let b = self.misc.get(&command).cloned().unwrap_or_default();
+                    let exit = (!b.hang).then_some((now + b.runtime, b.exit));
+                    match exit {
+                        Some((at, code)) if at <= now => self.director.handle_check_io(
+                            to_lvs(now),
+                            r,
+                            attempt,
+                            CheckIo::Exited(code),
+                        ),
+                        _ => {
+                            self.scripts.insert((r, attempt), exit);
+                        }
+                    }
                 }
-                CheckAction::KillScript { .. } => {}
+                CheckAction::KillScript { attempt } => {
+                    self.scripts.remove(&(r, attempt));
+                }
+                CheckAction::SendUdp {
+                    attempt,
+                    dst,
+                    payload,
+                } => {
+                    if let Err(io) = self.dgram.send_udp(stack, r, attempt, dst, &payload) {
+                        self.director.handle_check_io(to_lvs(now), r, attempt, io);
+                    }
+                }
+                CheckAction::SendEcho { attempt, dst, data } => {
+                    if let Err(io) = self.dgram.send_echo(stack, r, attempt, dst.ip(), &data) {
+                        self.director.handle_check_io(to_lvs(now), r, attempt, io);
+                    }
+                }
             }
+        }
+        while let Some(tx) = self.director.poll_bfd_transmit() {
+            any = true;
+            self.dgram.send_bfd(stack, &tx);
         }
         any
     }
@@ -612,75 +649,6 @@ impl DirectorHost {
                 tx: vec![],
             },
         );
-    }
-
-    /// A datagram from a connected UDP socket on an ephemeral port (opened on the attempt's first send).
-    fn send_udp(
-        &mut self,
-        now: Instant,
-        stack: &mut Stack,
-        r: CheckerRef,
-        attempt: AttemptId,
-        dst: SocketAddr,
-        data: &[u8],
-    ) {
-        let SocketAddr::V4(dst4) = dst else {
-            self.director
-                .handle_check_io(to_lvs(now), r, attempt, CheckIo::Refused);
-            return;
-        };
-        if !self.udp.contains_key(&(r, attempt)) {
-            let mut sock = udp::Socket::new(
-                udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; 4], vec![0; 4096]),
-                udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; 4], vec![0; 4096]),
-            );
-            let local = CHECK_PORT_BASE + self.next_port;
-            self.next_port = (self.next_port + 1) % 16384;
-            let _ = sock.bind(local);
-            let handle = stack.sockets.add(sock);
-            self.udp.insert(
-                (r, attempt),
-                UdpAttempt {
-                    handle,
-                    dst,
-                    local_port: local,
-                },
-            );
-        }
-        if let Some(u) = self.udp.get(&(r, attempt)) {
-            let remote = IpEndpoint::new(IpAddress::Ipv4(*dst4.ip()), dst4.port());
-            let sock = stack.sockets.get_mut::<udp::Socket>(u.handle);
-            if sock.send_slice(data, remote).is_err() {
-                self.director
-                    .handle_check_io(to_lvs(now), r, attempt, CheckIo::Error);
-            }
-        }
-    }
-
-    /// Datagrams received on checker UDP sockets; like a connected socket, only those from the destination.
-    fn report_udp(&mut self, now: Instant, stack: &mut Stack) -> bool {
-        let mut results: Vec<(CheckerRef, AttemptId, Vec<u8>)> = vec![];
-        for ((r, id), u) in &self.udp {
-            let sock = stack.sockets.get_mut::<udp::Socket>(u.handle);
-            while let Ok((data, meta)) = sock.recv() {
-                let from = SocketAddr::new(
-                    match meta.endpoint.addr {
-                        IpAddress::Ipv4(a) => IpAddr::V4(a),
-                        IpAddress::Ipv6(a) => IpAddr::V6(a),
-                    },
-                    meta.endpoint.port,
-                );
-                if from == u.dst {
-                    results.push((*r, *id, data.to_vec()));
-                }
-            }
-        }
-        let any = !results.is_empty();
-        for (r, id, data) in results {
-            self.director
-                .handle_check_io(to_lvs(now), r, id, CheckIo::Data(&data));
-        }
-        any
     }
 
     fn report_io(&mut self, now: Instant, stack: &mut Stack) -> bool {
@@ -731,7 +699,21 @@ impl DirectorHost {
                 results.push((a.checker, *id, SockReport::Io(CheckIo::Error)));
             }
         }
-        let any = !results.is_empty();
+        let mut any = !results.is_empty();
+        for (r, id, res) in self.dgram.poll(stack) {
+            any = true;
+            match res {
+                DgramResult::Data(d) => {
+                    self.director
+                        .handle_check_io(to_lvs(now), r, id, CheckIo::Data(&d))
+                }
+                DgramResult::Io(io) => self.director.handle_check_io(to_lvs(now), r, id, io),
+            }
+        }
+        for (src, payload) in self.dgram.recv_bfd(stack) {
+            any = true;
+            self.director.handle_bfd_packet(to_lvs(now), src, &payload);
+        }
         for (r, id, report) in results {
             let io = match &report {
                 SockReport::Io(io) => io.clone(),
@@ -824,6 +806,19 @@ impl DirectorHost {
                         "{vs} quorum down, quorum_down {}",
                         script.as_deref().unwrap_or("(no script)")
                     ),
+                ),
+                DirectorEvent::BfdState {
+                    at,
+                    instance,
+                    from,
+                    to,
+                    diag,
+                } => (
+                    *at,
+                    LvsAction::Bfd,
+                    None,
+                    None,
+                    format!("bfd_instance {instance} {from} -> {to} (diag {diag})"),
                 ),
             };
             timeline.push(

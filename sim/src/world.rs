@@ -9,8 +9,9 @@ use crate::engine::{EventQueue, Livelock, LivelockGuard};
 use crate::host::app::{Client, HttpServer, RequestResult};
 use crate::host::nginx::{ChkAction, NginxNode};
 use crate::host::realserver::{HttpBehaviour, RealServer};
-use crate::host::services::Services;
+use crate::host::services::RsServices;
 use crate::host::stack::Stack;
+use crate::host::tls_smtp_dns::TlsSmtpDns;
 use crate::lvs_host::DirectorHost;
 use crate::net::{Dir, FrameKind, LinkOptions, Mac, Port, Segment};
 use crate::rng::{SimRng, Stream};
@@ -62,10 +63,12 @@ pub struct Node {
     http: Option<(u16, HttpServer)>,
     /// A Host's scripted HTTP service (LVS real server).
     real: Option<(u16, HttpBehaviour, RealServer)>,
-    /// A Host's HTTPS, SMTP and DNS services (SSL_GET, SMTP_CHECK, DNS_CHECK targets).
-    services: Option<Services>,
     /// The LVS director of a router whose keepalived.conf has virtual_servers.
     pub director: Option<Box<DirectorHost>>,
+    /// A Host's UDP service and BFD peer (targets of UDP_CHECK and BFD_CHECK).
+    services: Option<RsServices>,
+    /// A Host's HTTPS, SMTP and DNS services (targets of SSL_GET, SMTP_CHECK and DNS_CHECK).
+    tls_smtp_dns: Option<TlsSmtpDns>,
     /// nginx (and chk_nginx.sh) on a router node whose scenario entry has `nginx`.
     pub nginx: Option<Box<NginxNode>>,
     loopback: Vec<Ipv4Addr>,
@@ -199,6 +202,7 @@ impl World {
             let mut director = None;
             let mut real = None;
             let mut services = None;
+            let mut tsd_config = None;
             let mut nginx = None;
             let ip6 = spec.ip6().and_then(scenario::parse_cidr6);
             if let Some((a, p)) = ip6 {
@@ -215,6 +219,9 @@ impl World {
                         names.clone(),
                     )
                     .map(Box::new);
+                    if let Some(d) = &mut director {
+                        d.set_environment(&r.track_files, &r.misc_scripts);
+                    }
                     let start = if r.stopped {
                         None
                     } else {
@@ -249,7 +256,15 @@ impl World {
                     let lo = h.loopback.iter().filter_map(|a| a.parse().ok()).collect();
                     // A host's HTTP service is scriptable (SetHttp); healthy, it answers like HttpServer.
                     real = h.http_port.map(|p| (p, h.http.clone()));
-                    services = Some((h.https.clone(), h.smtp.clone(), h.dns.clone()));
+                    tsd_config = Some((h.https.clone(), h.smtp.clone(), h.dns.clone()));
+                    if h.udp.is_some() || h.bfd.is_some() {
+                        services = Some(RsServices::new(
+                            h.udp.clone(),
+                            h.bfd.clone(),
+                            stack_seed,
+                            &mut stack,
+                        ));
+                    }
                     (Role::Host, None, lo, Some(Duration::ZERO))
                 }
             };
@@ -268,10 +283,10 @@ impl World {
                 let srv = RealServer::new(p, spec.name(), b.clone(), &mut stack);
                 (p, b, srv)
             });
-            // The services' TLS sessions get their own stream of the host's seed.
-            let services = services
+            // The TLS sessions of the HTTPS service get their own stream of the host's seed.
+            let tls_smtp_dns = tsd_config
                 .map(|(https, smtp, dns)| {
-                    Services::new(
+                    TlsSmtpDns::new(
                         spec.name(),
                         stack_seed ^ 0x7365_7276_6963_6573,
                         https,
@@ -293,8 +308,9 @@ impl World {
                 role,
                 http,
                 real,
-                services,
                 director,
+                services,
+                tls_smtp_dns,
                 nginx,
                 loopback,
                 gateway,
@@ -537,8 +553,9 @@ impl World {
                 role,
                 http,
                 real,
-                services,
                 director,
+                services,
+                tls_smtp_dns,
                 nginx,
                 name,
                 ..
@@ -632,9 +649,6 @@ impl World {
             if let Some((_, _, srv)) = real {
                 srv.poll(now, stack);
             }
-            if let Some(sv) = services.as_mut() {
-                sv.poll(stack);
-            }
             if !stack_idle {
                 stack.poll(now, &mut out);
             }
@@ -647,9 +661,14 @@ impl World {
                 srv.poll(now, stack);
                 stack.poll(now, &mut out);
             }
-            if let Some(sv) = services.as_mut() {
-                // Answers to data that arrived in this poll leave in the same step.
-                sv.poll(stack);
+            if let Some(svc) = services {
+                // Datagrams that arrived in this poll are answered in the same step.
+                svc.poll(now, stack);
+                stack.poll(now, &mut out);
+            }
+            if let Some(tsd) = tls_smtp_dns {
+                // TLS records, SMTP lines and DNS queries that arrived in this poll are answered in the same step.
+                tsd.poll(stack);
                 stack.poll(now, &mut out);
             }
             if let Some(ng) = nginx {
@@ -705,6 +724,9 @@ impl World {
         }
         if let Some((_, _, srv)) = &n.real {
             consider(srv.poll_at());
+        }
+        if let Some(svc) = &n.services {
+            consider(svc.poll_at());
         }
         if let Some(ng) = &n.nginx {
             consider(ng.poll_at());
@@ -1072,6 +1094,53 @@ impl World {
                 if let Some(i) = self.node_id(node) {
                     let (f, v) = (file.clone(), *value);
                     self.with_router(now, i, |r, now, io| r.set_file(now, &f, v, io));
+                    // FILE_CHECKs watch the same file.
+                    if let Some(n) = self.nodes.get_mut(i) {
+                        if let Some(d) = &mut n.director {
+                            d.set_track_file(now, &f, v, &mut self.timeline, &n.name);
+                        }
+                    }
+                    self.node_input(now, i, None);
+                }
+            }
+            Fault::SetUdp { node, udp } => {
+                self.note_fault(now, Some(node), udp.describe());
+                if let Some(i) = self.node_id(node) {
+                    if let Some(n) = self.nodes.get_mut(i) {
+                        let svc = n.services.get_or_insert_with(|| {
+                            RsServices::new(None, None, n.stack_seed, &mut n.stack)
+                        });
+                        svc.set_udp(udp.clone(), &mut n.stack);
+                    }
+                    self.node_input(now, i, None);
+                }
+            }
+            Fault::SetBfd { node, bfd } => {
+                self.note_fault(now, Some(node), bfd.describe());
+                if let Some(i) = self.node_id(node) {
+                    if let Some(n) = self.nodes.get_mut(i) {
+                        let svc = n.services.get_or_insert_with(|| {
+                            RsServices::new(None, None, n.stack_seed, &mut n.stack)
+                        });
+                        svc.set_bfd(now, bfd.clone(), &mut n.stack);
+                    }
+                    self.node_input(now, i, None);
+                }
+            }
+            Fault::SetMiscScript {
+                node,
+                script,
+                result,
+            } => {
+                self.note_fault(
+                    now,
+                    Some(node),
+                    format!("MISC_CHECK script {script:?} {}", result.describe()),
+                );
+                if let Some(n) = self.node_id(node).and_then(|i| self.nodes.get_mut(i)) {
+                    if let Some(d) = &mut n.director {
+                        d.set_misc_script(script, result.clone());
+                    }
                 }
             }
             Fault::Reload { node, overrides } => {
@@ -1127,8 +1196,8 @@ impl World {
                 if let Some(i) = self.node_id(node) {
                     let pki = self.pki.as_ref();
                     if let Some(n) = self.nodes.get_mut(i) {
-                        if let Some(sv) = &mut n.services {
-                            sv.change(service, pki, &mut n.stack);
+                        if let Some(tsd) = &mut n.tls_smtp_dns {
+                            tsd.change(service, pki, &mut n.stack);
                         }
                     }
                     self.node_input(now, i, None);
@@ -1219,11 +1288,22 @@ impl World {
                 (None, heal(format!("HTTP service of {node}")))
             }
             Fault::SetHttp { node, .. } => (None, inj(format!("HTTP service of {node}"))),
+            Fault::SetUdp { node, udp } if *udp == Default::default() => {
+                (None, heal(format!("UDP service of {node}")))
+            }
+            Fault::SetUdp { node, .. } => (None, inj(format!("UDP service of {node}"))),
             Fault::SetService { node, service } if service.is_healthy() => {
                 (None, heal(format!("{} of {node}", service.describe())))
             }
             Fault::SetService { node, service } => {
                 (None, inj(format!("{} of {node}", service.describe())))
+            }
+            Fault::SetBfd { node, bfd } if !bfd.stopped && !bfd.admin_down => {
+                (None, heal(format!("BFD peer of {node}")))
+            }
+            Fault::SetBfd { node, .. } => (None, inj(format!("BFD peer of {node}"))),
+            Fault::SetMiscScript { node, script, .. } => {
+                (None, inj(format!("MISC_CHECK script {script} on {node}")))
             }
             Fault::KillNginx { node, .. } => (None, inj(format!("nginx of {node}"))),
             Fault::StartNginx { node } => (None, heal(format!("nginx of {node}"))),
@@ -1265,11 +1345,12 @@ impl World {
             let srv = RealServer::new(p, &n.name, b.clone(), &mut stack);
             (p, b, srv)
         });
-        // Its other services come back as configured too, with fresh sockets.
-        if let Some(sv) = n.services.take() {
-            let (https, smtp, dns) = sv.config();
+        // Its UDP service and BFD daemon come back too, with no session state.
+        // Its HTTPS/SMTP/DNS services come back as configured too, with fresh sockets.
+        if let Some(tsd) = n.tls_smtp_dns.take() {
+            let (https, smtp, dns) = tsd.config();
             let seed = n.stack_seed ^ 0x7365_7276_6963_6573 ^ now.as_nanos();
-            n.services = Some(Services::new(
+            n.tls_smtp_dns = Some(TlsSmtpDns::new(
                 &n.name,
                 seed,
                 https,
@@ -1279,6 +1360,14 @@ impl World {
                 &mut stack,
             ));
         }
+        n.services = n.services.take().map(|s| {
+            RsServices::new(
+                s.udp().cloned(),
+                s.bfd().cloned(),
+                n.stack_seed.wrapping_add(now.as_nanos()),
+                &mut stack,
+            )
+        });
         if let Some(d) = &mut n.director {
             d.crash();
         }
@@ -1348,7 +1437,7 @@ fn needs_pki(s: &scenario::Scenario) -> bool {
         })
 }
 
-/// Whether a fault sets a service on `node` (which then needs a services slot even without one at start).
+/// Whether a fault sets a service on `node` (which then needs a slot even without one at start).
 fn has_set_service(s: &scenario::Scenario, node: &str) -> bool {
     s.faults
         .iter()

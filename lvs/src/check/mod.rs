@@ -33,11 +33,15 @@
 //! A server that refuses connections (RST) fails each attempt in one round trip instead:
 //! `removal = t₁ + retry × delay_before_retry (+ 4 round trips)` = `t₁ + 9 s`.
 
+mod bfd;
 mod dns;
+mod file;
 mod http;
+mod ping;
 mod rs;
 mod smtp;
 pub mod ssl;
+mod udp;
 
 pub use dns::{DnsCheck, Reply as DnsReply, DNS_TYPES};
 pub use http::{
@@ -46,6 +50,14 @@ pub use http::{
 pub use rs::{RealServerHealth, RsAction};
 pub use smtp::{SmtpCheck, DEFAULT_HELO as SMTP_DEFAULT_HELO};
 pub use ssl::SslOptions;
+
+pub use bfd::{
+    diag as bfd_diag, BfdCheck, BfdConfig, BfdDiscard, BfdEvent, BfdPacket, BfdSession, BfdState,
+    BfdTransition, BFD_CONTROL_PORT, BFD_MIN_SRC_PORT, BFD_PACKET_LEN,
+};
+pub use file::{parse_track_file_value, FileCheck, WEIGHT_FAULT};
+pub use ping::{classify_reply, echo_request, PingCheck, ICMP_DATA_LEN};
+pub use udp::{read_hex_str, set_buf, UdpCheck, UDP_DEFAULT_PAYLOAD_LEN};
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -137,6 +149,17 @@ pub enum CheckKind {
     Smtp(SmtpCheck),
     /// `DNS_CHECK`: a UDP query answered with the same id and RCODE 0 (check_dns.c).
     Dns(DnsCheck),
+    /// `UDP_CHECK`: send a datagram; ICMP unreachable (or, with `require_reply`, silence or a wrong
+    /// answer) is a failure (check_udp.c).
+    Udp(UdpCheck),
+    /// `PING_CHECK`: an ICMP echo request; a reply is a pass (check_ping.c).
+    Ping(PingCheck),
+    /// `FILE_CHECK`: follow a `track_file`'s value (check_file.c); no polling, see
+    /// [`Checker::handle_track_file`].
+    File(FileCheck),
+    /// `BFD_CHECK`: follow a `bfd_instance` session (check_bfd.c); no polling, see
+    /// [`Checker::handle_bfd`].
+    Bfd(BfdCheck),
 }
 
 /// A `MISC_CHECK` block.
@@ -190,15 +213,27 @@ pub enum CheckAction {
         /// Attempt.
         attempt: AttemptId,
     },
-    /// Send one UDP datagram to `dst` from the attempt's connected UDP socket (opened on first use,
-    /// closed by [`CheckAction::Close`]). Datagrams received on it come back as [`CheckIo::Data`], an
-    /// ICMP error (port unreachable) as [`CheckIo::Refused`].
+    /// UDP_CHECK: send `payload` from a fresh connected UDP socket to `dst` and report the first
+    /// datagram ([`CheckIo::Data`]) or ICMP destination unreachable ([`CheckIo::Unreachable`]).
+    /// [`CheckAction::Close`] ends the attempt.
     SendUdp {
         /// Attempt.
         attempt: AttemptId,
         /// Destination.
         dst: SocketAddr,
         /// The datagram.
+        payload: Vec<u8>,
+    },
+    /// PING_CHECK: send an ICMP (ICMPv6 for an IPv6 `dst`) echo request carrying `data` from a fresh
+    /// ping socket (the sender picks identifier and sequence number) and report the echo reply
+    /// ([`CheckIo::EchoReply`]) or an ICMP error about it ([`CheckIo::Unreachable`]).
+    /// [`CheckAction::Close`] ends the attempt.
+    SendEcho {
+        /// Attempt.
+        attempt: AttemptId,
+        /// Destination (the port is ignored).
+        dst: SocketAddr,
+        /// Echo data.
         data: Vec<u8>,
     },
 }
@@ -220,6 +255,10 @@ pub enum CheckIo<'a> {
     Exited(u8),
     /// MISC_CHECK: the script was killed by a signal it was not sent by the checker.
     Signaled,
+    /// UDP_CHECK / PING_CHECK: an ICMP destination unreachable about the attempt's packet.
+    Unreachable,
+    /// PING_CHECK: the echo reply arrived.
+    EchoReply,
 }
 
 /// Why a check failed, in keepalived's words.
@@ -263,6 +302,16 @@ pub enum FailReason {
     DnsReadFailed,
     /// DNS_CHECK "read error occurred. (rcode = N)".
     DnsRcode(u8),
+    /// UDP_CHECK / PING_CHECK: ICMP destination unreachable ("UDP connection to ... failed").
+    Unreachable,
+    /// UDP_CHECK with `require_reply` / PING_CHECK: nothing came back within `connect_timeout`.
+    NoReply,
+    /// UDP_CHECK "reply data mismatch".
+    ReplyMismatch,
+    /// FILE_CHECK: the file's value puts the checker in FAULT.
+    FileFault(i64),
+    /// BFD_CHECK: the session went down, with our diagnostic code.
+    BfdDown(u8),
 }
 
 impl core::fmt::Display for FailReason {
@@ -287,6 +336,11 @@ impl core::fmt::Display for FailReason {
             FailReason::DnsTimeout => f.write_str("DNS_CHECK read timeout from socket"),
             FailReason::DnsReadFailed => f.write_str("DNS_CHECK failed to read socket"),
             FailReason::DnsRcode(rc) => write!(f, "DNS_CHECK read error occurred. (rcode = {rc})"),
+            FailReason::Unreachable => f.write_str("ICMP destination unreachable"),
+            FailReason::NoReply => f.write_str("No reply"),
+            FailReason::ReplyMismatch => f.write_str("UDP check reply data mismatch"),
+            FailReason::FileFault(v) => write!(f, "tracked file value {v} is FAULT"),
+            FailReason::BfdDown(d) => write!(f, "BFD session down (diag {d})"),
         }
     }
 }
@@ -317,6 +371,14 @@ pub enum CheckEvent {
         /// New effective weight.
         weight: Option<u32>,
     },
+    /// FILE_CHECK: this checker's contribution to the server's effective weight changed by `delta`
+    /// (keepalived adds each tracked file's status to `rs->effective_weight`).
+    WeightDelta {
+        /// When.
+        at: Instant,
+        /// Change.
+        delta: i64,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -335,6 +397,11 @@ enum Phase {
     },
     /// MISC: script running.
     Running {
+        attempt: AttemptId,
+        deadline: Instant,
+    },
+    /// UDP / PING: datagram sent, waiting for an answer or an ICMP error.
+    Awaiting {
         attempt: AttemptId,
         deadline: Instant,
     },
@@ -371,6 +438,9 @@ pub struct Checker {
     smtp: smtp::SmtpState,
     /// DNS_CHECK: the id of the query in flight.
     dns_id: u16,
+    /// FILE: the file's last value and this checker's current weight contribution (`cur_weight`).
+    file_value: i64,
+    cur_weight: i64,
     actions: VecDeque<CheckAction>,
     events: VecDeque<CheckEvent>,
 }
@@ -397,6 +467,8 @@ impl Checker {
             ssl_read_started: false,
             smtp: smtp::SmtpState::default(),
             dns_id: 0,
+            file_value: 0,
+            cur_weight: 0,
             actions: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -436,6 +508,10 @@ impl Checker {
     /// Start: the first check runs at `now + 1 s + warmup × warmup_draw / u32::MAX` (keepalived draws
     /// `random()`; pass a value from the run's seeded generator, or 0 for no warmup).
     pub fn start(&mut self, now: Instant, warmup_draw: u32) {
+        if matches!(self.kind, CheckKind::File(_) | CheckKind::Bfd(_)) {
+            // Event-driven checkers: no timer of their own.
+            return;
+        }
         let warm = (u128::from(self.settings.warmup.as_nanos()) * u128::from(warmup_draw)
             / u128::from(u32::MAX)) as u64;
         self.phase = Phase::Idle {
@@ -458,7 +534,8 @@ impl Checker {
             Phase::Idle { at } => Some(at),
             Phase::Connecting { deadline, .. }
             | Phase::Reading { deadline, .. }
-            | Phase::Running { deadline, .. } => Some(deadline),
+            | Phase::Running { deadline, .. }
+            | Phase::Awaiting { deadline, .. } => Some(deadline),
             Phase::Stopped => None,
         }
     }
@@ -519,13 +596,17 @@ impl Checker {
                     self.actions.push_back(CheckAction::SendUdp {
                         attempt,
                         dst: self.dst,
-                        data,
+                        payload: data,
                     });
                     // dns_send: one deadline for the whole exchange.
                     self.phase = Phase::Reading {
                         attempt,
                         deadline: now + self.settings.connect_timeout,
                     };
+                    return;
+                }
+                if let Some(action) = self.datagram_action(now) {
+                    self.actions.push_back(action);
                     return;
                 }
                 let attempt = self.new_attempt();
@@ -555,6 +636,15 @@ impl Checker {
                 self.actions.push_back(CheckAction::KillScript { attempt });
                 self.misc_epilog(now, Err(FailReason::ScriptTimeout));
             }
+            Phase::Awaiting { attempt, deadline } if deadline <= now => {
+                self.actions.push_back(CheckAction::Close { attempt });
+                // udp_socket_state: a read timeout passes unless a reply is required.
+                let failure = match &self.kind {
+                    CheckKind::Udp(u) if !u.require_reply => None,
+                    _ => Some(FailReason::NoReply),
+                };
+                self.tcp_epilog(now, failure);
+            }
             _ => {}
         }
     }
@@ -568,13 +658,27 @@ impl Checker {
             (Phase::Running { attempt: a, .. }, CheckIo::Signaled) if a == attempt => {
                 self.misc_epilog(now, Err(FailReason::ScriptSignal));
             }
+            (Phase::Awaiting { attempt: a, .. }, io) if a == attempt => {
+                let failure = match (&self.kind, io) {
+                    (CheckKind::Udp(u), CheckIo::Data(d)) => {
+                        (!u.reply_ok(d)).then_some(FailReason::ReplyMismatch)
+                    }
+                    (CheckKind::Ping(_), CheckIo::EchoReply) => None,
+                    (_, CheckIo::Unreachable | CheckIo::Refused | CheckIo::Error) => {
+                        Some(FailReason::Unreachable)
+                    }
+                    // Anything else is not an answer to this attempt.
+                    _ => return,
+                };
+                self.actions.push_back(CheckAction::Close { attempt });
+                self.tcp_epilog(now, failure);
+            }
             (Phase::Connecting { attempt: a, .. }, CheckIo::Connected) if a == attempt => {
                 match &self.kind {
                     CheckKind::Tcp => {
                         self.actions.push_back(CheckAction::Close { attempt });
                         self.tcp_epilog(now, None);
                     }
-                    CheckKind::Misc(_) | CheckKind::Dns(_) => {}
                     CheckKind::Smtp(_) => {
                         // smtp_engine_thread: SMTP_START → read the banner.
                         self.smtp.begin();
@@ -601,6 +705,12 @@ impl Checker {
                             }
                         }
                     }
+                    CheckKind::Misc(_)
+                    | CheckKind::Dns(_)
+                    | CheckKind::Udp(_)
+                    | CheckKind::Ping(_)
+                    | CheckKind::File(_)
+                    | CheckKind::Bfd(_) => {}
                     CheckKind::Http(h) => {
                         let url = self.http.current_url(h);
                         let req = h.request(url, self.dst);
@@ -648,7 +758,7 @@ impl Checker {
             }
             (
                 Phase::Reading { attempt: a, .. },
-                CheckIo::Eof | CheckIo::Error | CheckIo::Refused,
+                CheckIo::Eof | CheckIo::Error | CheckIo::Refused | CheckIo::Unreachable,
             ) if a == attempt && matches!(self.kind, CheckKind::Smtp(_) | CheckKind::Dns(_)) => {
                 self.actions.push_back(CheckAction::Close { attempt });
                 let reason = match self.kind {
@@ -688,7 +798,12 @@ impl Checker {
 
     fn fail(&mut self, now: Instant, reason: FailReason) {
         match self.kind {
-            CheckKind::Tcp => self.tcp_epilog(now, Some(reason)),
+            // udp_epilog and icmp_epilog are tcp_epilog line for line.
+            CheckKind::Tcp
+            | CheckKind::Udp(_)
+            | CheckKind::Ping(_)
+            | CheckKind::File(_)
+            | CheckKind::Bfd(_) => self.tcp_epilog(now, Some(reason)),
             CheckKind::Misc(_) => self.misc_epilog(now, Err(reason)),
             CheckKind::Smtp(_) => self.smtp_final(now, Some(reason)),
             CheckKind::Dns(_) => self.dns_epilog(now, Some(reason)),
@@ -1084,4 +1199,107 @@ pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+/// UDP_CHECK, PING_CHECK, FILE_CHECK and BFD_CHECK.
+impl Checker {
+    /// The attempt of a datagram checker (UDP / PING), waiting `connect_timeout` for an answer.
+    fn datagram_action(&mut self, now: Instant) -> Option<CheckAction> {
+        if !matches!(self.kind, CheckKind::Udp(_) | CheckKind::Ping(_)) {
+            return None;
+        }
+        let attempt = self.new_attempt();
+        self.phase = Phase::Awaiting {
+            attempt,
+            deadline: now + self.settings.connect_timeout,
+        };
+        let dst = self.dst;
+        match &self.kind {
+            CheckKind::Udp(u) => Some(CheckAction::SendUdp {
+                attempt,
+                dst,
+                payload: u.datagram(),
+            }),
+            CheckKind::Ping(p) => Some(CheckAction::SendEcho {
+                attempt,
+                dst,
+                data: p.data(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// FILE_CHECK: the file's value when keepalived starts (`process_track_file(init)` and
+    /// `set_track_file_checkers_down`): a FAULT value starts the checker down, any other status is
+    /// its initial weight contribution. Call before the director starts.
+    pub fn init_track_file(&mut self, value: i64) {
+        let CheckKind::File(f) = &self.kind else {
+            return;
+        };
+        let status = f.status(value);
+        self.file_value = value;
+        self.has_run = true;
+        self.is_up = status != WEIGHT_FAULT;
+        self.cur_weight = if self.is_up { status } else { 0 };
+    }
+
+    /// FILE_CHECK: this checker's weight contribution now (0 while in FAULT).
+    pub fn weight_contribution(&self) -> i64 {
+        self.cur_weight
+    }
+
+    /// FILE_CHECK: the file was written with `value` (`process_update_checker_track_file_status`).
+    pub fn handle_track_file(&mut self, now: Instant, value: i64) {
+        let CheckKind::File(f) = &self.kind else {
+            return;
+        };
+        if value == self.file_value {
+            return;
+        }
+        let (prev, new) = (f.status(self.file_value), f.status(value));
+        self.file_value = value;
+        if prev == new {
+            return;
+        }
+        if new == WEIGHT_FAULT {
+            self.set_state(now, false, Some(FailReason::FileFault(value)));
+            if self.cur_weight != 0 {
+                self.events.push_back(CheckEvent::WeightDelta {
+                    at: now,
+                    delta: -self.cur_weight,
+                });
+            }
+            self.cur_weight = 0;
+        } else if prev == WEIGHT_FAULT {
+            // The weight is in place before the server comes back, so it returns with it.
+            self.cur_weight = new;
+            if new != 0 {
+                self.events.push_back(CheckEvent::WeightDelta {
+                    at: now,
+                    delta: new,
+                });
+            }
+            self.set_state(now, true, None);
+        } else {
+            self.events.push_back(CheckEvent::WeightDelta {
+                at: now,
+                delta: new - prev,
+            });
+            self.cur_weight = new;
+        }
+    }
+
+    /// BFD_CHECK: the tracked session reported Up (`up`) or Down with `diag`
+    /// (`bfd_check_handle_event`): acted on unless it repeats the checker's verdict after its
+    /// first run.
+    pub fn handle_bfd(&mut self, now: Instant, up: bool, diag: u8) {
+        if !matches!(self.kind, CheckKind::Bfd(_)) {
+            return;
+        }
+        if up == self.is_up && self.has_run {
+            return;
+        }
+        let reason = (!up).then_some(FailReason::BfdDown(diag));
+        self.set_state(now, up, reason);
+    }
 }

@@ -47,6 +47,8 @@ pub enum Service {
 enum Net {
     Connected,
     Refused,
+    /// ICMP destination unreachable about a datagram.
+    Unreachable,
     Data(Vec<u8>),
     Eof,
 }
@@ -211,7 +213,7 @@ impl Harness {
         self.received.push(data.clone());
         match self.mode_at(now) {
             Mode::Silent | Mode::Hang => {}
-            Mode::Refuse => self.push(now + RTT, attempt, Net::Refused),
+            Mode::Refuse => self.push(now + RTT, attempt, Net::Unreachable),
             Mode::Up | Mode::Wrong(_) => {
                 let rcode = match self.mode_at(now) {
                     Mode::Wrong(rc) => rc,
@@ -248,7 +250,10 @@ impl Harness {
             match a {
                 CheckAction::Connect { attempt, .. } => self.on_connect(now, attempt),
                 CheckAction::Send { attempt, data } => self.on_send(now, attempt, data),
-                CheckAction::SendUdp { attempt, data, .. } => self.on_udp(now, attempt, data),
+                CheckAction::SendUdp {
+                    attempt, payload, ..
+                } => self.on_udp(now, attempt, payload),
+                CheckAction::SendEcho { .. } => {}
                 CheckAction::Close { attempt } => {
                     self.pending.retain(|_, (a, _)| *a != attempt);
                     self.tls.remove(&attempt);
@@ -280,6 +285,7 @@ impl Harness {
                 let io = match &n {
                     Net::Connected => CheckIo::Connected,
                     Net::Refused => CheckIo::Refused,
+                    Net::Unreachable => CheckIo::Unreachable,
                     Net::Data(d) => CheckIo::Data(d),
                     Net::Eof => CheckIo::Eof,
                 };
