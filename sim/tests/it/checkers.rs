@@ -298,3 +298,148 @@ fn lvs_checkers_capture_decodes_cleanly_with_udp_icmp_and_bfd() {
         );
     }
 }
+
+/// One director (lb1) with an IPv6 PING_CHECK on rs6 and a BFD_CHECK on rsb, for the cases the main scenario
+/// does not cover.
+const EXTRA: &str = r#"
+Scenario(
+    name: "checkers_extra",
+    duration: "30s",
+    seed: 3,
+    segments: [(name: "lan")],
+    nodes: [
+        Router(
+            name: "lb1",
+            segment: "lan",
+            ip: "192.0.2.11/24",
+            ip6: "2001:db8::11/64",
+            http_port: None,
+            config: Inline("
+bfd_instance rsb {
+    neighbor_ip 192.0.2.24
+    min_rx 50
+    min_tx 50
+    multiplier 4
+}
+vrrp_instance VI_1 {
+    state MASTER
+    interface eth0
+    virtual_router_id 61
+    priority 100
+    advert_int 1
+    virtual_ipaddress {
+        192.0.2.100
+    }
+}
+virtual_server 2001:db8::100 80 {
+    delay_loop 2
+    lb_algo rr
+    lb_kind DR
+    protocol TCP
+    real_server 2001:db8::22 80 {
+        PING_CHECK {
+            connect_timeout 1
+            retry 0
+        }
+    }
+}
+virtual_server 192.0.2.100 80 {
+    delay_loop 2
+    lb_algo rr
+    lb_kind DR
+    protocol TCP
+    real_server 192.0.2.24 80 {
+        BFD_CHECK {
+            name rsb
+        }
+    }
+}
+"),
+        ),
+        Host(name: "rs6", segment: "lan", ip: "192.0.2.22/24", ip6: "2001:db8::22/64"),
+        Host(
+            name: "rsb",
+            segment: "lan",
+            ip: "192.0.2.24/24",
+            bfd: (min_rx: "50ms", min_tx: "50ms", idle_tx: "1s", multiplier: 3),
+        ),
+    ],
+    faults: [
+        (at: "10s", fault: SetBfd(node: "rsb", bfd: (min_rx: "50ms", min_tx: "50ms", idle_tx: "1s", multiplier: 3, admin_down: true))),
+        (at: "15s", fault: Crash(node: "rs6")),
+        (at: "20s", fault: SetBfd(node: "rsb", bfd: (min_rx: "50ms", min_tx: "50ms", idle_tx: "1s", multiplier: 3))),
+    ],
+    expect: [
+        RealServerRemoved(server: "[2001:db8::22]:80", after: "15s", within: "3.1s"),
+        CaptureConforms(profile: "keepalived"),
+    ],
+)
+"#;
+
+fn extra() -> &'static RunResult {
+    static R: OnceLock<RunResult> = OnceLock::new();
+    R.get_or_init(|| {
+        let l = util::from_text("checkers_extra.ron", EXTRA);
+        util::run(&l, l.scenario.seed)
+    })
+}
+
+#[test]
+fn keepalived_ping_check_over_ipv6_uses_icmpv6_echo() {
+    let r = extra();
+    for v in &r.report.expectations {
+        assert!(v.passed, "{}: {}", v.expectation, v.measured);
+    }
+    let removed = times(r, LvsAction::Remove, "[2001:db8::22]:80");
+    assert_eq!(removed.len(), 1, "{:?}", lvs(r));
+    if !tshark_available() {
+        return;
+    }
+    let dir = util::tempdir("tshark-checkers-extra");
+    let f = dir.join("capture.pcapng");
+    std::fs::write(&f, &r.capture).unwrap();
+    let bad = tshark_fields(
+        &f,
+        "_ws.malformed || _ws.expert.severity >= error",
+        &["frame.number"],
+    );
+    assert!(bad.is_empty(), "malformed or error frames: {bad:?}");
+    let req = tshark_fields(&f, "icmpv6.type == 128", &["icmpv6.checksum.status"]);
+    let rep = tshark_fields(&f, "icmpv6.type == 129", &["frame.number"]);
+    assert!(!req.is_empty() && !rep.is_empty());
+    assert!(
+        req.iter().all(|s| s == "1"),
+        "ICMPv6 checksum not Good: {req:?}"
+    );
+}
+
+#[test]
+fn keepalived_bfd_check_keeps_the_server_when_the_peer_signals_admin_down() {
+    // RFC 5880 §6.8.16 and keepalived's bfd_state_fall: the remote's AdminDown takes the session Down
+    // (diag 3, Neighbor Signaled Session Down) but is no path failure, so no event reaches the checker.
+    let r = extra();
+    let states: Vec<(f64, String)> = lvs(r)
+        .into_iter()
+        .filter(|e| e.1 == LvsAction::Bfd)
+        .map(|e| (e.0, e.3))
+        .collect();
+    let down = states
+        .iter()
+        .find(|s| s.1.contains("Up -> Down (diag 3)"))
+        .unwrap_or_else(|| panic!("{states:?}"));
+    assert!(down.0 >= 10.0 && down.0 < 10.1, "{down:?}");
+    let removed = times(r, LvsAction::Remove, "192.0.2.24:80");
+    assert_eq!(
+        removed.len(),
+        1,
+        "only the start-up report removes it: {removed:?}"
+    );
+    assert!(close(removed[0], 0.0));
+    // Out of AdminDown at 20 s the session comes Up again.
+    assert!(
+        states
+            .iter()
+            .any(|s| s.0 > 20.0 && s.1.ends_with("-> Up (diag 0)")),
+        "{states:?}"
+    );
+}
