@@ -13,6 +13,7 @@ const SCENARIOS: &[&str] = &[
     "01-adverts-not-delivered/fix.ron",
     "01-adverts-not-delivered/fix_firewall.ron",
     "02-unicast-missing-peer/problem.ron",
+    "02-unicast-missing-peer/problem_multicast_peer.ron",
     "02-unicast-missing-peer/fix.ron",
     "03-stale-arp/problem.ron",
     "03-stale-arp/fix.ron",
