@@ -20,6 +20,8 @@ const SCENARIOS: &[&str] = &[
     "03-stale-arp/fix_vmac.ron",
     "03-stale-arp/problem_garp_lost.ron",
     "03-stale-arp/fix_garp_lost.ron",
+    "03-stale-arp/problem_first_burst.ron",
+    "03-stale-arp/fix_garp_delay.ron",
     "04-nopreempt-surprises/problem.ron",
     "04-nopreempt-surprises/fix.ron",
     "04-nopreempt-surprises/problem_reboot.ron",
