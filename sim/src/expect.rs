@@ -543,7 +543,49 @@ fn evaluate_one(
             min_reused,
         } => crate::lvs_expect::persistence(timeline, *timeout, *min_reused),
         Expectation::CaptureConforms { .. } => return None,
+        Expectation::StateIs {
+            node,
+            at,
+            state,
+            vrid,
+        } => state_is(timeline, node, Instant::ZERO + *at, state, *vrid),
     })
+}
+
+/// `StateIs`: the node's last state change at or before `t` (DOWN before its first one).
+fn state_is(timeline: &Timeline, node: &str, t: Instant, want: &str, vrid: Option<u8>) -> Verdict {
+    let mut vrids = BTreeSet::new();
+    let mut last: Option<VrrpState> = None;
+    for e in &timeline.entries {
+        let Event::State { vrid: v, to, .. } = &e.event else {
+            continue;
+        };
+        if e.node.as_deref() != Some(node) || vrid.is_some_and(|x| x != *v) {
+            continue;
+        }
+        vrids.insert(*v);
+        if e.at <= t {
+            last = Some(*to);
+        }
+    }
+    let desc = format!(
+        "{node} is {want} at {}{}",
+        format_duration(t - Instant::ZERO),
+        vrid.map(|v| format!(" (vrid {v})")).unwrap_or_default()
+    );
+    if vrid.is_none() && vrids.len() > 1 {
+        return Verdict {
+            expectation: desc,
+            passed: false,
+            measured: format!("{node} has several VRIDs ({vrids:?}): name one with `vrid:`"),
+        };
+    }
+    let got = last.unwrap_or(VrrpState::Down).name();
+    Verdict {
+        expectation: desc,
+        passed: got == want,
+        measured: format!("{node} at {}: {got}", secs(t)),
+    }
 }
 
 /// Text lines "vrid 51: lb1 0.000000s–10.0s, lb1+lb2 ..." for the report.

@@ -85,6 +85,8 @@ struct Instance {
     tracked_nic: Vec<String>,
     /// Other `track_interface` names: interfaces carrying no simulated traffic (scenario `OtherInterface`).
     tracked_other: Vec<String>,
+    /// keepalived `dont_track_primary`: the instance ignores its own interface going down.
+    dont_track_primary: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -120,6 +122,8 @@ pub struct RouterHost {
     groups: Vec<(SyncGroup, Vec<usize>)>,
     /// Link state of interfaces other than the NIC (`OtherInterface` faults); absent means up.
     other_ifaces: BTreeMap<String, bool>,
+    /// IPv4 addresses deleted from the NIC behind keepalived's back (`RemoveAddress`, until `AddAddress`).
+    lost_addresses: BTreeSet<Ipv4Addr>,
     started_at: Instant,
     running: bool,
     /// Test double (`test_double_never_step_down` in the scenario): a master ignores adverts that should make
@@ -323,6 +327,32 @@ pub fn router_config(
             reverse: t.reverse,
         });
     }
+    // keepalived also tracks the interface of every VIP configured on another interface (`dev eth1`, unless the
+    // VIP says `no_track`): while that interface is down the instance is in FAULT (vrrp.c
+    // vrrp_complete_instance, TRACK_ADDR with weight 0).
+    for name in vip_interfaces(inst) {
+        let id = format!("interface:{name}");
+        if !c.tracks.iter().any(|t| t.id == id) {
+            c.tracks.push(TrackConfig {
+                id,
+                weight: 0,
+                reverse: false,
+            });
+        }
+    }
+    // keepalived downs an IPv4 instance whose source address is deleted from its interface ("no IPv4 address
+    // for interface"), unless that address came from the config (unicast_src_ip / mcast_src_ip) and
+    // track_src_ip is off (keepalived_netlink.c, RTM_DELADDR).
+    let src_from_config = inst.unicast_src_ip.or(inst.mcast_src_ip).is_some();
+    if let IpAddr::V4(a) = src {
+        if !src_from_config || inst.track_src_ip {
+            c.tracks.push(TrackConfig {
+                id: address_track(a),
+                weight: 0,
+                reverse: false,
+            });
+        }
+    }
     if applies {
         if let Some(s) = overrides.state {
             c.initial_state = match s {
@@ -343,6 +373,26 @@ pub fn router_config(
         }
     }
     Ok(c)
+}
+
+/// The track id of an instance's source address (see [`router_config`]).
+fn address_track(a: Ipv4Addr) -> String {
+    format!("address:{a}")
+}
+
+/// Interfaces other than the instance's own that carry one of its VIPs without `no_track`: keepalived tracks them.
+fn vip_interfaces(inst: &VrrpInstance) -> Vec<String> {
+    let mut v: Vec<String> = inst
+        .virtual_ipaddress
+        .iter()
+        .chain(&inst.virtual_ipaddress_excluded)
+        .filter(|vip| !vip.no_track)
+        .filter_map(|vip| vip.dev.clone())
+        .filter(|d| inst.interface.as_deref() != Some(d.as_str()))
+        .collect();
+    v.sort();
+    v.dedup();
+    v
 }
 
 fn load_config(loaded: &Loaded, spec: &RouterSpec) -> Result<KaConfig, ScenarioError> {
@@ -435,6 +485,7 @@ impl RouterHost {
             by_vrid: BTreeMap::new(),
             groups: vec![],
             other_ifaces: BTreeMap::new(),
+            lost_addresses: BTreeSet::new(),
             started_at: Instant::ZERO,
             running: false,
             never_step_down: spec.test_double_never_step_down,
@@ -509,12 +560,19 @@ impl RouterHost {
                     .filter(|t| inst.interface.as_deref() == Some(t.name.as_str()))
                     .map(|t| t.name.clone())
                     .collect(),
-                tracked_other: inst
-                    .track_interface
-                    .iter()
-                    .filter(|t| inst.interface.as_deref() != Some(t.name.as_str()))
-                    .map(|t| t.name.clone())
-                    .collect(),
+                tracked_other: {
+                    let mut v: Vec<String> = inst
+                        .track_interface
+                        .iter()
+                        .filter(|t| inst.interface.as_deref() != Some(t.name.as_str()))
+                        .map(|t| t.name.clone())
+                        .chain(vip_interfaces(inst))
+                        .collect();
+                    v.sort();
+                    v.dedup();
+                    v
+                },
+                dont_track_primary: inst.dont_track_primary,
             });
         }
         self.groups.clear();
@@ -666,6 +724,11 @@ impl RouterHost {
                     inst.router
                         .set_track(now, &format!("interface:{name}"), TrackInput::Down);
                 }
+            }
+            // An instance whose source address is missing starts in FAULT.
+            for a in &self.lost_addresses {
+                inst.router
+                    .set_track(now, &address_track(*a), TrackInput::Down);
             }
             inst.router.start(now);
         }
@@ -1023,6 +1086,8 @@ impl RouterHost {
     /// The host died: no adverts, no notify; the timeline records the loss of state.
     pub fn crash(&mut self, now: Instant, node: &str, timeline: &mut Timeline) {
         self.running = false;
+        // A reboot configures the interface's addresses again.
+        self.lost_addresses.clear();
         for inst in &mut self.instances {
             if inst.state != VrrpState::Down {
                 timeline.push(
@@ -1051,7 +1116,10 @@ impl RouterHost {
             return;
         }
         for inst in &mut self.instances {
-            inst.router.set_interface_up(now, up);
+            // keepalived dont_track_primary: the instance does not react to its own interface (VRRP_NOT_TRACK_IF).
+            if !inst.dont_track_primary {
+                inst.router.set_interface_up(now, up);
+            }
             // track_interface of the node's own NIC (by its name in the config).
             for name in &inst.tracked_nic {
                 let input = if up { TrackInput::Up } else { TrackInput::Down };
@@ -1080,6 +1148,45 @@ impl RouterHost {
             if inst.tracked_other.iter().any(|n| n == name) {
                 inst.router
                     .set_track(now, &format!("interface:{name}"), input);
+            }
+        }
+        self.drain(now, io);
+    }
+
+    /// An address was deleted from the NIC: an instance that sends from it (and did not take it from the
+    /// config) enters FAULT, as keepalived does on netlink's RTM_DELADDR; a master sends its priority-0 advert
+    /// first, from the address that is going.
+    pub fn address_removed(&mut self, now: Instant, addr: Ipv4Addr, io: &mut RouterIo<'_>) {
+        self.lost_addresses.insert(addr);
+        self.set_address(now, addr, false, io);
+    }
+
+    /// An address was added to the NIC: instances that lost it as their source address leave FAULT.
+    pub fn address_added(&mut self, now: Instant, addr: Ipv4Addr, io: &mut RouterIo<'_>) {
+        self.lost_addresses.remove(&addr);
+        self.set_address(now, addr, true, io);
+    }
+
+    fn set_address(&mut self, now: Instant, addr: Ipv4Addr, present: bool, io: &mut RouterIo<'_>) {
+        if !self.running {
+            return;
+        }
+        let id = address_track(addr);
+        for inst in &mut self.instances {
+            if inst.config.tracks.iter().any(|t| t.id == id) {
+                if !present {
+                    io.timeline.push(
+                        now,
+                        Some(io.node),
+                        TEvent::Note {
+                            text: format!(
+                                "keepalived: ({}) entering FAULT state (no IPv4 address for interface): {addr} deleted",
+                                inst.name
+                            ),
+                        },
+                    );
+                }
+                inst.router.set_track(now, &id, up(present));
             }
         }
         self.drain(now, io);

@@ -467,6 +467,14 @@ pub enum Fault {
         /// Address.
         address: String,
     },
+    /// An address is added to the node's interface (`ip addr add`), e.g. the primary address that a
+    /// `RemoveAddress` deleted: keepalived instances that lost their source address with it leave FAULT.
+    AddAddress {
+        /// Node.
+        node: String,
+        /// Address.
+        address: String,
+    },
 }
 
 /// A time window "[from, to)".
@@ -631,7 +639,24 @@ pub enum Expectation {
         #[serde(default)]
         expected: Vec<String>,
     },
+    /// `node`'s instance of the VRID is in `state` ("MASTER", "BACKUP", "FAULT", "INIT" or "DOWN") at `at`:
+    /// for states other than MASTER (an instance stuck in FAULT, a router that stayed BACKUP).
+    StateIs {
+        /// Node.
+        node: String,
+        /// Time.
+        #[serde(with = "serde_dur")]
+        at: Duration,
+        /// State name as keepalived logs it.
+        state: String,
+        /// VRID (when unset: the node's only one).
+        #[serde(default)]
+        vrid: Option<u8>,
+    },
 }
+
+/// The state names a `StateIs` expectation accepts.
+pub const STATE_NAMES: [&str; 5] = ["MASTER", "BACKUP", "FAULT", "INIT", "DOWN"];
 
 fn default_grace() -> Duration {
     Duration::from_millis(10)
@@ -927,7 +952,7 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
                     return Err(l.error_at(n, format!("SetHttp: {n:?} is not a Host node")));
                 }
             }
-            Fault::RemoveAddress { node: n, address } => {
+            Fault::RemoveAddress { node: n, address } | Fault::AddAddress { node: n, address } => {
                 node(n)?;
                 if address.parse::<Ipv4Addr>().is_err() {
                     return Err(l.error_at(address, format!("invalid address {address:?}")));
@@ -950,6 +975,18 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
     for e in &s.expect {
         match e {
             Expectation::MasterIs { node: n, .. } => node(n)?,
+            Expectation::StateIs { node: n, state, .. } => {
+                node(n)?;
+                if !STATE_NAMES.contains(&state.as_str()) {
+                    return Err(l.error_at(
+                        state,
+                        format!(
+                            "unknown state {state:?} (one of {})",
+                            STATE_NAMES.join(", ")
+                        ),
+                    ));
+                }
+            }
             Expectation::FailoverWithin { to: Some(n), .. }
             | Expectation::FailoverBetween { to: Some(n), .. }
             | Expectation::ConvergeWithin {

@@ -14,6 +14,12 @@ const SCENARIOS: &[&str] = &[
     "07-flapping/stall-over.ron",
     "07-flapping/loss.ron",
     "07-flapping/loss-fix.ron",
+    "09-stuck-in-fault/problem.ron",
+    "09-stuck-in-fault/fix.ron",
+    "09-stuck-in-fault/no-address-restored.ron",
+    "09-stuck-in-fault/interface-down.ron",
+    "09-stuck-in-fault/vip-interface-down.ron",
+    "09-stuck-in-fault/vip-interface-down-fix.ron",
 ];
 
 fn field() -> PathBuf {
