@@ -312,13 +312,14 @@ impl Router {
 
     /// A parsed frame: checks the checksum form, then [`Router::handle_advert`].
     pub fn handle_frame(&mut self, now: Instant, adv: &ParsedAdvert) {
+        let v3_ipv4 = adv.repr.version == Version::V3 && adv.src_ip.is_ipv4();
         let ok = match adv.checksum {
+            // keepalived ≥ 2.2.8 with v3_checksum_as_v2 does not verify a v3/IPv4 checksum at all.
+            _ if v3_ipv4 && keepalived::skips_v3_checksum_check(&self.cfg) => true,
             None => false,
             Some(form) => {
                 // v2 and IPv6 have one form; for v3/IPv4 the configured form must match.
-                adv.repr.version == Version::V2
-                    || matches!(adv.src_ip, IpAddr::V6(_))
-                    || form == self.cfg.checksum_form
+                !v3_ipv4 || form == self.cfg.checksum_form
             }
         };
         if !ok {
