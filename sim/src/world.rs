@@ -942,11 +942,25 @@ impl World {
                     self.with_router(now, i, |r, now, io| r.set_file(now, &f, v, io));
                 }
             }
-            Fault::Reload { node, overrides } => {
-                self.note_fault(now, Some(node), "config reload".into());
+            Fault::Reload {
+                node,
+                overrides,
+                config,
+            } => {
+                let what = match config {
+                    Some(crate::scenario::ConfigSource::File(f)) => format!("config reload ({f})"),
+                    Some(crate::scenario::ConfigSource::Inline(_)) => {
+                        "config reload (new inline config)".into()
+                    }
+                    None => "config reload".into(),
+                };
+                self.note_fault(now, Some(node), what);
                 if let Some(i) = self.node_id(node) {
                     let o = overrides.clone();
-                    self.with_router(now, i, |r, now, io| r.reload(now, o.as_ref(), io));
+                    let key = config.as_ref().map(crate::router_host::reload_key);
+                    self.with_router(now, i, |r, now, io| {
+                        r.reload(now, o.as_ref(), key.as_deref(), io)
+                    });
                 }
             }
             Fault::SetHttp { node, http } => {

@@ -8,18 +8,27 @@ use std::process::Command;
 
 /// Every field scenario, relative to scenarios/field/. One row per file; each folder has problem.ron and fix.ron.
 const SCENARIOS: &[&str] = &[
+    "06-v3-checksum-mismatch/problem.ron",
+    "06-v3-checksum-mismatch/fix.ron",
+    "06-v3-checksum-mismatch/fix-on-2.2.7.ron",
     "07-flapping/problem.ron",
     "07-flapping/fix.ron",
     "07-flapping/stall-under.ron",
     "07-flapping/stall-over.ron",
     "07-flapping/loss.ron",
     "07-flapping/loss-fix.ron",
+    "08-reload/problem.ron",
+    "08-reload/fix.ron",
+    "08-reload/priority-down.ron",
+    "08-reload/state-backup.ron",
     "09-stuck-in-fault/problem.ron",
     "09-stuck-in-fault/fix.ron",
     "09-stuck-in-fault/no-address-restored.ron",
     "09-stuck-in-fault/interface-down.ron",
     "09-stuck-in-fault/vip-interface-down.ron",
     "09-stuck-in-fault/vip-interface-down-fix.ron",
+    "10-notify-order/problem.ron",
+    "10-notify-order/fix.ron",
 ];
 
 fn field() -> PathBuf {
