@@ -103,6 +103,8 @@ pub struct GlobalDefs {
     pub vrrp_skip_check_adv_addr: bool,
     /// `v3_checksum_as_v2` (keepalived ≥ 2.2.8; 2.2.7 ignores it with "Unknown keyword", reported as
     /// `keyword-too-new`): VRRPv3 over IPv4 checksums without the pseudo-header, for every instance.
+    /// Serialized only when set (a 2.2.8 keyword: configs for 2.2.7 never have it).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub v3_checksum_as_v2: bool,
     /// `vrrp_check_unicast_src`.
     pub vrrp_check_unicast_src: bool,
@@ -544,6 +546,8 @@ pub struct VrrpInstance {
     /// `skip_check_adv_addr`.
     pub skip_check_adv_addr: Option<bool>,
     /// `v3_checksum_as_v2 [BOOL]` (keepalived ≥ 2.2.8; 2.2.7 ignores it, reported as `keyword-too-new`).
+    /// Serialized only when set.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub v3_checksum_as_v2: Option<bool>,
     /// `lower_prio_no_advert`.
     pub lower_prio_no_advert: Option<bool>,
