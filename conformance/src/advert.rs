@@ -38,8 +38,12 @@ pub(crate) struct Advert<'a> {
     pub(crate) addr_len: usize,
     /// v2 Authentication Data, when present.
     pub(crate) auth_data: Option<&'a [u8]>,
-    /// Length the header fields call for.
+    /// Length the header fields call for (RFC 3768 16 + 4n for v2, also applied to v2 over IPv6 as
+    /// 16 + 16n; RFC 5798 8 + 4n / 8 + 16n for v3).
     pub(crate) expected_len: usize,
+    /// keepalived's length for VRRPv2 over IPv6: no 8-byte authentication trailer, 8 + 16n (keepalived
+    /// vrrp.c `vrrp_pkt_len`). `None` for every other combination.
+    pub(crate) keepalived_v2_v6_len: Option<usize>,
     /// Length of the message as carried by IP.
     pub(crate) actual_len: usize,
     pub(crate) checksum: ChecksumMatch,
@@ -137,6 +141,8 @@ mod wire_adapter {
             addr_len,
             auth_data,
             expected_len,
+            keepalived_v2_v6_len: (version == 2 && family == Family::V6)
+                .then_some(8 + addr_len * count),
             actual_len: b.len(),
             checksum: ChecksumMatch::default(),
         })
@@ -148,13 +154,29 @@ mod wire_adapter {
         };
         let (src, dst) = (frame.ip.src, frame.ip.dst);
         let pseudo = pkt.verify_checksum(src, dst, ChecksumForm::Rfc5798).is_ok();
-        if version == 3 && src.is_ipv4() {
+        if version == 2 {
+            // RFC 3768: over the message only. keepalived's VRRPv2 over IPv6 (outside RFC 3768) leaves the
+            // checksum to the kernel (IPV6_CHECKSUM at offset 6 on its raw socket, vrrp_if.c), which adds
+            // the IPv6 pseudo-header: computed as vrrp::wire's v3 form, which differs from v2 only in the
+            // pseudo-header.
+            let plain = pkt.verify_checksum(src, dst, ChecksumForm::Rfc5798).is_ok();
+            let pseudo = !plain
+                && src.is_ipv6()
+                && vrrp::wire::compute_checksum(
+                    frame.payload,
+                    vrrp::wire::Version::V3,
+                    src,
+                    dst,
+                    ChecksumForm::Rfc5798,
+                ) == pkt.checksum();
+            ChecksumMatch { plain, pseudo }
+        } else if src.is_ipv4() {
             // Both forms cannot match one message (short of a 1-in-65536 coincidence), so the second
             // computation is only needed when the first fails.
             let plain = !pseudo && pkt.verify_checksum(src, dst, ChecksumForm::Rfc9568).is_ok();
             ChecksumMatch { pseudo, plain }
         } else {
-            // v2 (never a pseudo-header) and IPv6 (always one): the form does not matter.
+            // v3 over IPv6 (always a pseudo-header): the form does not matter.
             ChecksumMatch {
                 pseudo,
                 plain: pseudo,

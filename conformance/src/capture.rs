@@ -86,6 +86,11 @@ pub enum LinkType {
     Ipv4,
     /// LINKTYPE_IPV6 (229).
     Ipv6,
+    /// A link type this checker does not decode, on a pcapng interface described after the first one
+    /// (for example an nflog or USB interface next to an Ethernet one). Its frames are handed out so that
+    /// frame numbers stay Wireshark's, and are not decoded. A file whose first (or only) interface has an
+    /// unsupported link type is a [`ReadError::UnsupportedLinkType`] instead.
+    Unsupported(u32),
 }
 
 impl LinkType {
@@ -111,6 +116,7 @@ impl LinkType {
             LinkType::RawIp => "raw",
             LinkType::Ipv4 => "ipv4",
             LinkType::Ipv6 => "ipv6",
+            LinkType::Unsupported(_) => "unsupported",
         }
     }
 }
@@ -392,7 +398,15 @@ impl<R: Read> CaptureReader<R> {
         Ok(())
     }
 
-    /// Returns the next record, end of file, or where the file is damaged. Only I/O failures are errors.
+    /// Returns the next record, end of file, or where the file is damaged.
+    ///
+    /// Errors are I/O failures and one more case: a pcapng file whose *first* interface description block
+    /// names an unsupported link type ([`ReadError::UnsupportedLinkType`], before any record is returned:
+    /// the file is unreadable, as a classic pcap whose header names one is refused by
+    /// [`CaptureReader::new`]). An interface with an unsupported link type described after a first one
+    /// (mid-file, or a later interface of the same section) is not an error: its frames come back as
+    /// records with [`LinkType::Unsupported`], so the records before and after them are still read and
+    /// frame numbers stay Wireshark's.
     pub fn next_record(&mut self) -> Result<Next<'_>, ReadError> {
         if self.done {
             return Ok(Next::End);
@@ -586,11 +600,17 @@ impl<R: Read> CaptureReader<R> {
                     )));
                 }
                 let link = e.u16(&body[0..2]) as u32;
-                let link_type =
-                    LinkType::from_linktype(link).ok_or(ReadError::UnsupportedLinkType {
-                        path: self.path.clone(),
-                        link_type: link,
-                    })?;
+                let link_type = match LinkType::from_linktype(link) {
+                    Some(l) => l,
+                    // Nothing could be checked if the first interface is undecodable: refuse the file.
+                    None if self.interfaces.is_empty() => {
+                        return Err(ReadError::UnsupportedLinkType {
+                            path: self.path.clone(),
+                            link_type: link,
+                        })
+                    }
+                    None => LinkType::Unsupported(link),
+                };
                 let mut ifc = Interface {
                     link_type,
                     name: None,

@@ -3,7 +3,7 @@
 //! This module owns the link layers (Ethernet with 802.1Q via etherparse, Linux cooked SLL and SLL2 decoded
 //! here because etherparse has no SLL2, raw IPv4/IPv6) and the classification of a frame as a VRRP
 //! advert (IP protocol 112, directly or behind an IPv4 AH header), an ARP packet, an IPv6 Neighbor
-//! Discovery message, or an ICMP error quoting VRRP. It never decodes the VRRP header itself: that is
+//! Discovery message, an MLD listener report, or an ICMP error quoting VRRP. It never decodes the VRRP header itself: that is
 //! `vrrp::wire`'s job (see `advert.rs`).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -79,6 +79,12 @@ pub(crate) enum Kind<'a> {
     Vrrp(VrrpFrame<'a>),
     Arp(ArpInfo),
     Nd(NdInfo),
+    /// An MLD listener report (MLDv1 type 131, MLDv2 type 143): the ICMPv6 message, parsed by
+    /// [`mld_records`].
+    Mld {
+        src: Ipv6Addr,
+        icmp: &'a [u8],
+    },
     /// An ICMP/ICMPv6 error quoting a VRRP packet: not an advert.
     IcmpQuotingVrrp,
     /// Any other IPv6 packet (its source address is still checked, V3-PKT-24).
@@ -151,6 +157,8 @@ pub(crate) fn decode(link: LinkType, capture_if: u32, data: &[u8]) -> Decoded<'_
             }
             (u16::from_be_bytes([data[0], data[1]]), &data[20..])
         }
+        // Frames of an interface whose link type we do not decode (the engine reports them, CAP-04).
+        LinkType::Unsupported(_) => return d,
         LinkType::RawIp | LinkType::Ipv4 | LinkType::Ipv6 => match data.first().map(|b| b >> 4) {
             Some(4) => (ether_type::IPV4.0, data),
             Some(6) => (ether_type::IPV6.0, data),
@@ -253,6 +261,8 @@ pub(crate) fn decode(link: LinkType, capture_if: u32, data: &[u8]) -> Decoded<'_
                             lladdr: nd_lladdr(&b[24..], want_opt),
                         });
                     }
+                    // RFC 2710 §3.7 / RFC 3810 §5.2 (behind the Hop-by-Hop router alert).
+                    Some(131 | 143) if b.len() >= 8 => d.kind = Kind::Mld { src, icmp: b },
                     Some(1..=4) if icmp_error_quotes_vrrp(b, true) => {
                         d.kind = Kind::IcmpQuotingVrrp
                     }
@@ -262,6 +272,47 @@ pub(crate) fn decode(link: LinkType, capture_if: u32, data: &[u8]) -> Decoded<'_
         }
     }
     d
+}
+
+/// The multicast groups an MLD report joins (`true`) or leaves (`false`): MLDv1's one address (RFC 2710
+/// §3.6, a join), and the MLDv2 records (RFC 3810 §5.2.12) MODE_IS_EXCLUDE (2), CHANGE_TO_EXCLUDE_MODE (4)
+/// and ALLOW_NEW_SOURCES (5) as joins, CHANGE_TO_INCLUDE_MODE (3) with no sources as a leave. Stops at the
+/// first record that does not fit.
+pub(crate) fn mld_records(icmp: &[u8]) -> impl Iterator<Item = (Ipv6Addr, bool)> + '_ {
+    let addr = |b: &[u8]| {
+        let mut a = [0u8; 16];
+        a.copy_from_slice(b);
+        Ipv6Addr::from(a)
+    };
+    let v1 = (icmp.first() == Some(&131) && icmp.len() >= 24).then(|| (addr(&icmp[8..24]), true));
+    let v2 = icmp.first() == Some(&143) && icmp.len() >= 8;
+    let mut rest: &[u8] = if v2 { &icmp[8..] } else { &[] };
+    let mut left = if v2 {
+        u16::from_be_bytes([icmp[6], icmp[7]])
+    } else {
+        0
+    };
+    let records = std::iter::from_fn(move || {
+        while left > 0 && rest.len() >= 20 {
+            left -= 1;
+            let (rtype, aux) = (rest[0], rest[1] as usize);
+            let nsrc = u16::from_be_bytes([rest[2], rest[3]]) as usize;
+            let len = 20 + 16 * nsrc + 4 * aux;
+            if rest.len() < len {
+                rest = &[];
+                return None;
+            }
+            let group = addr(&rest[4..20]);
+            rest = &rest[len..];
+            match rtype {
+                2 | 4 | 5 => return Some((group, true)),
+                3 if nsrc == 0 => return Some((group, false)),
+                _ => {}
+            }
+        }
+        None
+    });
+    v1.into_iter().chain(records)
 }
 
 /// Finds a link-layer address option (type 1 source, 2 target) in ND options (RFC 4861 §4.6.1).
@@ -323,6 +374,36 @@ mod tests {
             }
             other => panic!("expected ARP, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn mld_reports_give_joins_and_leaves() {
+        // MLDv2 with three records: CHANGE_TO_EXCLUDE ff02::1:ff00:122, CHANGE_TO_INCLUDE (leave) ff02::12,
+        // ALLOW ff02::1:ff00:11 with one source; then a truncated fourth record.
+        let g = |x: u16| Ipv6Addr::new(0xff02, 0, 0, 0, 0, 1, 0xff00, x);
+        let mut m = vec![143, 0, 0, 0, 0, 0, 0, 4];
+        for (t, grp, nsrc) in [
+            (4u8, g(0x122), 0u16),
+            (3, Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12), 0),
+            (5, g(0x11), 1),
+        ] {
+            m.extend_from_slice(&[t, 0]);
+            m.extend_from_slice(&nsrc.to_be_bytes());
+            m.extend_from_slice(&grp.octets());
+            for _ in 0..nsrc {
+                m.extend_from_slice(&[0xfe; 16]);
+            }
+        }
+        m.extend_from_slice(&[4, 0, 0, 0, 0xff]);
+        let leave = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12);
+        assert_eq!(
+            mld_records(&m).collect::<Vec<_>>(),
+            [(g(0x122), true), (leave, false), (g(0x11), true)]
+        );
+        let mut v1 = vec![131, 0, 0, 0, 0, 0, 0, 0];
+        v1.extend_from_slice(&g(0x7).octets());
+        assert_eq!(mld_records(&v1).collect::<Vec<_>>(), [(g(0x7), true)]);
+        assert_eq!(mld_records(&[143, 0, 0, 0, 0, 0, 0xff, 0xff]).count(), 0);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::advert::{self, Advert, Malformed};
 use crate::capture::{CaptureReader, Interface, LinkType, Next, Record};
-use crate::decode::{decode, ArpInfo, Decoded, Kind, NdInfo, Segment, VrrpFrame};
+use crate::decode::{decode, mld_records, ArpInfo, Decoded, Kind, NdInfo, Segment, VrrpFrame};
 use crate::report::{
     Failover, Finding, IntervalStats, Master, NotChecked, Report, RouterReport, Severity,
     SplitBrain, Summary,
@@ -335,6 +335,8 @@ struct Evidence {
     legacy_auth: u64,
     csum_pseudo: u64,
     csum_plain: u64,
+    /// VRRPv2 adverts over IPv6 (outside RFC 3768; keepalived without strict_mode sends them).
+    v2_over_v6: u64,
 }
 
 struct Overlap {
@@ -393,6 +395,25 @@ struct GarpWatch {
     missing: Vec<IpAddr>,
 }
 
+/// V3-SEQ-12's MLD part: a new IPv6 master must join the solicited-node group of each virtual address.
+struct MldWatch {
+    router: usize,
+    source: usize,
+    seg: Segment,
+    macs: [Option<[u8; 6]>; 2],
+    deadline: i64,
+    frame: u64,
+    ts: i64,
+    /// Low 24 bits of the virtual addresses whose group ff02::1:ffXX:XXXX was not reported yet.
+    missing: Vec<u32>,
+}
+
+/// The low 24 bits of an IPv6 address: its solicited-node group is ff02::1:ff00:0/104 plus them (RFC 4291
+/// §2.7.1).
+fn low24(a: &Ipv6Addr) -> u32 {
+    u128::from(*a) as u32 & 0x00ff_ffff
+}
+
 /// The per-packet outcome of the last advert of one source, replayed when the next advert is identical
 /// (same L2/L3 header facts and VRRP bytes): steady-state traffic then costs a comparison.
 struct Memo {
@@ -414,7 +435,11 @@ struct RecentGarp {
     seg: Segment,
     ip: IpAddr,
     mac: Option<[u8; 6]>,
+    /// IPv6 source of an unsolicited NA (`None` for ARP, whose sender address is the VIP itself).
+    sender: Option<IpAddr>,
     ts: i64,
+    /// The (router, source, epoch) it was credited to when it was seen, if any.
+    credited: Option<(usize, usize, usize)>,
 }
 
 /// Everything known while the capture streams by.
@@ -439,12 +464,21 @@ pub(crate) struct Engine<'o> {
     expects: Vec<Expect>,
     garp_watches: Vec<GarpWatch>,
     recent_garps: Vec<RecentGarp>,
+    mld_watches: Vec<MldWatch>,
+    /// Solicited-node groups currently joined, by (segment, reporter MAC, low 24 bits of the group).
+    mld_joined: BTreeSet<(Segment, [u8; 6], u32)>,
+    /// Segments on which the capture shows MLD reports at all (the MLD part runs only there).
+    mld_segments: BTreeSet<Segment>,
+    /// A takeover's MLD part could not be checked: no MLD report on its segment.
+    mld_unchecked: u64,
     failovers: Vec<(usize, Failover, i64)>,
     failovers_dropped: u64,
     splits: Vec<(usize, SplitBrain, i64, i64)>,
     /// Last advert per (source, family, VRID): capture interface, time, checksum, for V2-PKT-18.
     fwd: BTreeMap<(IpAddr, u8), (u32, i64, u16)>,
     routers_dropped: u64,
+    /// Timestamp of the last frame, whatever it is (the capture's end, for the liveness checks).
+    last_packet_ns: i64,
 }
 
 /// Runs the checker over a stream.
@@ -509,11 +543,16 @@ impl<'o> Engine<'o> {
             expects: Vec::new(),
             garp_watches: Vec::new(),
             recent_garps: Vec::new(),
+            mld_watches: Vec::new(),
+            mld_joined: BTreeSet::new(),
+            mld_segments: BTreeSet::new(),
+            mld_unchecked: 0,
             failovers: Vec::new(),
             failovers_dropped: 0,
             splits: Vec::new(),
             fwd: BTreeMap::new(),
             routers_dropped: 0,
+            last_packet_ns: 0,
         }
     }
 
@@ -528,10 +567,12 @@ impl<'o> Engine<'o> {
     fn frame(&mut self, no: u64, rec: &Record<'_>) {
         self.packets += 1;
         let ts = rec.ts_ns;
+        self.last_packet_ns = ts;
         if self.first_ts.is_none() {
             self.first_ts = Some(ts);
         }
-        if !self.expects.is_empty() || !self.garp_watches.is_empty() {
+        if !self.expects.is_empty() || !self.garp_watches.is_empty() || !self.mld_watches.is_empty()
+        {
             self.expire(ts);
         }
         if self.last_link != Some(rec.link_type) {
@@ -543,6 +584,13 @@ impl<'o> Engine<'o> {
             LinkType::LinuxSll | LinkType::LinuxSll2 => {
                 self.saw_l2 = true;
                 self.saw_sll = true
+            }
+            LinkType::Unsupported(link) => {
+                let ifc = rec.interface;
+                self.findings.emit("CAP-04", None, (link as u64) << 32 | ifc as u64, all(N), no, ts, || {
+                    format!("capture interface {ifc} has link type {link}, which this checker does not decode; its frames are counted but not checked")
+                });
+                return;
             }
             _ => {}
         }
@@ -556,6 +604,10 @@ impl<'o> Engine<'o> {
                 self.nd(no, ts, &d, *n);
             }
             Kind::OtherIpv6 { src } => self.v6_source(no, ts, *src),
+            Kind::Mld { src, icmp } => {
+                self.v6_source(no, ts, *src);
+                self.mld(ts, &d, icmp);
+            }
             Kind::IcmpQuotingVrrp | Kind::Other => {}
         }
     }
@@ -718,11 +770,12 @@ impl<'o> Engine<'o> {
         }
         // From here on the outcome depends only on this frame's bytes: record it for the memo.
         f.recording = Some(Vec::new());
-        // RFC 3768 §1: VRRPv2 is IPv4 only.
+        // RFC 3768 §1: VRRPv2 is IPv4 only. keepalived accepts `version 2` with IPv6 addresses when
+        // strict_mode is off (checklist §5), so under its profile this is a note.
         if a.version == 2 && v6 {
-            f.emit("V2-PKT-17", r, sd, all(E), no, ts, || {
+            f.emit("V2-PKT-17", r, sd, ka_note(E), no, ts, || {
                 format!(
-                    "VRRPv2 advert inside IPv6 from {}: RFC 3768 defines VRRP for IPv4 only",
+                    "VRRPv2 advert inside IPv6 from {}: RFC 3768 defines VRRP for IPv4 only (keepalived allows version 2 with IPv6 addresses without strict_mode)",
                     ip.src
                 )
             });
@@ -871,6 +924,15 @@ impl<'o> Engine<'o> {
                     ip.src
                 )
             });
+        } else if a.keepalived_v2_v6_len == Some(a.actual_len) {
+            // keepalived's VRRPv2 over IPv6 has no authentication trailer (vrrp.c `vrrp_pkt_len`); the
+            // strict reading of RFC 3768 §5.3.5 wants 16 + 16n.
+            f.emit("V2-PKT-11", r, 4, ka_note(E), no, ts, || {
+                format!(
+                    "VRRPv2 advert over IPv6 from {} is {} bytes for Count {}: keepalived's form without the 8-byte authentication trailer (RFC 3768's layout would be {} bytes)",
+                    ip.src, a.actual_len, a.count, a.expected_len
+                )
+            });
         } else if a.actual_len != a.expected_len {
             let trailer = v3 && a.actual_len == a.expected_len + 8;
             f.emit(id("V2-PKT-11", "V3-PKT-12"), r, 2, all(E), no, ts, || {
@@ -951,7 +1013,15 @@ impl<'o> Engine<'o> {
         a.checksum = advert::checksums(v, a.version);
         if complete {
             let c = a.checksum;
-            if !v3 {
+            if !v3 && c.pseudo {
+                // Only possible for VRRPv2 over IPv6 (see advert::checksums): keepalived's kernel checksum.
+                f.emit("V2-PKT-15", r, sd ^ 1, ka_note(E), no, ts, || {
+                    format!(
+                        "VRRPv2 advert over IPv6 from {} computes its checksum with the IPv6 pseudo-header (keepalived leaves it to the kernel, IPV6_CHECKSUM); RFC 3768 §5.3.8 uses no pseudo-header",
+                        ip.src
+                    )
+                });
+            } else if !v3 {
                 if !c.plain {
                     f.emit("V2-PKT-15", r, sd, all(E), no, ts, || {
                         format!("advert from {} has a bad checksum (RFC 3768: over the VRRP message, no pseudo-header)", ip.src)
@@ -1313,6 +1383,9 @@ impl<'o> Engine<'o> {
             return;
         }
 
+        // The new advertiser's state before this advert, for the liveness side of the takeover rules.
+        let (b_prev_ns, b_prev_resigned) =
+            (rt.sources[si].last_ns, rt.sources[si].resigned_ns.is_some());
         let new_epoch = {
             let s = &rt.sources[si];
             s.epoch.is_none()
@@ -1364,7 +1437,8 @@ impl<'o> Engine<'o> {
                     frame: no,
                     time: 0.0,
                 };
-                let (p_prio, p_ip, p_interval) = (ps.last_priority, ps.ip, ps.interval_ns);
+                let (p_prio, p_ip, p_interval, p_last) =
+                    (ps.last_priority, ps.ip, ps.interval_ns, ps.last_ns);
                 let p_regular_prio = rt
                     .epochs
                     .iter()
@@ -1413,6 +1487,39 @@ impl<'o> Engine<'o> {
                     }
                     // A partition explains a "premature" takeover: the backup never heard the adverts we see.
                     let fault = fault_between(&self.opts.events, ts - mdi - SECOND, ts);
+                    // Liveness (RFC 3768 §6.4.2 / RFC 5798 §6.4.2): a live backup takes over once its
+                    // Master_Down_Timer expires. Only a backup known to have run before the master went
+                    // silent can be late; the event log says whether it stayed up and connected.
+                    let seen_before =
+                        b_prev_ns != i64::MIN && b_prev_ns < p_last && !b_prev_resigned;
+                    if gap > mdi + e && seen_before && fault.is_none() {
+                        let events = &self.opts.events;
+                        let known = knows_node(events, ip.src);
+                        let sev = if !known {
+                            Some(all(W))
+                        } else if lifecycle_between(events, ip.src, b_prev_ns, ts) {
+                            None
+                        } else {
+                            Some(all(E))
+                        };
+                        if let Some(sev) = sev {
+                            let why = if !known {
+                                "; without the event log the checker cannot tell whether it was down or cut off"
+                            } else {
+                                ", although the event log shows it running and connected"
+                            };
+                            self.findings.emit(id("V2-SEQ-03", "V3-SEQ-02"), r, (1 << 40) | si as u64, sev, no, ts, || {
+                                format!(
+                                    "late takeover: {} (priority {prio_b}, last seen advertising {:.1} ms earlier) took over {:.1} ms after {p_ip}'s last advert; Master_Down_Interval is {:.1} ms (±{:.1} ms){why}",
+                                    ip.src,
+                                    ms(p_last - b_prev_ns),
+                                    ms(gap),
+                                    ms(mdi),
+                                    ms(e)
+                                )
+                            });
+                        }
+                    }
                     if !beats && gap < mdi - e && fault.is_none() {
                         // RFC 3768 §6.1 / RFC 5798 §6.4.2: Master_Down_Interval must expire first.
                         self.findings.emit(id("V2-SEQ-03", "V3-SEQ-02"), r, si as u64, all(E), no, ts, || {
@@ -1465,27 +1572,81 @@ impl<'o> Engine<'o> {
                 let vm = vmac(key.v6, key.vrid);
                 let mac = rt.sources[si].mac;
                 let mut early = 0;
-                for g in &self.recent_garps {
+                let my_ep = rt.sources[si].epoch;
+                let sources_ips: Vec<IpAddr> = rt.sources.iter().map(|s| s.ip).collect();
+                for g in &mut self.recent_garps {
                     if g.seg == key.seg
                         // Some stacks (FRR) send their GARP/NA just before the first advert.
                         && g.ts >= ts - SECOND
                         && (g.mac == mac || g.mac == Some(vm))
                     {
+                        // An NA whose source address names another router of this VRID is that router's.
+                        if g.sender
+                            .is_some_and(|x| x != ip.src && sources_ips.contains(&x))
+                        {
+                            continue;
+                        }
                         if let Some(pos) = missing.iter().position(|x| *x == g.ip) {
                             missing.swap_remove(pos);
                         }
-                        if a.addresses().any(|x| x == g.ip) {
-                            early += 1;
+                        if !a.addresses().any(|x| x == g.ip) {
+                            continue;
                         }
+                        // With a shared virtual MAC (use_vmac) the GARP was credited to the master of the
+                        // moment; it announces this takeover, so it moves here.
+                        match g.credited {
+                            Some((gr, gs, _)) if gr == ri && gs == si => continue,
+                            Some((gr, _, gep)) if gr == ri => {
+                                if let Some(ep) = rt.epochs.get_mut(gep) {
+                                    ep.garps = ep.garps.saturating_sub(1);
+                                }
+                            }
+                            _ => {}
+                        }
+                        early += 1;
+                        g.credited = my_ep.map(|e| (ri, si, e));
                     }
                 }
-                if let Some(ep) = rt.sources[si].epoch.and_then(|i| rt.epochs.get_mut(i)) {
+                if let Some(ep) = my_ep.and_then(|i| rt.epochs.get_mut(i)) {
                     ep.garps += early;
                 }
                 if self.garp_watches.len() < MAX_EXPECTATIONS {
                     self.garp_watches.push(GarpWatch {
                         router: ri,
                         source: si,
+                        deadline: ts + SECOND + e,
+                        frame: no,
+                        ts,
+                        missing,
+                    });
+                }
+            }
+            // RFC 5798 §6.4.2: an IPv6 master joins the solicited-node group of each address; the MLD
+            // report shows it (checked where the capture carries MLD at all).
+            let rt = &self.routers[ri];
+            if takeover && l2 && key.v6 {
+                let macs = [rt.sources[si].mac, Some(vmac(true, key.vrid))];
+                let mut missing: Vec<u32> = a
+                    .addresses()
+                    .filter_map(|x| match x {
+                        IpAddr::V6(x) => Some(low24(&x)),
+                        IpAddr::V4(_) => None,
+                    })
+                    .collect();
+                missing.sort_unstable();
+                missing.dedup();
+                missing.retain(|g| {
+                    !macs
+                        .iter()
+                        .flatten()
+                        .any(|m| self.mld_joined.contains(&(key.seg, *m, *g)))
+                });
+                if !missing.is_empty() && self.mld_watches.len() < MAX_EXPECTATIONS {
+                    self.mld_watches.push(MldWatch {
+                        router: ri,
+                        source: si,
+                        seg: key.seg,
+                        macs,
                         deadline: ts + SECOND + e,
                         frame: no,
                         ts,
@@ -1695,6 +1856,9 @@ impl<'o> Engine<'o> {
         if v.via_ah {
             ev.legacy_auth += 1;
         }
+        if a.version == 2 && ip.src.is_ipv6() {
+            ev.v2_over_v6 += 1;
+        }
         if a.version == 3 && ip.src.is_ipv4() {
             if a.checksum.pseudo {
                 ev.csum_pseudo += 1;
@@ -1857,6 +2021,9 @@ impl<'o> Engine<'o> {
     }
 
     fn expire(&mut self, now: i64) {
+        if !self.mld_watches.is_empty() {
+            self.expire_mld(now);
+        }
         let mut due = Vec::new();
         self.expects.retain(|x| {
             if now > x.deadline {
@@ -1939,21 +2106,109 @@ impl<'o> Engine<'o> {
         }
     }
 
-    /// Attributes a GARP / unsolicited NA for `ip` to the current master epoch of its virtual router.
-    fn count_garp(&mut self, ri: usize, ts: i64, ip: IpAddr, eth_src: Option<[u8; 6]>) {
+    fn expire_mld(&mut self, now: i64) {
+        let mut due = Vec::new();
+        self.mld_watches.retain(|w| {
+            if now > w.deadline {
+                due.push((w.router, w.source, w.seg, w.frame, w.ts, w.missing.clone()));
+                false
+            } else {
+                true
+            }
+        });
+        for (ri, si, seg, frame, ts, missing) in due {
+            if missing.is_empty() {
+                continue;
+            }
+            if !self.mld_segments.contains(&seg) {
+                self.mld_unchecked += 1;
+                continue;
+            }
+            let Some(sip) = self
+                .routers
+                .get(ri)
+                .and_then(|r| r.sources.get(si))
+                .map(|s| s.ip)
+            else {
+                continue;
+            };
+            let groups = missing
+                .iter()
+                .map(|g| {
+                    Ipv6Addr::new(0xff02, 0, 0, 0, 0, 1, 0xff00 | (g >> 16) as u16, *g as u16)
+                        .to_string()
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.findings.emit("V3-SEQ-12", Some(ri), (1 << 40) | si as u64, all(W), frame, ts, || {
+                format!(
+                    "{sip} became master but no MLD report joining the solicited-node group {groups} of its addresses was seen within 1 s (the capture shows MLD from other hosts); a master must join it (RFC 5798 §6.4.2), unless it had joined before the capture started"
+                )
+            });
+        }
+    }
+
+    /// Attributes a GARP / unsolicited NA for `ip` to the master of its virtual router at `ts`, and marks
+    /// the frame just remembered by [`Engine::remember_garp`] with it.
+    ///
+    /// The master per timeline: a source whose epoch is open, that has not resigned and whose adverts have
+    /// not stopped (a crashed master's epoch is never closed by an advert, so it is recognised by its
+    /// silence). Several routers can send from one MAC (use_vmac: every router of the VRID uses
+    /// 00-00-5E-00-0x-{VRID}), so the MAC alone does not decide: an NA's source address naming a router
+    /// decides first, then a real MAC naming one, then the most recent takeover.
+    fn count_garp(
+        &mut self,
+        ri: usize,
+        ts: i64,
+        ip: IpAddr,
+        eth_src: Option<[u8; 6]>,
+        sender: Option<IpAddr>,
+    ) {
         let Some(rt) = self.routers.get_mut(ri) else {
             return;
         };
         let vm = vmac(rt.key.v6, rt.key.vrid);
-        let Some(si) = rt.sources.iter().position(|s| {
+        let live = |s: &Source| {
             s.epoch.is_some()
                 && s.resigned_ns.is_none()
+                && ts - s.last_ns <= 3 * s.interval_ns + SECOND
                 && (s.mac == eth_src || eth_src == Some(vm))
-        }) else {
+        };
+        let by_sender = sender.and_then(|x| rt.sources.iter().position(|s| s.ip == x));
+        let si = match by_sender {
+            Some(i) => live(&rt.sources[i]).then_some(i),
+            None => {
+                let exact = eth_src
+                    .filter(|m| !is_vmac(m))
+                    .and_then(|m| rt.sources.iter().position(|s| live(s) && s.mac == Some(m)));
+                exact.or_else(|| {
+                    rt.sources
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, s)| live(s))
+                        .max_by_key(|(_, s)| {
+                            s.epoch
+                                .and_then(|e| rt.epochs.get(e))
+                                .map(|e| e.first_ns)
+                                .unwrap_or(i64::MIN)
+                        })
+                        .map(|(i, _)| i)
+                })
+            }
+        };
+        let Some(si) = si else {
             return;
         };
-        if let Some(ep) = rt.sources[si].epoch.and_then(|i| rt.epochs.get_mut(i)) {
+        let Some(ei) = rt.sources[si].epoch else {
+            return;
+        };
+        if let Some(ep) = rt.epochs.get_mut(ei) {
             ep.garps += 1;
+        }
+        if let Some(g) = self.recent_garps.last_mut() {
+            if g.ts == ts && g.ip == ip {
+                g.credited = Some((ri, si, ei));
+            }
         }
         for w in &mut self.garp_watches {
             if w.router == ri && w.source == si && ts <= w.deadline {
@@ -1962,18 +2217,63 @@ impl<'o> Engine<'o> {
         }
     }
 
-    fn remember_garp(&mut self, seg: Segment, ip: IpAddr, mac: Option<[u8; 6]>, ts: i64) {
+    /// An MLD report: joins and leaves of solicited-node groups, and the takeovers waiting for them.
+    fn mld(&mut self, ts: i64, d: &Decoded<'_>, icmp: &[u8]) {
+        if self.mld_segments.len() < 1024 {
+            self.mld_segments.insert(d.segment);
+        }
+        let Some(mac) = d.eth_src else {
+            return;
+        };
+        for (group, join) in mld_records(icmp) {
+            let o = group.octets();
+            // ff02::1:ffXX:XXXX only.
+            if o[..13] != [0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff] {
+                continue;
+            }
+            let g = low24(&group);
+            let k = (d.segment, mac, g);
+            if !join {
+                self.mld_joined.remove(&k);
+                continue;
+            }
+            if self.mld_joined.len() < 65_536 {
+                self.mld_joined.insert(k);
+            }
+            for w in &mut self.mld_watches {
+                if w.seg == d.segment && w.macs.contains(&Some(mac)) && ts <= w.deadline {
+                    w.missing.retain(|x| *x != g);
+                }
+            }
+        }
+    }
+
+    fn remember_garp(
+        &mut self,
+        seg: Segment,
+        ip: IpAddr,
+        mac: Option<[u8; 6]>,
+        sender: Option<IpAddr>,
+        ts: i64,
+    ) {
         if self.recent_garps.len() >= 32 {
             self.recent_garps.remove(0);
         }
-        self.recent_garps.push(RecentGarp { seg, ip, mac, ts });
+        self.recent_garps.push(RecentGarp {
+            seg,
+            ip,
+            mac,
+            sender,
+            ts,
+            credited: None,
+        });
     }
 
     fn arp(&mut self, no: u64, ts: i64, d: &Decoded<'_>, a: ArpInfo) {
         let ip = IpAddr::V4(a.spa);
         let gratuitous = a.spa == a.tpa;
         if gratuitous {
-            self.remember_garp(d.segment, ip, d.eth_src, ts);
+            self.remember_garp(d.segment, ip, d.eth_src, None, ts);
         }
         let Some(&ri) = self.vip_index.get(&(d.segment, ip)) else {
             return;
@@ -2013,7 +2313,7 @@ impl<'o> Engine<'o> {
                     );
                 }
             }
-            self.count_garp(ri, ts, ip, d.eth_src);
+            self.count_garp(ri, ts, ip, d.eth_src, None);
         } else if a.op == 2 && a.sha != vm {
             // RFC 3768 §6.4.3, §8.2 / RFC 5798 §6.4.3, §8.2.2: replies for a VIP carry the virtual MAC.
             self.findings.emit(if v3 { "V3-PKT-22" } else { "V2-PKT-20" }, r, mac_disc(&a.sha), ka_note(E), no, ts, || {
@@ -2026,7 +2326,7 @@ impl<'o> Engine<'o> {
         if n.icmp_type == 136 {
             let ip = IpAddr::V6(n.target);
             if !n.solicited {
-                self.remember_garp(d.segment, ip, d.eth_src, ts);
+                self.remember_garp(d.segment, ip, d.eth_src, Some(IpAddr::V6(n.src)), ts);
             }
             let Some(&ri) = self.vip_index.get(&(d.segment, ip)) else {
                 return;
@@ -2073,7 +2373,7 @@ impl<'o> Engine<'o> {
                         });
                     }
                 }
-                self.count_garp(ri, ts, ip, d.eth_src);
+                self.count_garp(ri, ts, ip, d.eth_src, Some(IpAddr::V6(n.src)));
             } else if let Some(m) = n.lladdr {
                 if m != vm {
                     self.findings.emit("V3-PKT-22", r, 1 | mac_disc(&m), ka_note(E), no, ts, || {
@@ -2247,6 +2547,155 @@ impl<'o> Engine<'o> {
         }
     }
 
+    /// The liveness side of the takeover rules, over the whole timeline. Both need the event log to know
+    /// that the silent backup was running and connected (see [`knows_node`]):
+    /// - V2-SEQ-03 / V3-SEQ-02: the master went silent (no priority 0) and no backup seen earlier took over
+    ///   although the capture goes on past its Master_Down_Interval;
+    /// - V2-SEQ-08 (a) / V3-SEQ-08: a backup with a higher priority than the master (from its config, or
+    ///   its own earlier adverts) and Preempt_Mode on stays silent longer than Master_Down_Interval (plus
+    ///   keepalived's preempt_delay) while the lower-priority master advertises.
+    fn liveness_checks(&mut self, t_end: i64) {
+        let events = &self.opts.events;
+        if events.is_empty() {
+            return;
+        }
+        let mut out: Vec<(&'static str, usize, u64, u64, i64, String)> = Vec::new();
+        for (ri, rt) in self.routers.iter().enumerate() {
+            let v3 = rt.version == 3;
+            let mdi_of = |b: &Source, prio: i64| {
+                let a = b.interval_ns;
+                let skew = if v3 {
+                    (256 - prio) * a / 256
+                } else {
+                    (256 - prio) * SECOND / 256
+                };
+                3 * a + skew
+            };
+            // Priority and preemption of a backup: its config when given, else its own last adverts and
+            // the RFC default (Preempt_Mode True).
+            let backup_prio = |bi: usize, b: &Source| -> Option<(i64, bool, i64)> {
+                if let Some((_, Some(inst))) =
+                    Self::instance(self.opts, b.ip, rt.key.v6, rt.key.vrid)
+                {
+                    let p = inst.effective_priority();
+                    let delay = inst.preempt_delay.map(|d| d.as_nanos() as i64).unwrap_or(0);
+                    return Some((p as i64, inst.nopreempt && p != 255, delay));
+                }
+                let p = rt
+                    .epochs
+                    .iter()
+                    .filter(|ep| ep.src == bi)
+                    .filter_map(|ep| ep.priority_list().into_iter().filter(|x| *x != 0).max())
+                    .max()?;
+                Some((p as i64, false, 0))
+            };
+
+            // No takeover at all after the last master went silent.
+            if let Some(m) = rt.epochs.iter().max_by_key(|ep| ep.last_ns) {
+                let t0 = m.last_ns;
+                if !m.resigned {
+                    for (bi, b) in rt.sources.iter().enumerate() {
+                        if bi == m.src || b.last_ns >= t0 || b.resigned_ns.is_some() {
+                            continue;
+                        }
+                        let Some((pb, _, _)) = backup_prio(bi, b) else {
+                            continue;
+                        };
+                        let mdi = mdi_of(&rt.sources[m.src], pb);
+                        let due = t0 + mdi + eps(rt.sources[m.src].interval_ns);
+                        if t_end <= due
+                            || !knows_node(events, b.ip)
+                            || lifecycle_between(events, b.ip, b.last_ns, due)
+                            || fault_between(events, t0 - SECOND, due).is_some()
+                        {
+                            continue;
+                        }
+                        let mip = rt.sources[m.src].ip;
+                        out.push((
+                            if v3 { "V3-SEQ-02" } else { "V2-SEQ-03" },
+                            ri,
+                            2 << 40 | bi as u64,
+                            m.last_frame,
+                            t0,
+                            format!(
+                                "no backup took over after {mip}'s last advert: {} (priority {pb}) was running and connected according to the event log, and the capture goes on {:.1} ms past its Master_Down_Interval ({:.1} ms)",
+                                b.ip,
+                                ms(t_end - t0 - mdi),
+                                ms(mdi)
+                            ),
+                        ));
+                        break;
+                    }
+                }
+            }
+
+            // A higher-priority backup that never preempts.
+            for ep in &rt.epochs {
+                let Some(pa) = ep.priority_list().into_iter().filter(|x| *x != 0).max() else {
+                    continue;
+                };
+                for (bi, b) in rt.sources.iter().enumerate() {
+                    if bi == ep.src {
+                        continue;
+                    }
+                    let Some((pb, nopreempt, delay)) = backup_prio(bi, b) else {
+                        continue;
+                    };
+                    if pb <= pa as i64 || nopreempt {
+                        continue;
+                    }
+                    // B's last epoch before this one (it must have run before) and its next one.
+                    let Some(before) = rt
+                        .epochs
+                        .iter()
+                        .filter(|x| x.src == bi && x.first_ns <= ep.first_ns)
+                        .max_by_key(|x| x.first_ns)
+                    else {
+                        continue;
+                    };
+                    if before.resigned {
+                        continue;
+                    }
+                    let next = rt
+                        .epochs
+                        .iter()
+                        .filter(|x| x.src == bi && x.first_ns > ep.first_ns)
+                        .map(|x| x.first_ns)
+                        .min();
+                    let start = ep.first_ns.max(before.last_ns);
+                    let deadline = start + mdi_of(b, pb) + eps(b.interval_ns) + delay;
+                    let silent_until = next.unwrap_or(i64::MAX).min(ep.last_ns);
+                    if silent_until <= deadline
+                        || !knows_node(events, b.ip)
+                        || lifecycle_between(events, b.ip, before.last_ns, deadline)
+                        || fault_between(events, start - SECOND, deadline).is_some()
+                    {
+                        continue;
+                    }
+                    let aip = rt.sources[ep.src].ip;
+                    out.push((
+                        if v3 { "V3-SEQ-08" } else { "V2-SEQ-08" },
+                        ri,
+                        3 << 40 | (bi as u64) << 20 | ep.src as u64,
+                        ep.first_frame,
+                        ep.first_ns,
+                        format!(
+                            "{} (priority {pb}, preempt on) stayed silent for {:.1} ms while {aip} (priority {pa}) was master; it must preempt after Master_Down_Interval{} ({:.1} ms)",
+                            b.ip,
+                            ms(silent_until - start),
+                            if delay > 0 { " + preempt_delay" } else { "" },
+                            ms(deadline - start)
+                        ),
+                    ));
+                }
+            }
+        }
+        for (rule, ri, disc, frame, ts, msg) in out {
+            self.findings
+                .emit(rule, Some(ri), disc, all(E), frame, ts, || msg);
+        }
+    }
+
     /// Chooses the concrete profile of a router, with reasons when `auto` chose it.
     fn resolve(&self, rt: &Router) -> (P, Vec<String>) {
         let explicit = |p: P| (p, Vec::new());
@@ -2277,6 +2726,12 @@ impl<'o> Engine<'o> {
         }
         if ev.legacy_auth > 0 {
             reasons.push("RFC 2338 authentication (keepalived auth_type PASS/AH)".into());
+        }
+        if ev.v2_over_v6 > 0 {
+            reasons.push(
+                "VRRPv2 over IPv6, which only keepalived sends (version 2 with IPv6 addresses)"
+                    .into(),
+            );
         }
         if rt.epochs.iter().any(|ep| ep.garps >= 5) {
             reasons.push(
@@ -2393,6 +2848,7 @@ impl<'o> Engine<'o> {
 
         self.config_cross_checks(first);
         self.event_checks();
+        self.liveness_checks(self.last_packet_ns);
         let mut order: Vec<usize> = (0..self.routers.len()).collect();
         order.sort_by_key(|&i| {
             let k = self.routers[i].key;
@@ -2593,6 +3049,15 @@ impl<'o> Engine<'o> {
                 });
             }
         }
+        if self.mld_unchecked > 0 {
+            not_checked.push(NotChecked {
+                rule: "V3-SEQ-12".into(),
+                reason: format!(
+                    "the MLD part (a new IPv6 master joins the solicited-node group of each address): {} takeover(s) happened on a segment where the capture carries no MLD report at all (the simulator does not model MLD)",
+                    self.mld_unchecked
+                ),
+            });
+        }
         if self.routers_dropped > 0 {
             not_checked.push(NotChecked {
                 rule: "COM-03".into(),
@@ -2622,6 +3087,26 @@ impl<'o> Engine<'o> {
             summary,
         }
     }
+}
+
+/// True when the event log can vouch for the node sending from `addr`: some event names that address, or
+/// the log is the simulator's, which names every node by its primary IPv4 address (an IPv6 source is a
+/// link-local address that it does not list).
+fn knows_node(events: &[Event], addr: IpAddr) -> bool {
+    !events.is_empty() && (addr.is_ipv4() || events.iter().any(|ev| ev.addresses.contains(&addr)))
+}
+
+/// True when the event log stops or crashes the node that sends from `addr` within [from, to] (then its
+/// silence or lateness is explained).
+fn lifecycle_between(events: &[Event], addr: IpAddr, from: i64, to: i64) -> bool {
+    events.iter().any(|ev| {
+        matches!(
+            ev.kind,
+            EventKind::NodeStop | EventKind::NodeCrash | EventKind::NodeStart
+        ) && ev.addresses.contains(&addr)
+            && ev.time_ns >= from
+            && ev.time_ns <= to
+    })
 }
 
 /// The description of an injected fault active during [from, to], from the event log.

@@ -112,19 +112,24 @@ pub enum DirectorEvent {
         /// Real server.
         rs: SocketAddr,
     },
-    /// The virtual server gained quorum (sum of live weights ≥ quorum + hysteresis).
+    /// The virtual server gained quorum (sum of live weights ≥ quorum + hysteresis); `quorum_up` ran.
     QuorumUp {
         /// When.
         at: Instant,
         /// Virtual server name.
         vs: String,
+        /// The `quorum_up` command line, if one is configured.
+        script: Option<String>,
     },
-    /// The virtual server lost quorum (sum < quorum − hysteresis, or 0).
+    /// The virtual server lost quorum (sum < quorum − hysteresis, or 0), or started without it while a
+    /// sorry server had to be put in, or keepalived stopped under `omega`; `quorum_down` ran.
     QuorumDown {
         /// When.
         at: Instant,
         /// Virtual server name.
         vs: String,
+        /// The `quorum_down` command line, if one is configured.
+        script: Option<String>,
     },
 }
 
@@ -164,8 +169,14 @@ impl core::fmt::Display for DirectorEvent {
                     checker.vs, checker.checker
                 )
             }
-            DirectorEvent::QuorumUp { at, vs } => write!(f, "{at} {vs} quorum up"),
-            DirectorEvent::QuorumDown { at, vs } => write!(f, "{at} {vs} quorum down"),
+            DirectorEvent::QuorumUp { at, vs, script } => {
+                write!(f, "{at} {vs} quorum up")?;
+                script.iter().try_for_each(|s| write!(f, " `{s}`"))
+            }
+            DirectorEvent::QuorumDown { at, vs, script } => {
+                write!(f, "{at} {vs} quorum down")?;
+                script.iter().try_for_each(|s| write!(f, " `{s}`"))
+            }
         }
     }
 }
@@ -189,7 +200,14 @@ struct VsRuntime {
     hysteresis: u32,
     quorum_up: bool,
     sorry: Option<DestConfig>,
+    /// keepalived's `ISALIVE(s_svr)`: the sorry server serves (quorum is down).
     sorry_in: bool,
+    /// `sorry_server_inhibit`: out of service the sorry server stays in the table at weight 0.
+    sorry_inhibit: bool,
+    /// The sorry server is in the IPVS table (`s_svr->set`), serving or inhibited.
+    sorry_set: bool,
+    quorum_up_script: Option<String>,
+    quorum_down_script: Option<String>,
 }
 
 /// IPVS plus keepalived's health checking for one director.
@@ -241,6 +259,10 @@ impl Director {
                 quorum_up: true,
                 sorry: vs.sorry_server,
                 sorry_in: false,
+                sorry_inhibit: vs.sorry_server_inhibit,
+                sorry_set: false,
+                quorum_up_script: vs.quorum_up.clone(),
+                quorum_down_script: vs.quorum_down.clone(),
             });
         }
         Ok(Director {
@@ -285,7 +307,16 @@ impl Director {
             // update_quorum_state(init): starting below quorum only acts (and notifies) when a sorry
             // server has to be put in.
             if !vs.quorum_up && vs.sorry.is_some() {
-                self.quorum_lost(v, now, true);
+                self.quorum_lost(v, now);
+            }
+            // init_service_vs: "If we have a sorry server with inhibit, add it now", at weight 0.
+            if let (Some(s), true, false) = (
+                self.vss[v].sorry,
+                self.vss[v].sorry_inhibit,
+                self.vss[v].sorry_set,
+            ) {
+                self.ipvs_add(v, DestConfig { weight: 0, ..s }, now);
+                self.vss[v].sorry_set = true;
             }
             for rs in &mut self.vss[v].rss {
                 for c in &mut rs.checkers {
@@ -375,22 +406,44 @@ impl Director {
         self.events.pop_front()
     }
 
-    /// Daemon shutdown (`clear_services`): every server removed; notify_down and quorum_down only
-    /// for virtual servers with `omega`.
+    /// Daemon shutdown (`clear_service_vs`): the sorry server and every server removed; notify_down
+    /// and quorum_down (`update_vs_notifies(stopping)`, whatever the quorum state was) only for
+    /// virtual servers with `omega`.
     pub fn shutdown(&mut self, now: Instant) {
         for v in 0..self.vss.len() {
             let omega = self.vss[v].omega;
+            if let (Some(s), true) = (self.vss[v].sorry, self.vss[v].sorry_set) {
+                self.ipvs_remove(v, SocketAddr::new(s.addr, s.port), now);
+            }
+            self.vss[v].sorry_set = false;
+            self.vss[v].sorry_in = false;
             for r in 0..self.vss[v].rss.len() {
                 let actions = self.vss[v].rss[r].health.shutdown(now, omega);
                 self.apply(v, r, actions);
             }
-            if omega && self.vss[v].quorum_up {
-                self.vss[v].quorum_up = false;
-                let name = self.vss[v].name.clone();
-                self.events
-                    .push_back(DirectorEvent::QuorumDown { at: now, vs: name });
+            self.vss[v].quorum_up = false;
+            if omega {
+                self.push_quorum_event(v, now);
             }
         }
+    }
+
+    fn push_quorum_event(&mut self, v: usize, at: Instant) {
+        let vs = &self.vss[v];
+        let name = vs.name.clone();
+        self.events.push_back(if vs.quorum_up {
+            DirectorEvent::QuorumUp {
+                at,
+                vs: name,
+                script: vs.quorum_up_script.clone(),
+            }
+        } else {
+            DirectorEvent::QuorumDown {
+                at,
+                vs: name,
+                script: vs.quorum_down_script.clone(),
+            }
+        });
     }
 
     fn collect(&mut self, r: CheckerRef) {
@@ -462,54 +515,85 @@ impl Director {
         let threshold = q + if vs.quorum_up { -h } else { h };
         if !vs.quorum_up && sum as i64 >= threshold {
             self.vss[v].quorum_up = true;
-            if self.vss[v].sorry_in {
-                // Remove the sorry server and put the live servers back.
-                if let Some(s) = self.vss[v].sorry {
-                    self.ipvs_remove(v, SocketAddr::new(s.addr, s.port), now);
+            if let (Some(s), true) = (self.vss[v].sorry, self.vss[v].sorry_in) {
+                // "Removing" (or, inhibited, "Disabling": weight 0) the sorry server, then
+                // perform_quorum_state(add): the live servers back in.
+                let sorry = SocketAddr::new(s.addr, s.port);
+                if self.vss[v].sorry_inhibit {
+                    self.ipvs_weight(v, sorry, 0, now);
+                } else {
+                    self.ipvs_remove(v, sorry, now);
+                    self.vss[v].sorry_set = false;
                 }
                 self.vss[v].sorry_in = false;
-                for r in 0..self.vss[v].rss.len() {
-                    if self.vss[v].rss[r].health.is_alive() {
-                        let d = self.vss[v].rss[r].dest;
-                        self.ipvs_add(v, d, now);
-                    }
-                }
+                self.perform_quorum_state(v, true, now);
             }
-            let name = self.vss[v].name.clone();
-            self.events
-                .push_back(DirectorEvent::QuorumUp { at: now, vs: name });
+            self.push_quorum_event(v, now);
         } else if vs.quorum_up && (sum == 0 || (sum as i64) < threshold) {
-            self.quorum_lost(v, now, false);
+            self.quorum_lost(v, now);
         }
     }
 
-    fn quorum_lost(&mut self, v: usize, now: Instant, init: bool) {
+    /// The lost-quorum half of `update_quorum_state` (also its start-up case): the live servers out
+    /// and the sorry server in ("Adding", or "Enabling" an inhibited one at its weight), then
+    /// quorum_down.
+    fn quorum_lost(&mut self, v: usize, now: Instant) {
         self.vss[v].quorum_up = false;
-        if let Some(s) = self.vss[v].sorry {
-            if !self.vss[v].sorry_in {
-                for r in 0..self.vss[v].rss.len() {
-                    if self.vss[v].rss[r].health.is_alive() {
-                        let d = self.vss[v].rss[r].dest;
-                        self.ipvs_remove(v, SocketAddr::new(d.addr, d.port), now);
-                    }
-                }
+        if let (Some(s), false) = (self.vss[v].sorry, self.vss[v].sorry_in) {
+            self.perform_quorum_state(v, false, now);
+            if self.vss[v].sorry_inhibit && self.vss[v].sorry_set {
+                self.ipvs_weight(v, SocketAddr::new(s.addr, s.port), s.weight, now);
+            } else {
                 self.ipvs_add(v, s, now);
-                self.vss[v].sorry_in = true;
+            }
+            self.vss[v].sorry_set = true;
+            self.vss[v].sorry_in = true;
+        }
+        self.push_quorum_event(v, now);
+    }
+
+    /// `perform_quorum_state`: add or remove every live real server; an inhibit_on_failure server
+    /// has its weight edited (0 out, its weight back in) instead, as `ipvs_cmd` does for `inhibit`.
+    fn perform_quorum_state(&mut self, v: usize, add: bool, now: Instant) {
+        for r in 0..self.vss[v].rss.len() {
+            let rs = &self.vss[v].rss[r];
+            if !rs.health.is_alive() {
+                continue;
+            }
+            let d = DestConfig {
+                weight: rs.health.effective_weight(),
+                ..rs.dest
+            };
+            let addr = SocketAddr::new(d.addr, d.port);
+            match (add, rs.health.inhibit()) {
+                (true, true) => self.ipvs_weight(v, addr, d.weight, now),
+                (true, false) => self.ipvs_add(v, d, now),
+                (false, true) => self.ipvs_weight(v, addr, 0, now),
+                (false, false) => self.ipvs_remove(v, addr, now),
             }
         }
-        let _ = init;
-        let name = self.vss[v].name.clone();
-        self.events
-            .push_back(DirectorEvent::QuorumDown { at: now, vs: name });
     }
 
-    fn ipvs_remove(&mut self, v: usize, rs: SocketAddr, at: Instant) {
+    fn ipvs_weight(&mut self, v: usize, rs: SocketAddr, weight: u32, at: Instant) {
         for key in self.vss[v].services.clone() {
-            let _ = self.ipvs.del_dest(&key, rs);
+            let _ = self.ipvs.set_weight(&key, rs, weight);
         }
         let vs = self.vss[v].name.clone();
         self.events
-            .push_back(DirectorEvent::ServerRemoved { at, vs, rs });
+            .push_back(DirectorEvent::WeightChanged { at, vs, rs, weight });
+    }
+
+    /// Remove a destination; the event only when it was in the table (keepalived's `rs->set`).
+    fn ipvs_remove(&mut self, v: usize, rs: SocketAddr, at: Instant) {
+        let mut removed = false;
+        for key in self.vss[v].services.clone() {
+            removed |= self.ipvs.del_dest(&key, rs).is_ok();
+        }
+        if removed {
+            let vs = self.vss[v].name.clone();
+            self.events
+                .push_back(DirectorEvent::ServerRemoved { at, vs, rs });
+        }
     }
 
     fn ipvs_add(&mut self, v: usize, d: DestConfig, at: Instant) {

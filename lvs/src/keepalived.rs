@@ -88,6 +88,12 @@ pub struct VirtualServerPlan {
     pub omega: bool,
     /// `sorry_server`, as a destination with the virtual server's method.
     pub sorry_server: Option<DestConfig>,
+    /// `sorry_server_inhibit`: the sorry server stays in the table at weight 0 while quorum holds.
+    pub sorry_server_inhibit: bool,
+    /// `quorum_up` command line.
+    pub quorum_up: Option<String>,
+    /// `quorum_down` command line.
+    pub quorum_down: Option<String>,
 }
 
 /// `global_defs { lvs_sync_daemon INTERFACE VRRP_INSTANCE [id N] [maxlen N] [port N] [ttl N]
@@ -538,5 +544,8 @@ fn plan_vs(
         hysteresis: vs.hysteresis.unwrap_or(0),
         omega: vs.omega,
         sorry_server,
+        sorry_server_inhibit: vs.sorry_server_inhibit,
+        quorum_up: vs.quorum_up.as_ref().map(|s| s.command.clone()),
+        quorum_down: vs.quorum_down.as_ref().map(|s| s.command.clone()),
     })
 }

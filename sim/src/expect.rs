@@ -452,75 +452,32 @@ fn evaluate_one(
         } => {
             let desc = format!(
                 "VIP reachable{}: success ratio >= {min_ratio}, longest outage <= {}",
-                client
-                    .as_ref()
-                    .map(|c| format!(" from {c}"))
-                    .unwrap_or_default(),
+                for_client(client),
                 format_duration(*max_outage)
             );
-            let mut per_client: BTreeMap<&str, Vec<(f64, bool)>> = BTreeMap::new();
-            for e in &timeline.entries {
-                if let (
-                    Event::Request {
-                        started, outcome, ..
-                    },
-                    Some(n),
-                ) = (&e.event, &e.node)
-                {
-                    if client.as_ref().is_none_or(|c| c == n) {
-                        per_client
-                            .entry(n)
-                            .or_default()
-                            .push((*started, matches!(outcome, Outcome::Ok { .. })));
-                    }
-                }
-            }
-            let total: usize = per_client.values().map(Vec::len).sum();
-            if total == 0 {
+            let Some(st) = request_stats(timeline, client.as_deref(), end) else {
                 return Some(fail(desc, "no requests were made".into()));
-            }
-            let ok: usize = per_client.values().flatten().filter(|(_, ok)| *ok).count();
-            let ratio = ok as f64 / total as f64;
-            let end_s = crate::time::secs_f64(end);
-            let mut longest = 0.0f64;
-            let mut longest_at = 0.0f64;
-            for reqs in per_client.values_mut() {
-                reqs.sort_by(|a, b| a.0.total_cmp(&b.0));
-                let mut fail_start: Option<f64> = None;
-                for (t, ok) in reqs.iter() {
-                    match (ok, fail_start) {
-                        (false, None) => fail_start = Some(*t),
-                        (true, Some(s)) => {
-                            if t - s > longest {
-                                longest = t - s;
-                                longest_at = s;
-                            }
-                            fail_start = None;
-                        }
-                        _ => {}
-                    }
-                }
-                if let Some(s) = fail_start {
-                    if end_s - s > longest {
-                        longest = end_s - s;
-                        longest_at = s;
-                    }
-                }
-            }
-            let outage = Duration::from_nanos((longest * 1e9).round() as u64);
-            let passed = ratio >= *min_ratio && outage <= *max_outage;
-            let at = if longest > 0.0 {
-                format!(" from {longest_at:.6}s")
-            } else {
-                String::new()
             };
             Verdict {
                 expectation: desc,
-                passed,
-                measured: format!(
-                    "{ok}/{total} ok (ratio {ratio:.4}), longest outage {}{at}",
-                    ms(outage)
-                ),
+                passed: st.ratio() >= *min_ratio && st.longest <= *max_outage,
+                measured: st.describe(),
+            }
+        }
+        Expectation::ClientOutage { client, min, max } => {
+            let desc = format!(
+                "clients see an outage{}: longest outage in [{}, {}]",
+                for_client(client),
+                format_duration(*min),
+                format_duration(*max)
+            );
+            let Some(st) = request_stats(timeline, client.as_deref(), end) else {
+                return Some(fail(desc, "no requests were made".into()));
+            };
+            Verdict {
+                expectation: desc,
+                passed: *min <= st.longest && st.longest <= *max,
+                measured: st.describe(),
             }
         }
         Expectation::RealServerRemoved {
@@ -542,6 +499,33 @@ fn evaluate_one(
             timeout,
             min_reused,
         } => crate::lvs_expect::persistence(timeline, *timeout, *min_reused),
+        Expectation::QuorumChange {
+            up,
+            after,
+            min,
+            within,
+            director,
+        } => crate::lvs_expect::quorum_change(
+            timeline,
+            *up,
+            Instant::ZERO + *after,
+            (*min, *within),
+            director.as_deref(),
+        ),
+        Expectation::SorryServerWhileQuorumDown {
+            sorry,
+            min_connections,
+        } => crate::lvs_expect::sorry_server_while_quorum_down(timeline, sorry, *min_connections),
+        Expectation::PersistenceAcrossFailover {
+            after,
+            survives,
+            min_clients,
+        } => crate::lvs_expect::persistence_across_failover(
+            timeline,
+            Instant::ZERO + *after,
+            *survives,
+            *min_clients,
+        ),
         Expectation::CaptureConforms { .. } => return None,
         Expectation::StateIs {
             node,
@@ -672,6 +656,102 @@ fn state_is(timeline: &Timeline, node: &str, t: Instant, want: &str, vrid: Optio
         passed: got == want,
         measured: format!("{node} at {}: {got}", secs(t)),
     }
+}
+
+fn for_client(client: &Option<String>) -> String {
+    client
+        .as_ref()
+        .map(|c| format!(" from {c}"))
+        .unwrap_or_default()
+}
+
+/// The clients' requests summed up: how many succeeded, and the longest run of failures.
+struct RequestStats {
+    ok: usize,
+    total: usize,
+    /// From the first failed request's start to the next successful request's start (or the run's end).
+    longest: Duration,
+    /// Start of the longest outage, in seconds.
+    longest_at: f64,
+}
+
+impl RequestStats {
+    fn ratio(&self) -> f64 {
+        self.ok as f64 / self.total as f64
+    }
+
+    fn describe(&self) -> String {
+        let at = if self.longest > Duration::ZERO {
+            format!(" from {:.6}s", self.longest_at)
+        } else {
+            String::new()
+        };
+        format!(
+            "{}/{} ok (ratio {:.4}), longest outage {}{at}",
+            self.ok,
+            self.total,
+            self.ratio(),
+            ms(self.longest)
+        )
+    }
+}
+
+/// Request statistics of every client (or only `client`); `None` when no request was made.
+fn request_stats(timeline: &Timeline, client: Option<&str>, end: Instant) -> Option<RequestStats> {
+    let mut per_client: BTreeMap<&str, Vec<(f64, bool)>> = BTreeMap::new();
+    for e in &timeline.entries {
+        if let (
+            Event::Request {
+                started, outcome, ..
+            },
+            Some(n),
+        ) = (&e.event, &e.node)
+        {
+            if client.is_none_or(|c| c == n) {
+                per_client
+                    .entry(n)
+                    .or_default()
+                    .push((*started, matches!(outcome, Outcome::Ok { .. })));
+            }
+        }
+    }
+    let total: usize = per_client.values().map(Vec::len).sum();
+    if total == 0 {
+        return None;
+    }
+    let ok: usize = per_client.values().flatten().filter(|(_, ok)| *ok).count();
+    let end_s = crate::time::secs_f64(end);
+    let mut longest = 0.0f64;
+    let mut longest_at = 0.0f64;
+    for reqs in per_client.values_mut() {
+        reqs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut fail_start: Option<f64> = None;
+        for (t, ok) in reqs.iter() {
+            match (ok, fail_start) {
+                (false, None) => fail_start = Some(*t),
+                (true, Some(s)) => {
+                    if t - s > longest {
+                        longest = t - s;
+                        longest_at = s;
+                    }
+                    fail_start = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(s) = fail_start {
+            if end_s - s > longest {
+                longest = end_s - s;
+                longest_at = s;
+            }
+        }
+    }
+    Some(RequestStats {
+        ok,
+        total,
+        longest: Duration::from_nanos((longest * 1e9).round() as u64),
+        longest_at,
+    })
 }
 
 /// Text lines "vrid 51: lb1 0.000000s–10.0s, lb1+lb2 ..." for the report.

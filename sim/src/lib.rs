@@ -20,6 +20,7 @@ pub mod html;
 pub mod init;
 pub mod lvs_expect;
 pub mod lvs_host;
+pub mod lvs_sync;
 pub mod net;
 pub mod report;
 pub mod rng;

@@ -16,6 +16,7 @@
 //! like `vrrp_script`s in this simulator, they are taken to exit 0.
 
 use crate::host::stack::Stack;
+use crate::lvs_sync::{SyncDaemon, SyncRole};
 use crate::time::{Duration, Instant};
 use crate::timeline::{Event, Timeline};
 use keepalived_conf::model::Config as KaConfig;
@@ -52,6 +53,10 @@ pub enum LvsAction {
     QuorumDown,
     /// The director scheduled a new connection to a real server.
     Connect,
+    /// The `lvs_sync_daemon` thread changed (master, backup or stopped).
+    SyncRole,
+    /// The backup sync thread applied a message's entries to the connection table.
+    SyncApplied,
 }
 
 /// Ephemeral ports of checker connections (Linux's default `ip_local_port_range` starts here).
@@ -83,11 +88,14 @@ pub struct DirectorHost {
     director: Director,
     /// keepalived's checker process runs (false before boot, after a stop, crash or kill).
     checking: bool,
-    attempts: BTreeMap<AttemptId, Attempt>,
+    /// Open checker connections. Attempt ids are numbered per checker, so the checker is part of the key.
+    attempts: BTreeMap<(CheckerRef, AttemptId), Attempt>,
     closing: Vec<(SocketHandle, Instant)>,
     next_port: u16,
     names: BTreeMap<IpAddr, String>,
     dropped: u64,
+    /// `lvs_sync_daemon`, when configured.
+    sync: Option<SyncDaemon>,
 }
 
 fn to_lvs(t: Instant) -> lvs::Instant {
@@ -112,7 +120,6 @@ impl DirectorHost {
         }
         let director = Director::new(&plan, IpvsSettings::default(), seed).ok()?;
         Some(DirectorHost {
-            plan,
             seed,
             director,
             checking: false,
@@ -121,6 +128,11 @@ impl DirectorHost {
             next_port: 0,
             names,
             dropped: 0,
+            sync: plan
+                .sync_daemon
+                .as_ref()
+                .and_then(|p| SyncDaemon::new(p, config)),
+            plan,
         })
     }
 
@@ -141,6 +153,10 @@ impl DirectorHost {
         }
         self.attempts.clear();
         self.closing.clear();
+        if let Some(s) = &mut self.sync {
+            // The fresh table has no sync thread; the next follow_vrrp starts one.
+            s.set_role(SyncRole::Off, self.director.ipvs_mut());
+        }
     }
 
     /// keepalived starts: a fresh table, real servers added, checkers started.
@@ -164,6 +180,7 @@ impl DirectorHost {
         self.checking = false;
         self.abort_all(stack);
         self.drain_events(timeline, node);
+        self.set_sync_role(now, SyncRole::Off, timeline, node);
     }
 
     /// keepalived is killed: the checkers stop, the kernel keeps the IPVS table.
@@ -200,6 +217,26 @@ impl DirectorHost {
         let Some(dst_mac) = frame.get(0..6) else {
             return false;
         };
+        if let Some(s) = &mut self.sync {
+            // The backup sync thread's socket takes datagrams to the sync group before anything else.
+            if let Some(applied) = s.receive(now, frame, self.director.ipvs_mut()) {
+                if applied > 0 {
+                    timeline.push(
+                        now,
+                        Some(node),
+                        Event::Lvs {
+                            action: LvsAction::SyncApplied,
+                            vs: None,
+                            rs: None,
+                            rs_node: None,
+                            client: None,
+                            detail: format!("sync backup applied {applied} entries"),
+                        },
+                    );
+                }
+                return true;
+            }
+        }
         if !stack.accepts_mac(dst_mac) || dst_mac.first().is_some_and(|b| b & 1 == 1) {
             return false;
         }
@@ -280,6 +317,63 @@ impl DirectorHost {
         }
     }
 
+    /// `lvs_sync_daemon` follows its VRRP instance while keepalived runs: master while the instance is MASTER,
+    /// backup otherwise (keepalived 2.2.7 `vrrp_init_state`, `ipvs_syncd_master`, `ipvs_syncd_backup`). When
+    /// keepalived is not running the threads are left as they are: a graceful stop already stopped them
+    /// ([`DirectorHost::stop`]), and after SIGKILL the kernel threads keep running.
+    pub fn follow_vrrp(
+        &mut self,
+        now: Instant,
+        router: &crate::router_host::RouterHost,
+        timeline: &mut Timeline,
+        node: &str,
+    ) {
+        let Some(s) = &self.sync else { return };
+        if !router.is_running() {
+            return;
+        }
+        let Some(view) = router.views().find(|v| v.name == s.instance()) else {
+            return;
+        };
+        let role = if view.state == crate::timeline::VrrpState::Master {
+            SyncRole::Master
+        } else {
+            SyncRole::Backup
+        };
+        self.set_sync_role(now, role, timeline, node);
+    }
+
+    fn set_sync_role(&mut self, now: Instant, role: SyncRole, timeline: &mut Timeline, node: &str) {
+        let Some(s) = &mut self.sync else { return };
+        if !s.set_role(role, self.director.ipvs_mut()) {
+            return;
+        }
+        let detail = match role {
+            SyncRole::Master => format!("sync daemon master, syncid {}", s.syncid()),
+            SyncRole::Backup => format!("sync daemon backup, syncid {}", s.syncid()),
+            SyncRole::Off => "sync daemon stopped".to_string(),
+        };
+        timeline.push(
+            now,
+            Some(node),
+            Event::Lvs {
+                action: LvsAction::SyncRole,
+                vs: None,
+                rs: None,
+                rs_node: None,
+                client: None,
+                detail,
+            },
+        );
+    }
+
+    /// The master sync thread's finished messages, as frames to send.
+    pub fn send_sync(&mut self, stack: &Stack, out: &mut Vec<Vec<u8>>) {
+        if let Some(s) = &mut self.sync {
+            s.send(self.director.ipvs_mut(), stack, out);
+        }
+    }
+
     /// When the director next needs [`DirectorHost::poll`].
     pub fn poll_at(&self) -> Option<Instant> {
         let mut t = self.director.ipvs().poll_timeout().map(from_lvs);
@@ -351,12 +445,12 @@ impl DirectorHost {
             match action {
                 CheckAction::Connect { attempt, dst } => self.connect(now, stack, r, attempt, dst),
                 CheckAction::Send { attempt, data } => {
-                    if let Some(a) = self.attempts.get_mut(&attempt) {
+                    if let Some(a) = self.attempts.get_mut(&(r, attempt)) {
                         a.tx.extend_from_slice(&data);
                     }
                 }
                 CheckAction::Close { attempt } => {
-                    if let Some(a) = self.attempts.remove(&attempt) {
+                    if let Some(a) = self.attempts.remove(&(r, attempt)) {
                         stack.sockets.get_mut::<tcp::Socket>(a.handle).close();
                         self.closing.push((a.handle, now + CLOSE_GRACE));
                     }
@@ -400,7 +494,7 @@ impl DirectorHost {
             return;
         }
         self.attempts.insert(
-            attempt,
+            (r, attempt),
             Attempt {
                 checker: r,
                 handle,
@@ -414,7 +508,7 @@ impl DirectorHost {
 
     fn report_io(&mut self, now: Instant, stack: &mut Stack) -> bool {
         let mut results: Vec<(CheckerRef, AttemptId, SockReport)> = vec![];
-        for (id, a) in self.attempts.iter_mut() {
+        for ((_, id), a) in self.attempts.iter_mut() {
             if a.done {
                 continue;
             }
@@ -534,19 +628,25 @@ impl DirectorHost {
                     Some(*rs),
                     format!("check #{} of {rs} succeeded", checker.checker),
                 ),
-                DirectorEvent::QuorumUp { at, vs } => (
+                DirectorEvent::QuorumUp { at, vs, script } => (
                     *at,
                     LvsAction::QuorumUp,
                     Some(vs.clone()),
                     None,
-                    format!("{vs} quorum up"),
+                    format!(
+                        "{vs} quorum up, quorum_up {}",
+                        script.as_deref().unwrap_or("(no script)")
+                    ),
                 ),
-                DirectorEvent::QuorumDown { at, vs } => (
+                DirectorEvent::QuorumDown { at, vs, script } => (
                     *at,
                     LvsAction::QuorumDown,
                     Some(vs.clone()),
                     None,
-                    format!("{vs} quorum down"),
+                    format!(
+                        "{vs} quorum down, quorum_down {}",
+                        script.as_deref().unwrap_or("(no script)")
+                    ),
                 ),
             };
             timeline.push(

@@ -41,6 +41,10 @@ pub struct Scenario {
     pub expect: Vec<Expectation>,
 }
 
+fn default_true() -> bool {
+    true
+}
+
 fn default_seed() -> u64 {
     1
 }
@@ -651,6 +655,19 @@ pub enum Expectation {
         #[serde(with = "serde_dur")]
         max_outage: Duration,
     },
+    /// The clients' longest outage lies in [`min`, `max`]: asserts the outage users report (stale ARP after a
+    /// failover, no master at all), measured as `VipReachable` measures it.
+    ClientOutage {
+        /// Only this client.
+        #[serde(default)]
+        client: Option<String>,
+        /// Shortest accepted longest outage.
+        #[serde(with = "serde_dur")]
+        min: Duration,
+        /// Longest accepted longest outage.
+        #[serde(with = "serde_dur")]
+        max: Duration,
+    },
     /// LVS: every director (or `director`) that had `server` in its IPVS table at `after` removes it within
     /// `within` (health-check detection time).
     RealServerRemoved {
@@ -681,6 +698,48 @@ pub enum Expectation {
         /// Minimum number of connections that must have reused a template (so the check cannot pass vacuously).
         #[serde(default)]
         min_reused: u32,
+    },
+    /// LVS quorum: on each director (or `director`), the first quorum change of this direction (`up`: quorum_up,
+    /// else quorum_down) after `after` comes no earlier than `min` and no later than `within` after it.
+    QuorumChange {
+        /// True for quorum_up, false for quorum_down.
+        up: bool,
+        /// The cause's time.
+        #[serde(with = "serde_dur")]
+        after: Duration,
+        /// Lower bound (hysteresis: not before the weight sum reaches quorum + hysteresis).
+        #[serde(default, with = "serde_dur")]
+        min: Duration,
+        /// Upper bound.
+        #[serde(with = "serde_dur")]
+        within: Duration,
+        /// Only this director node.
+        #[serde(default)]
+        director: Option<String>,
+    },
+    /// LVS sorry_server: on each director, every new connection scheduled while its virtual server is without
+    /// quorum (from a quorum_down to the next quorum_up) goes to `sorry`, and none does while quorum holds; at
+    /// least `min_connections` of each kind.
+    SorryServerWhileQuorumDown {
+        /// The sorry server: node name, "ip" or "ip:port".
+        sorry: String,
+        /// Minimum connections to the sorry server and to the real servers.
+        #[serde(default)]
+        min_connections: u32,
+    },
+    /// LVS director failover: each client's first new connection through the new master goes to the real server
+    /// its last connection through the old master went to (`survives: true`, what `lvs_sync_daemon` gives), or
+    /// at least one client lands elsewhere (`survives: false`: the new master's persistence table starts empty).
+    PersistenceAcrossFailover {
+        /// The failover's cause (the old master's last connections are before it, the new master's after).
+        #[serde(with = "serde_dur")]
+        after: Duration,
+        /// Whether persistence must survive.
+        #[serde(default = "default_true")]
+        survives: bool,
+        /// Minimum number of clients seen on both directors (so the check cannot pass vacuously).
+        #[serde(default)]
+        min_clients: u32,
     },
     /// The capture passes the conformance checker with zero errors, apart from the listed rule IDs.
     CaptureConforms {
@@ -1133,6 +1192,9 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
             Expectation::RealServerRemoved {
                 director: Some(n), ..
             } => node(n)?,
+            Expectation::QuorumChange {
+                director: Some(n), ..
+            } => node(n)?,
             Expectation::VipReachable {
                 client: Some(n),
                 min_ratio,
@@ -1142,6 +1204,27 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
                 check_ratio(l, *min_ratio)?;
             }
             Expectation::VipReachable { min_ratio, .. } => check_ratio(l, *min_ratio)?,
+            Expectation::ClientOutage { client, min, max } => {
+                if let Some(n) = client {
+                    node(n)?;
+                }
+                if min > max {
+                    let (line, col) = l
+                        .text
+                        .find("ClientOutage")
+                        .map_or((1, 1), |off| line_col(&l.text, off));
+                    return Err(ScenarioError {
+                        file: l.path.clone(),
+                        line,
+                        col,
+                        message: format!(
+                            "ClientOutage: min {} is larger than max {}",
+                            crate::time::format_duration(*min),
+                            crate::time::format_duration(*max)
+                        ),
+                    });
+                }
+            }
             _ => {}
         }
     }

@@ -530,6 +530,10 @@ impl World {
             }
             if let Some(d) = director {
                 d.poll(now, stack, &mut self.timeline, name);
+                if let Role::Router(r) = role {
+                    d.follow_vrrp(now, r, &mut self.timeline, name);
+                }
+                d.send_sync(stack, &mut out);
             }
             if let Some((_, srv)) = http {
                 srv.poll(stack);

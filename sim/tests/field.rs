@@ -8,6 +8,18 @@ use std::process::Command;
 
 /// Every field scenario, relative to scenarios/field/. One row per file; each folder has problem.ron and fix.ron.
 const SCENARIOS: &[&str] = &[
+    "01-adverts-not-delivered/problem.ron",
+    "01-adverts-not-delivered/problem_multicast.ron",
+    "01-adverts-not-delivered/fix.ron",
+    "01-adverts-not-delivered/fix_firewall.ron",
+    "02-unicast-missing-peer/problem.ron",
+    "02-unicast-missing-peer/fix.ron",
+    "05-script-weight/problem.ron",
+    "05-script-weight/fix.ron",
+    "05-script-weight/problem_weight0.ron",
+    "05-script-weight/fix_weight0.ron",
+    "05-script-weight/problem_schedown.ron",
+    "05-script-weight/fix_schedown.ron",
     "06-v3-checksum-mismatch/problem.ron",
     "06-v3-checksum-mismatch/fix.ron",
     "06-v3-checksum-mismatch/fix-on-2.2.7.ron",
@@ -98,10 +110,17 @@ fn every_field_scenario_passes_checks_its_capture_and_decodes_in_tshark() {
             let bad = tshark_errors(&file);
             assert!(bad.is_empty(), "{rel}: tshark flags frames {bad:?}");
         }
+        // The timeline is pinned, as the library's are: a change in behaviour shows up as a snapshot diff.
+        insta::assert_snapshot!(
+            rel.trim_end_matches(".ron").replace('/', "__"),
+            r.timeline.render_text()
+        );
     }
 }
 
 #[test]
+/// Also: the README has the symptom, the cause and the fix, the index (scenarios/field/README.md) links the
+/// folder, and every scenario file in it is listed (so CI runs it).
 fn every_field_folder_has_a_problem_a_fix_and_a_readme_linking_keepalived_issues() {
     let mut folders: Vec<PathBuf> = std::fs::read_dir(field())
         .unwrap()
@@ -109,6 +128,7 @@ fn every_field_folder_has_a_problem_a_fix_and_a_readme_linking_keepalived_issues
         .filter(|p| p.is_dir())
         .collect();
     folders.sort();
+    let index = std::fs::read_to_string(field().join("README.md")).unwrap();
     for f in folders {
         let name = f.file_name().unwrap().to_string_lossy().into_owned();
         for file in ["problem.ron", "fix.ron"] {
@@ -123,5 +143,22 @@ fn every_field_folder_has_a_problem_a_fix_and_a_readme_linking_keepalived_issues
             readme.contains("https://github.com/acassen/keepalived/issues/"),
             "{name}/README.md links no keepalived issue"
         );
+        for part in ["## Symptom", "## Cause", "## Fix"] {
+            assert!(readme.contains(part), "{name}/README.md lacks {part}");
+        }
+        assert!(
+            index.contains(&format!("]({name}/)")),
+            "scenarios/field/README.md does not link {name}/"
+        );
+        for e in std::fs::read_dir(&f).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "ron") {
+                let rel = format!("{name}/{}", p.file_name().unwrap().to_string_lossy());
+                assert!(
+                    SCENARIOS.contains(&rel.as_str()),
+                    "{rel} is not listed in SCENARIOS"
+                );
+            }
+        }
     }
 }

@@ -70,6 +70,18 @@ pub struct Daemon<I: VrrpIo> {
     insts: Vec<Inst>,
     epoch: tokio::time::Instant,
     summary: RunSummary,
+    timer: Option<crate::linux::PreciseTimer>,
+}
+
+/// Sleeps on the precise timer when there is one, else on tokio's (turmoil's simulated clock
+/// in the tests). A failing timerfd falls back to tokio's sleep.
+async fn sleep_until(timer: &Option<crate::linux::PreciseTimer>, at: tokio::time::Instant) {
+    if let Some(t) = timer {
+        if t.sleep_until(at).await.is_ok() {
+            return;
+        }
+    }
+    tokio::time::sleep_until(at).await;
 }
 
 enum Wake {
@@ -110,7 +122,14 @@ impl<I: VrrpIo> Daemon<I> {
             insts,
             epoch: tokio::time::Instant::now(),
             summary: RunSummary::default(),
+            timer: None,
         }
+    }
+
+    /// Wakes on `timer` instead of tokio's millisecond timer wheel (the production daemon).
+    pub fn with_precise_timer(mut self, timer: crate::linux::PreciseTimer) -> Daemon<I> {
+        self.timer = Some(timer);
+        self
     }
 
     fn now(&self) -> Instant {
@@ -161,7 +180,7 @@ impl<I: VrrpIo> Daemon<I> {
             let wake = tokio::select! {
                 biased;
                 c = ctl.recv() => Wake::Ctl(c),
-                _ = tokio::time::sleep_until(sleep_to) => Wake::Timer(deadline.unwrap_or(Instant::ZERO)),
+                _ = sleep_until(&self.timer, sleep_to) => Wake::Timer(deadline.unwrap_or(Instant::ZERO)),
                 r = self.io.recv() => Wake::Rx(r),
             };
             let now = self.now();
@@ -249,6 +268,7 @@ impl<I: VrrpIo> Daemon<I> {
             insts,
             epoch,
             summary,
+            ..
         } = self;
         let inst = &mut insts[i];
         // Order on the wire, as keepalived: addresses in place before the advert and the

@@ -14,6 +14,8 @@
 //! - `use_vmac` creates a macvlan interface with the virtual MAC (RFC 5798 §7.3) through
 //!   `ip link` at start-up and deletes it at exit; adverts then leave from it.
 //! - Notify scripts are spawned as processes and not waited for (keepalived does the same).
+//! - [`PreciseTimer`] wakes the event loop on a timerfd, to the microsecond, where tokio's
+//!   timer wheel would round up to the next millisecond (keepalived also waits on a timerfd).
 
 use std::collections::BTreeMap;
 use std::io;
@@ -196,6 +198,40 @@ impl LinuxIo {
         );
         self.vmacs.push(name.to_string());
         Ok(())
+    }
+}
+
+/// The event loop's timer on Linux: one timerfd, re-armed for each wait. tokio's own sleep
+/// has a 1 ms wheel and wakes up to ~2 ms late; a backup's takeover is then that much later
+/// than Master_Down_Interval, which shows in the wire gaps compared with keepalived and the
+/// simulator (docs/interop.md).
+pub struct PreciseTimer {
+    fd: AsyncFd<OwnedFd>,
+}
+
+impl PreciseTimer {
+    /// A fresh timerfd registered with tokio's reactor (needs a running runtime).
+    pub fn new() -> io::Result<PreciseTimer> {
+        let fd = sys::timerfd()?;
+        // SAFETY: as for the packet sockets: the AsyncFd alone owns the descriptor and
+        // deregisters it before closing it.
+        let fd = unsafe { AsyncFd::register(fd) }.map_err(io::Error::from)?;
+        Ok(PreciseTimer { fd })
+    }
+
+    /// Waits until `deadline`. Cancel safe: a dropped wait leaves at most an unread expiry,
+    /// which the next wait's re-arming clears.
+    pub async fn sleep_until(&self, deadline: tokio::time::Instant) -> io::Result<()> {
+        let after = deadline.saturating_duration_since(tokio::time::Instant::now());
+        sys::timerfd_arm(self.fd.get_ref(), after)?;
+        loop {
+            let mut guard = self.fd.readable().await?;
+            match guard.try_io(|inner| sys::timerfd_read(inner.get_ref())) {
+                Ok(Ok(_)) => return Ok(()),
+                Ok(Err(e)) => return Err(e),
+                Err(_would_block) => continue,
+            }
+        }
     }
 }
 

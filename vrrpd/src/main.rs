@@ -111,7 +111,14 @@ async fn run(dc: config::DaemonConfig) -> anyhow::Result<()> {
         tokio::spawn(run_script(ProcessExec, s, tx.clone()));
     }
     drop(tx);
-    let daemon = Daemon::new(io, dc.instances);
+    let mut daemon = Daemon::new(io, dc.instances);
+    match vrrpd::linux::PreciseTimer::new() {
+        Ok(t) => daemon = daemon.with_precise_timer(t),
+        Err(e) => log::log(
+            Level::Warn,
+            &format!("timerfd: {e}; using tokio's millisecond timer"),
+        ),
+    }
     daemon.run(rx).await?;
     Ok(())
 }

@@ -1,10 +1,10 @@
 //! The Linux system calls the daemon needs that `socket2` does not cover: interface lookup
 //! (`getifaddrs`, `if_nametoindex`, sysfs), `AF_PACKET` sockets for receiving whole frames and
-//! sending gratuitous ARP / unsolicited NA, and a minimal rtnetlink client for adding and
+//! sending gratuitous ARP / unsolicited NA, a timerfd for the event loop, and a minimal rtnetlink client for adding and
 //! removing addresses (`RTM_NEWADDR` / `RTM_DELADDR`).
 //!
 //! Every `unsafe` block of the crate lives here, each with the reason it is sound, except the
-//! registration of the packet socket with tokio's reactor in `linux.rs`.
+//! registrations of the packet sockets and the timerfd with tokio's reactor in `linux.rs`.
 
 use std::ffi::CString;
 use std::io;
@@ -281,4 +281,54 @@ pub fn netlink_addr(add: bool, ifindex: u32, addr: IpAddr, prefix_len: u8) -> io
         }
     }
     Ok(())
+}
+
+/// A non-blocking `CLOCK_MONOTONIC` timerfd (the daemon's precise timer; see
+/// `linux::PreciseTimer`).
+pub fn timerfd() -> io::Result<OwnedFd> {
+    // SAFETY: plain timerfd_create(2) call; the result is checked before use.
+    let fd = unsafe {
+        libc::timerfd_create(
+            libc::CLOCK_MONOTONIC,
+            libc::TFD_NONBLOCK | libc::TFD_CLOEXEC,
+        )
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: fd is a fresh, valid descriptor that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Arms `fd` to expire once, `after` from now (at least 1 ns: zero would disarm it). Re-arming
+/// also resets the expiry count, so an expiry nobody read does not leak into the next wait.
+pub fn timerfd_arm(fd: &OwnedFd, after: std::time::Duration) -> io::Result<()> {
+    let after = after.max(std::time::Duration::from_nanos(1));
+    let spec = libc::itimerspec {
+        it_interval: libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        },
+        it_value: libc::timespec {
+            tv_sec: libc::time_t::try_from(after.as_secs()).unwrap_or(libc::time_t::MAX),
+            tv_nsec: libc::c_long::from(after.subsec_nanos()),
+        },
+    };
+    // SAFETY: spec is a valid itimerspec; the old value is not asked for (null).
+    let r = unsafe { libc::timerfd_settime(fd.as_raw_fd(), 0, &spec, std::ptr::null_mut()) };
+    if r != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Reads the expiry count; `WouldBlock` while the timer has not expired.
+pub fn timerfd_read(fd: &OwnedFd) -> io::Result<u64> {
+    let mut n = [0u8; 8];
+    // SAFETY: n is valid for writes of 8 bytes, the size a timerfd read needs.
+    let r = unsafe { libc::read(fd.as_raw_fd(), n.as_mut_ptr().cast(), n.len()) };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(u64::from_ne_bytes(n))
 }

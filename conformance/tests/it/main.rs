@@ -5,8 +5,11 @@ mod captures;
 mod cli;
 mod docs;
 mod fuzz_regressions;
+mod keepalived_forms;
 mod options;
 mod readers;
+mod scene;
+mod sequence;
 mod snapshots;
 
 use std::path::PathBuf;

@@ -204,3 +204,61 @@ proptest! {
         prop_assert!(r.is_ok());
     }
 }
+
+#[test]
+fn cap_04_unsupported_link_type_on_the_first_pcapng_interface_is_unreadable() {
+    let mut ng = PcapNgWriter::new();
+    ng.interface(239, "nflog");
+    ng.packet(0, 1_000, &[0u8; 40]);
+    let r = check_bytes("x", &ng.into_bytes(), &opts());
+    assert!(matches!(
+        r,
+        Err(ReadError::UnsupportedLinkType { link_type: 239, .. })
+    ));
+}
+
+#[test]
+fn cap_04_unsupported_link_type_mid_file_is_a_note_and_the_other_frames_keep_their_numbers() {
+    // An Ethernet interface with adverts, then (mid-file) an nflog interface with two frames, then more
+    // adverts, the last of them with TTL 64: it must be reported as frame 7 and the run must not stop.
+    use crate::scene::{v4, Rtr, SEC};
+    let r = Rtr {
+        ip: v4(1),
+        mac: vrrp::frame::virtual_mac(vrrp::wire::Family::V4, 3),
+        prio: 100,
+        version: vrrp::wire::Version::V3,
+        vrid: 3,
+        int_cs: 100,
+        addrs: vec![v4(100)],
+    };
+    let mut ng = PcapNgWriter::new();
+    ng.interface(1, "eth0");
+    let t0 = 1_700_000_000 * SEC;
+    for i in 0..3 {
+        ng.packet(0, t0 + i * SEC, &r.frame(100));
+    }
+    ng.interface(239, "nflog");
+    ng.packet(1, t0 + 3 * SEC, &[0x55; 60]);
+    ng.packet(1, t0 + 3 * SEC + 1, &[0x55; 60]);
+    ng.packet(0, t0 + 3 * SEC + 2, &r.frame(100));
+    let mut ttl64 = r.frame(100);
+    ttl64[14 + 8] = 64;
+    ng.packet(0, t0 + 4 * SEC, &ttl64);
+    let rep = match check_bytes("x", &ng.into_bytes(), &opts()) {
+        Ok(rep) => rep,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(rep.packets, 7);
+    assert_eq!(rep.vrrp_packets, 5);
+    let cap = rep.findings.iter().find(|f| f.rule == "CAP-04");
+    assert!(
+        cap.is_some_and(|f| f.severity == conformance::Severity::Note
+            && f.count == 2
+            && f.frame == 4
+            && f.message.contains("link type 239")),
+        "{}",
+        rep.to_json()
+    );
+    let ttl = rep.findings.iter().find(|f| f.rule == "V3-PKT-04");
+    assert_eq!(ttl.map(|f| f.frame), Some(7), "{}", rep.to_json());
+}

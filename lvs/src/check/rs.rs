@@ -64,6 +64,11 @@ impl RealServerHealth {
         }
     }
 
+    /// `inhibit_on_failure`: a failed server stays in the table at weight 0.
+    pub fn inhibit(&self) -> bool {
+        self.inhibit
+    }
+
     /// Whether keepalived considers the server alive (in the pool).
     pub fn is_alive(&self) -> bool {
         self.alive

@@ -6,6 +6,7 @@ mod conn_table;
 mod forward;
 mod keepalived;
 mod props;
+mod quorum;
 mod sched;
 mod sync;
 mod tshark;

@@ -12,6 +12,8 @@ mod html;
 mod ipv6;
 mod library;
 mod lvs;
+mod lvs_quorum;
+mod lvs_sync;
 mod properties;
 mod scenario_errors;
 mod scenario_props;

@@ -135,3 +135,14 @@ fn binary_exits_2_on_bad_input_and_never_panics() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn client_outage_with_min_above_max_is_located() {
+    let e = err(&format!(
+        "{GOOD_HEAD}    ],\n    expect: [ClientOutage(min: \"5s\", max: \"1s\")],\n)"
+    ));
+    assert_eq!(
+        e,
+        "scenarios/bad.ron:7:14: ClientOutage: min 5s is larger than max 1s"
+    );
+}

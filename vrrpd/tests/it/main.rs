@@ -6,4 +6,5 @@ mod interop;
 mod lab;
 mod side_by_side;
 mod sim_loop;
+mod sim_predict;
 mod units;
