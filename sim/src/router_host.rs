@@ -506,31 +506,30 @@ pub fn reload_key(c: &ConfigSource) -> String {
 }
 
 /// What keepalived matches an instance by when it reloads (`vrrp_exist`): VRID, family, interface, unicast mode
-/// (and the unicast source address), VMAC and multicast group. An instance whose identity changes is deleted and
-/// created anew.
-fn identity(
-    interface: Option<&str>,
-    c: &RouterConfig,
-) -> (
-    u8,
-    bool,
-    Option<String>,
-    Option<Option<IpAddr>>,
-    bool,
-    Option<IpAddr>,
-) {
-    let unicast = (!c.unicast_peers.is_empty()).then_some(
-        // In unicast mode the source address must match too.
-        Some(c.primary_ip),
-    );
-    (
-        c.vrid,
-        c.family() == vrrp::wire::Family::V6,
-        interface.map(str::to_string),
+/// (and, in unicast mode, the source address), VMAC and multicast group. An instance whose identity changes is
+/// deleted and created anew.
+#[derive(Debug, PartialEq)]
+struct Identity {
+    vrid: u8,
+    ipv6: bool,
+    interface: Option<String>,
+    unicast_src: Option<IpAddr>,
+    unicast: bool,
+    use_vmac: bool,
+    mcast_dst: Option<IpAddr>,
+}
+
+fn identity(interface: Option<&str>, c: &RouterConfig) -> Identity {
+    let unicast = !c.unicast_peers.is_empty();
+    Identity {
+        vrid: c.vrid,
+        ipv6: c.family() == vrrp::wire::Family::V6,
+        interface: interface.map(str::to_string),
+        unicast_src: unicast.then_some(c.primary_ip),
         unicast,
-        c.use_vmac,
-        c.mcast_dst,
-    )
+        use_vmac: c.use_vmac,
+        mcast_dst: c.mcast_dst,
+    }
 }
 
 /// The track id of an instance's source address (see [`router_config`]).
