@@ -91,6 +91,9 @@ pub struct GlobalDefs {
     pub vrrp_garp_master_delay: Option<Duration>,
     /// `vrrp_garp_master_repeat`.
     pub vrrp_garp_master_repeat: Option<u32>,
+    /// `vrrp_startup_delay` (seconds, up to 6 decimals): after keepalived starts (not on reload), no
+    /// instance becomes master before the delay ends; a backup's Master_Down_Timer runs from its end.
+    pub vrrp_startup_delay: Option<Duration>,
     /// `vrrp_garp_master_refresh`.
     pub vrrp_garp_master_refresh: Option<Duration>,
     /// `vrrp_garp_master_refresh_repeat`.

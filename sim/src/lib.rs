@@ -22,6 +22,7 @@ pub mod lvs_expect;
 pub mod lvs_host;
 pub mod lvs_sync;
 pub mod net;
+pub mod nginx_expect;
 pub mod report;
 pub mod rng;
 pub mod scenario;

@@ -246,7 +246,11 @@ impl DirectorHost {
         let IpAddr::V4(dst) = info.dst.ip() else {
             return false;
         };
-        if dst == stack.ip || !stack.holds(dst) {
+        if dst != stack.ip && !stack.holds(dst) {
+            // Routed through this host (it is the real servers' gateway): a NAT reply is masqueraded.
+            return self.masquerade(now, frame, &info, stack, out);
+        }
+        if dst == stack.ip {
             return false;
         }
         match self.director.ipvs_mut().process_inbound(to_lvs(now), &info) {
@@ -372,6 +376,35 @@ impl DirectorHost {
         if let Some(s) = &mut self.sync {
             s.send(self.director.ipvs_mut(), stack, out);
         }
+    }
+
+    /// LVS-NAT's way back (`ip_vs_out`): a real server's reply of a NAT connection gets the virtual address and
+    /// port as its source and goes to the client, which this model reaches directly on the segment (an on-link
+    /// route). Other routed traffic is not forwarded (the director is not a general router here).
+    fn masquerade(
+        &mut self,
+        now: Instant,
+        frame: &[u8],
+        info: &lvs::PacketInfo,
+        stack: &mut Stack,
+        out: &mut Vec<Vec<u8>>,
+    ) -> bool {
+        let lvs::OutVerdict::Masquerade { virt, .. } =
+            self.director.ipvs_mut().process_outbound(to_lvs(now), info)
+        else {
+            return false;
+        };
+        let IpAddr::V4(client) = info.dst.ip() else {
+            return false;
+        };
+        match lvs::forward::nat_out(frame, virt, stack.mac, [0u8; 6]) {
+            Ok(fr) if fr.len() > 14 => {
+                let packet = fr.get(14..).map(<[u8]>::to_vec).unwrap_or_default();
+                stack.send_ip(now, client, packet, out);
+            }
+            _ => self.dropped += 1,
+        }
+        true
     }
 
     /// When the director next needs [`DirectorHost::poll`].

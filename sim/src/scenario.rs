@@ -4,6 +4,7 @@
 //! docs/scenario-format.md documents every field. Loading also resolves what the file refers to (keepalived
 //! configs relative to the scenario file, node and segment names), so a run never starts from a bad scenario.
 
+pub use crate::host::nginx::NginxSpec;
 pub use crate::host::realserver::HttpBehaviour;
 use crate::net::{LinkOptions, SegmentOptions};
 use crate::time::{serde_dur, Duration};
@@ -186,6 +187,9 @@ pub struct RouterSpec {
     /// (`notify done` in the timeline) and `NotifyState` can check what the outside world was last told.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify: Option<NotifyOptions>,
+    /// nginx on this node (the seed's nginx pair): it takes the HTTP port instead of the plain responder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nginx: Option<NginxSpec>,
 }
 
 /// The notify vocabulary of a router: how long each notify takes to complete, by the state it reports. keepalived
@@ -263,6 +267,9 @@ pub struct ClientSpec {
     /// First request no earlier than this.
     #[serde(with = "serde_dur", default = "default_client_start")]
     pub start: Duration,
+    /// Default gateway for off-link destinations (may lie outside the node's subnet: an `onlink` route).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<String>,
 }
 
 fn default_interval() -> Duration {
@@ -300,6 +307,12 @@ pub struct HostSpec {
     /// How the HTTP responder behaves at the start (default: healthy); `SetHttp` faults change it.
     #[serde(default)]
     pub http: HttpBehaviour,
+    /// Default gateway for off-link destinations (an LVS-NAT real server's is the director's VIP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<String>,
+    /// Decapsulates IP-in-IP sent to its address (Linux `ipip` module with `tunl0` up: an LVS-TUN real server).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub ipip: bool,
 }
 
 impl NodeSpec {
@@ -531,6 +544,24 @@ pub enum Fault {
         /// Address.
         address: String,
     },
+    /// The nginx process of a router node dies (`kill -9`). With `can_restart: false`, `/usr/sbin/nginx` fails
+    /// from then on (a broken config, the port taken), so chk_nginx.sh cannot bring it back.
+    KillNginx {
+        /// Router node with `nginx`.
+        node: String,
+        /// Whether a later start succeeds (default true).
+        #[serde(default = "yes")]
+        can_restart: bool,
+    },
+    /// An operator starts nginx again (and whatever stopped it from starting is fixed).
+    StartNginx {
+        /// Router node with `nginx`.
+        node: String,
+    },
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A time window "[from, to)".
@@ -698,6 +729,53 @@ pub enum Expectation {
         /// Minimum number of connections that must have reused a template (so the check cannot pass vacuously).
         #[serde(default)]
         min_reused: u32,
+    },
+    /// nginx: after `after`, `server` (as written in the upstream block) is marked unavailable (`max_fails`
+    /// reached) within `within`, after exactly `failures` failed attempts to it since `after` when given.
+    UpstreamDisabled {
+        /// Upstream server, "ip:port" as in the nginx config.
+        server: String,
+        /// Failed attempts that must precede the disabling.
+        #[serde(default)]
+        failures: Option<u32>,
+        /// From.
+        #[serde(with = "serde_dur")]
+        after: Duration,
+        /// Bound.
+        #[serde(with = "serde_dur")]
+        within: Duration,
+        /// Only this nginx node.
+        #[serde(default)]
+        node: Option<String>,
+    },
+    /// nginx: every time `server` is disabled it gets no attempt for `fail_timeout`, and the first attempt
+    /// after that is a probe that comes at most `within` after the window ends; at least `min_probes` probes.
+    UpstreamProbed {
+        /// Upstream server, "ip:port" as in the nginx config.
+        server: String,
+        /// The server's `fail_timeout`.
+        #[serde(with = "serde_dur")]
+        fail_timeout: Duration,
+        /// Longest wait for the probe after the window (one second of nginx's clock plus the request gap).
+        #[serde(with = "serde_dur")]
+        within: Duration,
+        /// Minimum number of probes.
+        #[serde(default)]
+        min_probes: u32,
+        /// Only this nginx node.
+        #[serde(default)]
+        node: Option<String>,
+    },
+    /// nginx on `node` is listening again within `within` after `after` (restarted by chk_nginx.sh).
+    NginxRestarted {
+        /// Router node with `nginx`.
+        node: String,
+        /// From.
+        #[serde(with = "serde_dur")]
+        after: Duration,
+        /// Bound.
+        #[serde(with = "serde_dur")]
+        within: Duration,
     },
     /// LVS quorum: on each director (or `director`), the first quorum change of this direction (`up`: quorum_up,
     /// else quorum_down) after `after` comes no earlier than `min` and no later than `within` after it.
@@ -979,6 +1057,22 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
                 ),
             ));
         }
+        let gateway = match n {
+            NodeSpec::Client(c) => c.gateway.as_deref(),
+            NodeSpec::Host(h) => h.gateway.as_deref(),
+            NodeSpec::Router(_) => None,
+        };
+        if let Some(g) = gateway {
+            if g.parse::<std::net::Ipv4Addr>().is_err() {
+                return Err(l.error_at(
+                    g,
+                    format!(
+                        "node {:?}: invalid gateway {g:?} (write \"192.0.2.1\")",
+                        n.name()
+                    ),
+                ));
+            }
+        }
         if let Some(a) = n.ip6() {
             if parse_cidr6(a).is_none() {
                 return Err(l.error_at(
@@ -1023,6 +1117,22 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
                             format!(
                                 "router {:?}: keepalived_version {v:?} is not a version from \"2.2.7\" on (write \"2.2.8\")",
                                 r.name
+                            ),
+                        ));
+                    }
+                }
+                if let Some(NginxSpec {
+                    config: ConfigSource::File(f),
+                    ..
+                }) = &r.nginx
+                {
+                    if !l.resolve(f).is_file() {
+                        return Err(l.error_at(
+                            f,
+                            format!(
+                                "router {:?}: nginx config {} not found",
+                                r.name,
+                                l.resolve(f).display()
                             ),
                         ));
                     }
@@ -1115,6 +1225,16 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
                     return Err(l.error_at(n, format!("SetHttp: {n:?} is not a Host node")));
                 }
             }
+            Fault::KillNginx { node: n, .. } | Fault::StartNginx { node: n } => {
+                node(n)?;
+                if !s
+                    .nodes
+                    .iter()
+                    .any(|x| matches!(x, NodeSpec::Router(r) if r.name == *n && r.nginx.is_some()))
+                {
+                    return Err(l.error_at(n, format!("{n:?} is not a Router node with nginx")));
+                }
+            }
             Fault::RemoveAddress { node: n, address } | Fault::AddAddress { node: n, address } => {
                 node(n)?;
                 if address.parse::<Ipv4Addr>().is_err() {
@@ -1189,6 +1309,9 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
                 master: Some(n), ..
             } => node(n)?,
             Expectation::MaxTransitions { node: Some(n), .. } => node(n)?,
+            Expectation::UpstreamDisabled { node: Some(n), .. }
+            | Expectation::UpstreamProbed { node: Some(n), .. }
+            | Expectation::NginxRestarted { node: n, .. } => node(n)?,
             Expectation::RealServerRemoved {
                 director: Some(n), ..
             } => node(n)?,

@@ -11,9 +11,15 @@ use std::path::Path;
 use std::process::Command;
 
 pub(crate) fn fields(file: &Path, filter: &str, field: &str) -> Vec<String> {
+    fields_with(file, &[], filter, field)
+}
+
+/// [`fields`] with tshark preferences (`"tcp.check_checksum:TRUE"`, ...).
+pub(crate) fn fields_with(file: &Path, prefs: &[&str], filter: &str, field: &str) -> Vec<String> {
     let out = Command::new("tshark")
         .arg("-r")
         .arg(file)
+        .args(prefs.iter().flat_map(|p| ["-o", p]))
         .args(["-Y", filter, "-T", "fields", "-e", field])
         .output()
         .unwrap();
