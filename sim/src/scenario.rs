@@ -117,6 +117,9 @@ pub enum ModeName {
 }
 
 /// One host.
+// A scenario has a handful of nodes, so the size of the Router variant does not matter; boxing it would only make
+// every construction site noisier.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum NodeSpec {
     /// A keepalived router.
