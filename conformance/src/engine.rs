@@ -2605,24 +2605,39 @@ impl<'o> Engine<'o> {
                 };
                 3 * a + skew
             };
-            // Priority and preemption of a backup: its config when given, else its own last adverts and
-            // the RFC default (Preempt_Mode True).
-            let backup_prio = |bi: usize, b: &Source| -> Option<(i64, bool, i64)> {
-                if let Some((_, Some(inst))) =
-                    Self::instance(self.opts, b.ip, rt.key.v6, rt.key.vrid)
-                {
-                    let p = inst.effective_priority();
-                    let delay = inst.preempt_delay.map(|d| d.as_nanos() as i64).unwrap_or(0);
-                    return Some((p as i64, inst.nopreempt && p != 255, delay));
+            // Computed once per router, so the checks below stay O(epochs x sources x log epochs) even
+            // for the 10 000 epochs a flapping capture can hold: each epoch's highest non-zero priority,
+            // and each source's epochs in order.
+            let ep_prio: Vec<Option<u8>> = rt
+                .epochs
+                .iter()
+                .map(|ep| ep.priority_list().into_iter().filter(|x| *x != 0).max())
+                .collect();
+            let mut by_src: Vec<Vec<usize>> = vec![Vec::new(); rt.sources.len()];
+            for (i, ep) in rt.epochs.iter().enumerate() {
+                if let Some(v) = by_src.get_mut(ep.src) {
+                    v.push(i);
                 }
-                let p = rt
-                    .epochs
-                    .iter()
-                    .filter(|ep| ep.src == bi)
-                    .filter_map(|ep| ep.priority_list().into_iter().filter(|x| *x != 0).max())
-                    .max()?;
-                Some((p as i64, false, 0))
-            };
+            }
+            // Priority and preemption of a backup: its config when given, else its own adverts and the
+            // RFC default (Preempt_Mode True).
+            let prios: Vec<Option<(i64, bool, i64)>> = rt
+                .sources
+                .iter()
+                .enumerate()
+                .map(|(bi, b)| {
+                    if let Some((_, Some(inst))) =
+                        Self::instance(self.opts, b.ip, rt.key.v6, rt.key.vrid)
+                    {
+                        let p = inst.effective_priority();
+                        let delay = inst.preempt_delay.map(|d| d.as_nanos() as i64).unwrap_or(0);
+                        return Some((p as i64, inst.nopreempt && p != 255, delay));
+                    }
+                    let p = by_src[bi].iter().filter_map(|&e| ep_prio[e]).max()?;
+                    Some((p as i64, false, 0))
+                })
+                .collect();
+            let backup_prio = |bi: usize| prios.get(bi).copied().flatten();
 
             // No takeover at all after the last master went silent.
             if let Some(m) = rt.epochs.iter().max_by_key(|ep| ep.last_ns) {
@@ -2632,7 +2647,7 @@ impl<'o> Engine<'o> {
                         if bi == m.src || b.last_ns >= t0 || b.resigned_ns.is_some() {
                             continue;
                         }
-                        let Some((pb, _, _)) = backup_prio(bi, b) else {
+                        let Some((pb, _, _)) = backup_prio(bi) else {
                             continue;
                         };
                         let mdi = mdi_of(&rt.sources[m.src], pb);
@@ -2664,38 +2679,30 @@ impl<'o> Engine<'o> {
             }
 
             // A higher-priority backup that never preempts.
-            for ep in &rt.epochs {
-                let Some(pa) = ep.priority_list().into_iter().filter(|x| *x != 0).max() else {
+            for (ei, ep) in rt.epochs.iter().enumerate() {
+                let Some(pa) = ep_prio[ei] else {
                     continue;
                 };
                 for (bi, b) in rt.sources.iter().enumerate() {
                     if bi == ep.src {
                         continue;
                     }
-                    let Some((pb, nopreempt, delay)) = backup_prio(bi, b) else {
+                    let Some((pb, nopreempt, delay)) = backup_prio(bi) else {
                         continue;
                     };
                     if pb <= pa as i64 || nopreempt {
                         continue;
                     }
                     // B's last epoch before this one (it must have run before) and its next one.
-                    let Some(before) = rt
-                        .epochs
-                        .iter()
-                        .filter(|x| x.src == bi && x.first_ns <= ep.first_ns)
-                        .max_by_key(|x| x.first_ns)
-                    else {
+                    let mine = &by_src[bi];
+                    let k = mine.partition_point(|&x| rt.epochs[x].first_ns <= ep.first_ns);
+                    let Some(before) = k.checked_sub(1).map(|j| &rt.epochs[mine[j]]) else {
                         continue;
                     };
                     if before.resigned {
                         continue;
                     }
-                    let next = rt
-                        .epochs
-                        .iter()
-                        .filter(|x| x.src == bi && x.first_ns > ep.first_ns)
-                        .map(|x| x.first_ns)
-                        .min();
+                    let next = mine.get(k).map(|&x| rt.epochs[x].first_ns);
                     let start = ep.first_ns.max(before.last_ns);
                     let deadline = start + mdi_of(b, pb) + eps(b.interval_ns) + delay;
                     let silent_until = next.unwrap_or(i64::MAX).min(ep.last_ns);

@@ -2426,6 +2426,7 @@ impl Builder {
                         ch.weight = self
                             .int(t, -254, 254, "FILE_CHECK weight", DROP_KW)
                             .map(|x| x as i32);
+                        ch.weight_reverse = c.args.get(1).is_some_and(|r| r.text == "reverse");
                     }
                 }
                 _ => ch.extra.push(block_setting(c)),

@@ -1082,6 +1082,9 @@ pub struct Checker {
     pub track_file: Option<String>,
     /// `weight` (FILE_CHECK).
     pub weight: Option<i32>,
+    /// `weight W reverse` (FILE_CHECK).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub weight_reverse: bool,
     /// Other keywords.
     pub extra: Vec<Setting>,
     /// Where.
@@ -1125,6 +1128,7 @@ impl Checker {
             max_reply_length: None,
             track_file: None,
             weight: None,
+            weight_reverse: false,
             extra: Vec::new(),
             span,
         }

@@ -18,6 +18,7 @@ pub mod explore;
 pub mod host;
 pub mod html;
 pub mod init;
+pub mod lvs_dgram;
 pub mod lvs_expect;
 pub mod lvs_host;
 pub mod lvs_sync;

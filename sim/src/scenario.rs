@@ -165,9 +165,12 @@ pub struct RouterSpec {
     /// Initial result of each vrrp_script by name (default: success, i.e. true).
     #[serde(default)]
     pub track_scripts: BTreeMap<String, bool>,
-    /// Initial value of each vrrp_track_file by name (default 0).
+    /// Initial value of each vrrp_track_file by name (default 0); FILE_CHECKs read it too.
     #[serde(default)]
     pub track_files: BTreeMap<String, i64>,
+    /// What each MISC_CHECK script does, by its `misc_path` command line (default: exits 0 at once).
+    #[serde(default)]
+    pub misc_scripts: BTreeMap<String, crate::host::services::MiscScript>,
     /// When keepalived starts on this node (default 0s); `never` keeps it stopped until a `Start` fault.
     #[serde(default, with = "serde_dur::option")]
     pub start: Option<Duration>,
@@ -310,6 +313,13 @@ pub struct HostSpec {
     /// How the HTTP responder behaves at the start (default: healthy); `SetHttp` faults change it.
     #[serde(default)]
     pub http: HttpBehaviour,
+    /// A UDP service (UDP_CHECK's target); none by default, so datagrams get ICMP port unreachable.
+    /// `SetUdp` faults change it.
+    #[serde(default)]
+    pub udp: Option<crate::host::services::UdpBehaviour>,
+    /// A BFD peer on UDP 3784 (BFD_CHECK's target); none by default. `SetBfd` faults change it.
+    #[serde(default)]
+    pub bfd: Option<crate::host::services::BfdPeerBehaviour>,
     /// Default gateway for off-link destinations (an LVS-NAT real server's is the director's VIP).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gateway: Option<String>,
@@ -546,6 +556,35 @@ pub enum Fault {
         node: String,
         /// Address.
         address: String,
+    },
+    /// A host's UDP service changes (starts answering something else, goes silent, or closes its port;
+    /// fields not given take their defaults).
+    SetUdp {
+        /// Host node.
+        node: String,
+        /// New behaviour.
+        #[serde(default)]
+        udp: crate::host::services::UdpBehaviour,
+    },
+    /// A host's BFD peer changes: `stopped: true` kills the daemon, `admin_down: true` disables its
+    /// sessions, `SetBfd(node: "rs4")` restarts it with keepalived's default timers.
+    SetBfd {
+        /// Host node.
+        node: String,
+        /// New behaviour.
+        #[serde(default)]
+        bfd: crate::host::services::BfdPeerBehaviour,
+    },
+    /// A director's MISC_CHECK script (by its `misc_path` command line) changes outcome from its next
+    /// run: another exit status, a run time, or a hang.
+    SetMiscScript {
+        /// Router node.
+        node: String,
+        /// The `misc_path` command line.
+        script: String,
+        /// New behaviour.
+        #[serde(default)]
+        result: crate::host::services::MiscScript,
     },
     /// The nginx process of a router node dies (`kill -9`). With `can_restart: false`, `/usr/sbin/nginx` fails
     /// from then on (a broken config, the port taken), so chk_nginx.sh cannot bring it back.
@@ -1196,7 +1235,8 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
             | Fault::Stall { node: n, .. }
             | Fault::SetPriority { node: n, .. }
             | Fault::TrackScript { node: n, .. }
-            | Fault::TrackFile { node: n, .. } => node(n)?,
+            | Fault::TrackFile { node: n, .. }
+            | Fault::SetMiscScript { node: n, .. } => node(n)?,
             Fault::Reload {
                 node: n, config, ..
             } => {
@@ -1216,6 +1256,16 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
                             format!("Reload of {n:?}: config file {} not found", p.display()),
                         ));
                     }
+                }
+            }
+            Fault::SetUdp { node: n, .. } | Fault::SetBfd { node: n, .. } => {
+                node(n)?;
+                if !s
+                    .nodes
+                    .iter()
+                    .any(|x| matches!(x, NodeSpec::Host(h) if h.name == *n))
+                {
+                    return Err(l.error_at(n, format!("{n:?} is not a Host node")));
                 }
             }
             Fault::SetHttp { node: n, .. } => {

@@ -9,6 +9,7 @@ use crate::engine::{EventQueue, Livelock, LivelockGuard};
 use crate::host::app::{Client, HttpServer, RequestResult};
 use crate::host::nginx::{ChkAction, NginxNode};
 use crate::host::realserver::{HttpBehaviour, RealServer};
+use crate::host::services::RsServices;
 use crate::host::stack::Stack;
 use crate::lvs_host::DirectorHost;
 use crate::net::{Dir, FrameKind, LinkOptions, Mac, Port, Segment};
@@ -63,6 +64,8 @@ pub struct Node {
     real: Option<(u16, HttpBehaviour, RealServer)>,
     /// The LVS director of a router whose keepalived.conf has virtual_servers.
     pub director: Option<Box<DirectorHost>>,
+    /// A Host's UDP service and BFD peer (targets of UDP_CHECK and BFD_CHECK).
+    services: Option<RsServices>,
     /// nginx (and chk_nginx.sh) on a router node whose scenario entry has `nginx`.
     pub nginx: Option<Box<NginxNode>>,
     loopback: Vec<Ipv4Addr>,
@@ -189,6 +192,7 @@ impl World {
             let mut stack = Stack::new(mac, ip.0, ip.1, stack_seed, Instant::ZERO);
             let mut director = None;
             let mut real = None;
+            let mut services = None;
             let mut nginx = None;
             let ip6 = spec.ip6().and_then(scenario::parse_cidr6);
             if let Some((a, p)) = ip6 {
@@ -205,6 +209,9 @@ impl World {
                         names.clone(),
                     )
                     .map(Box::new);
+                    if let Some(d) = &mut director {
+                        d.set_environment(&r.track_files, &r.misc_scripts);
+                    }
                     let start = if r.stopped {
                         None
                     } else {
@@ -239,6 +246,14 @@ impl World {
                     let lo = h.loopback.iter().filter_map(|a| a.parse().ok()).collect();
                     // A host's HTTP service is scriptable (SetHttp); healthy, it answers like HttpServer.
                     real = h.http_port.map(|p| (p, h.http.clone()));
+                    if h.udp.is_some() || h.bfd.is_some() {
+                        services = Some(RsServices::new(
+                            h.udp.clone(),
+                            h.bfd.clone(),
+                            stack_seed,
+                            &mut stack,
+                        ));
+                    }
                     (Role::Host, None, lo, Some(Duration::ZERO))
                 }
             };
@@ -269,6 +284,7 @@ impl World {
                 http,
                 real,
                 director,
+                services,
                 nginx,
                 loopback,
                 gateway,
@@ -511,6 +527,7 @@ impl World {
                 http,
                 real,
                 director,
+                services,
                 nginx,
                 name,
                 ..
@@ -616,6 +633,11 @@ impl World {
                 srv.poll(now, stack);
                 stack.poll(now, &mut out);
             }
+            if let Some(svc) = services {
+                // Datagrams that arrived in this poll are answered in the same step.
+                svc.poll(now, stack);
+                stack.poll(now, &mut out);
+            }
             if let Some(ng) = nginx {
                 // Client requests and upstream answers that arrived in this poll move on in the same step.
                 ng.host.poll(now, stack, &mut self.timeline, name);
@@ -669,6 +691,9 @@ impl World {
         }
         if let Some((_, _, srv)) = &n.real {
             consider(srv.poll_at());
+        }
+        if let Some(svc) = &n.services {
+            consider(svc.poll_at());
         }
         if let Some(ng) = &n.nginx {
             consider(ng.poll_at());
@@ -1036,6 +1061,53 @@ impl World {
                 if let Some(i) = self.node_id(node) {
                     let (f, v) = (file.clone(), *value);
                     self.with_router(now, i, |r, now, io| r.set_file(now, &f, v, io));
+                    // FILE_CHECKs watch the same file.
+                    if let Some(n) = self.nodes.get_mut(i) {
+                        if let Some(d) = &mut n.director {
+                            d.set_track_file(now, &f, v, &mut self.timeline, &n.name);
+                        }
+                    }
+                    self.node_input(now, i, None);
+                }
+            }
+            Fault::SetUdp { node, udp } => {
+                self.note_fault(now, Some(node), udp.describe());
+                if let Some(i) = self.node_id(node) {
+                    if let Some(n) = self.nodes.get_mut(i) {
+                        let svc = n.services.get_or_insert_with(|| {
+                            RsServices::new(None, None, n.stack_seed, &mut n.stack)
+                        });
+                        svc.set_udp(udp.clone(), &mut n.stack);
+                    }
+                    self.node_input(now, i, None);
+                }
+            }
+            Fault::SetBfd { node, bfd } => {
+                self.note_fault(now, Some(node), bfd.describe());
+                if let Some(i) = self.node_id(node) {
+                    if let Some(n) = self.nodes.get_mut(i) {
+                        let svc = n.services.get_or_insert_with(|| {
+                            RsServices::new(None, None, n.stack_seed, &mut n.stack)
+                        });
+                        svc.set_bfd(now, bfd.clone(), &mut n.stack);
+                    }
+                    self.node_input(now, i, None);
+                }
+            }
+            Fault::SetMiscScript {
+                node,
+                script,
+                result,
+            } => {
+                self.note_fault(
+                    now,
+                    Some(node),
+                    format!("MISC_CHECK script {script:?} {}", result.describe()),
+                );
+                if let Some(n) = self.node_id(node).and_then(|i| self.nodes.get_mut(i)) {
+                    if let Some(d) = &mut n.director {
+                        d.set_misc_script(script, result.clone());
+                    }
                 }
             }
             Fault::Reload {
@@ -1212,6 +1284,17 @@ impl World {
                 (None, heal(format!("HTTP service of {node}")))
             }
             Fault::SetHttp { node, .. } => (None, inj(format!("HTTP service of {node}"))),
+            Fault::SetUdp { node, udp } if *udp == Default::default() => {
+                (None, heal(format!("UDP service of {node}")))
+            }
+            Fault::SetUdp { node, .. } => (None, inj(format!("UDP service of {node}"))),
+            Fault::SetBfd { node, bfd } if !bfd.stopped && !bfd.admin_down => {
+                (None, heal(format!("BFD peer of {node}")))
+            }
+            Fault::SetBfd { node, .. } => (None, inj(format!("BFD peer of {node}"))),
+            Fault::SetMiscScript { node, script, .. } => {
+                (None, inj(format!("MISC_CHECK script {script} on {node}")))
+            }
             Fault::KillNginx { node, .. } => (None, inj(format!("nginx of {node}"))),
             Fault::StartNginx { node } => (None, heal(format!("nginx of {node}"))),
         };
@@ -1251,6 +1334,15 @@ impl World {
         n.real = n.real.take().map(|(p, b, _)| {
             let srv = RealServer::new(p, &n.name, b.clone(), &mut stack);
             (p, b, srv)
+        });
+        // Its UDP service and BFD daemon come back too, with no session state.
+        n.services = n.services.take().map(|s| {
+            RsServices::new(
+                s.udp().cloned(),
+                s.bfd().cloned(),
+                n.stack_seed.wrapping_add(now.as_nanos()),
+                &mut stack,
+            )
         });
         if let Some(d) = &mut n.director {
             d.crash();

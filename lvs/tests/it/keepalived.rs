@@ -184,6 +184,9 @@ pub(crate) fn run(
                     net.pending.retain(|_, v| v.1 != attempt || v.0 != r)
                 }
                 CheckAction::RunScript { .. } | CheckAction::KillScript { .. } => {}
+                CheckAction::SendUdp { .. } | CheckAction::SendEcho { .. } => {
+                    unreachable!("no datagram checker here")
+                }
             }
         }
         while let Some(e) = d.poll_event() {

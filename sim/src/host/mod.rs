@@ -3,5 +3,6 @@
 pub mod app;
 pub mod nginx;
 pub mod realserver;
+pub mod services;
 pub mod sockets;
 pub mod stack;

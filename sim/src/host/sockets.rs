@@ -83,3 +83,28 @@ impl Closing {
         self.socks.clear();
     }
 }
+
+/// A UDP socket with room for `packets` datagrams of `bytes` in all, each way.
+pub fn udp_socket(packets: usize, bytes: usize) -> smoltcp::socket::udp::Socket<'static> {
+    use smoltcp::socket::udp;
+    udp::Socket::new(
+        udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; packets], vec![0; bytes]),
+        udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; packets], vec![0; bytes]),
+    )
+}
+
+/// A std address as smoltcp's.
+pub fn ip_address(a: std::net::IpAddr) -> smoltcp::wire::IpAddress {
+    match a {
+        std::net::IpAddr::V4(v) => smoltcp::wire::IpAddress::Ipv4(v),
+        std::net::IpAddr::V6(v) => smoltcp::wire::IpAddress::Ipv6(v),
+    }
+}
+
+/// A smoltcp address as std's.
+pub fn std_ip(a: smoltcp::wire::IpAddress) -> std::net::IpAddr {
+    match a {
+        smoltcp::wire::IpAddress::Ipv4(v) => std::net::IpAddr::V4(v),
+        smoltcp::wire::IpAddress::Ipv6(v) => std::net::IpAddr::V6(v),
+    }
+}

@@ -930,6 +930,11 @@ impl Stack {
         }
     }
 
+    /// The NIC's global IPv6 address, if it has one.
+    pub fn ip6(&self) -> Option<Ipv6Addr> {
+        self.ip6.map(|(a, _)| a)
+    }
+
     /// smoltcp's interface context, needed to open TCP connections.
     pub fn iface_context(&mut self) -> &mut smoltcp::iface::Context {
         self.iface.context()

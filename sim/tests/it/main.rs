@@ -3,6 +3,7 @@
 
 mod arp_learning;
 mod check_config;
+mod checkers;
 mod determinism;
 mod expectations;
 mod explore;
