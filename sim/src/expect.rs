@@ -538,12 +538,13 @@ fn evaluate_one(
             min,
             within,
             director,
+            vs,
         } => crate::lvs_expect::quorum_change(
             timeline,
             *up,
             Instant::ZERO + *after,
             (*min, *within),
-            director.as_deref(),
+            (director.as_deref(), vs.as_deref()),
         ),
         Expectation::SorryServerWhileQuorumDown {
             sorry,

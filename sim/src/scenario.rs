@@ -836,6 +836,9 @@ pub enum Expectation {
         /// Only this director node.
         #[serde(default)]
         director: Option<String>,
+        /// Only this virtual server, named as in the timeline ("192.0.2.100:80/TCP", "fwmark 7", "group web").
+        #[serde(default)]
+        vs: Option<String>,
     },
     /// LVS sorry_server: on each director, every new connection scheduled while its virtual server is without
     /// quorum (from a quorum_down to the next quorum_up) goes to `sorry`, and none does while quorum holds; at

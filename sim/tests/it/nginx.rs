@@ -306,3 +306,94 @@ fn kill_nginx_on_a_node_without_nginx_is_a_located_error() {
     assert!(e.contains("\"rs1\" is not a Router node with nginx"), "{e}");
     assert!(e.contains("bad_nginx.ron:"), "{e}");
 }
+
+/// chk_nginx.sh's model alone: a vrrp_script block with `extra` lines, nginx up while `up(t)` holds (in
+/// seconds; a start it asks for succeeds when `restartable`). Returns (time s, action) up to `until` s.
+fn drive_chk(
+    extra: &str,
+    up: impl Fn(f64) -> bool,
+    restartable: bool,
+    until: f64,
+) -> Vec<(f64, String)> {
+    use sim::host::nginx::{ChkAction, ChkNginx};
+    use sim::time::{Duration, Instant};
+    let text = format!(
+        "vrrp_script chk_nginx {{\n script \"/etc/keepalived/chk_nginx.sh\"\n interval 2\n weight -2\n {extra}\n}}\n"
+    );
+    let opts = keepalived_conf::ParseOptions {
+        check_scripts: false,
+        ..Default::default()
+    };
+    let parsed = keepalived_conf::parse_str(&text, std::path::Path::new("chk.conf"), &opts);
+    let mut chk = ChkNginx::new(&parsed.config, "chk_nginx", Duration::from_secs(3)).unwrap();
+    let mut timeline = sim::timeline::Timeline::default();
+    let mut restarted_at: Option<f64> = None;
+    let mut out = vec![];
+    chk.start(Instant::ZERO);
+    while let Some(t) = chk.poll_at() {
+        let s = sim::time::secs_f64(t);
+        if s > until {
+            break;
+        }
+        let running = up(s) || restarted_at.is_some_and(|r| s >= r);
+        let mut acts = vec![];
+        chk.poll(t, running, &mut acts, &mut timeline, "lb1");
+        for a in acts {
+            if a == ChkAction::StartNginx && restartable {
+                restarted_at = Some(s);
+            }
+            out.push((s, format!("{a:?}")));
+        }
+    }
+    out
+}
+
+#[test]
+fn keepalived_reports_the_first_script_result_at_start_up() {
+    // SCRIPT_INIT_STATE_INIT: result starts at rise - 1, so the first success reports the script up.
+    let acts = drive_chk("", |_| true, true, 3.0);
+    assert_eq!(acts, vec![(0.0, "Track(true)".to_string())]);
+}
+
+#[test]
+fn chk_nginx_fall_2_needs_two_killed_runs_before_the_weight_applies() {
+    // nginx dies at 5 s for good. Runs at 6 and 10 s are killed at 8 and 12 s (the 8 s and 12 s runs are
+    // skipped: still running); with fall 2 the second failure reports the script down.
+    let acts = drive_chk("fall 2\n rise 2", |t| t < 5.0, false, 13.0);
+    assert_eq!(
+        acts,
+        vec![
+            (0.0, "Track(true)".to_string()),
+            (6.0, "StartNginx".to_string()),
+            (10.0, "StartNginx".to_string()),
+            (12.0, "Track(false)".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn chk_nginx_timeout_equal_to_its_sleep_still_kills_the_script() {
+    // `sleep 3` plus ps and the shell take longer than 3 s: a 3 s timeout kills the run before the stop.
+    let acts = drive_chk("timeout 3", |t| t < 1.0, false, 5.5);
+    assert_eq!(
+        acts,
+        vec![
+            (0.0, "Track(true)".to_string()),
+            (2.0, "StartNginx".to_string()),
+            (5.0, "Track(false)".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn chk_nginx_timeout_longer_than_its_sleep_stops_keepalived_3s_after_the_failed_start() {
+    let acts = drive_chk("timeout 4", |t| t < 1.0, false, 5.5);
+    assert_eq!(
+        acts,
+        vec![
+            (0.0, "Track(true)".to_string()),
+            (2.0, "StartNginx".to_string()),
+            (5.0, "StopKeepalived".to_string()),
+        ]
+    );
+}
