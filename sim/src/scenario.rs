@@ -6,6 +6,7 @@
 
 pub use crate::host::nginx::NginxSpec;
 pub use crate::host::realserver::HttpBehaviour;
+pub use crate::host::tls_smtp_dns::{DnsService, HttpsService, ServiceChange, SmtpService};
 use crate::net::{LinkOptions, SegmentOptions};
 use crate::time::{serde_dur, Duration};
 use serde::{Deserialize, Serialize};
@@ -326,6 +327,15 @@ pub struct HostSpec {
     /// Decapsulates IP-in-IP sent to its address (Linux `ipip` module with `tunl0` up: an LVS-TUN real server).
     #[serde(default, skip_serializing_if = "is_false")]
     pub ipip: bool,
+    /// An HTTPS service (for SSL_GET), with a certificate from the run's test CA; `SetService` changes it.
+    #[serde(default)]
+    pub https: Option<HttpsService>,
+    /// An SMTP service (for SMTP_CHECK); `SetService` changes it.
+    #[serde(default)]
+    pub smtp: Option<SmtpService>,
+    /// A DNS service on UDP (for DNS_CHECK); `SetService` changes it.
+    #[serde(default)]
+    pub dns: Option<DnsService>,
 }
 
 impl NodeSpec {
@@ -541,6 +551,14 @@ pub enum Fault {
         /// New behaviour.
         #[serde(default)]
         http: HttpBehaviour,
+    },
+    /// A host's HTTPS, SMTP or DNS service gets a new configuration (`SetService(node: "rs1", service:
+    /// Smtp(banner: 554))`); fields not given take their defaults, so `Smtp()` is a healthy SMTP service.
+    SetService {
+        /// Host node.
+        node: String,
+        /// The service and its new configuration.
+        service: ServiceChange,
     },
     /// An address is deleted from the node's interface behind keepalived's back (`ip addr del`).
     RemoveAddress {
@@ -1261,7 +1279,9 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
                     }
                 }
             }
-            Fault::SetUdp { node: n, .. } | Fault::SetBfd { node: n, .. } => {
+            Fault::SetUdp { node: n, .. }
+            | Fault::SetBfd { node: n, .. }
+            | Fault::SetService { node: n, .. } => {
                 node(n)?;
                 if !s
                     .nodes
