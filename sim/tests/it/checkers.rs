@@ -527,3 +527,10 @@ fn keepalived_misc_check_script_running_past_misc_timeout_fails() {
     assert!(failed[0].3.ends_with("Misc check timed out"), "{failed:?}");
     assert!(failed[0].0 > 16.0 && failed[0].0 < 18.1, "{failed:?}");
 }
+
+#[test]
+fn lvs_checkers_timeline_snapshot() {
+    // The whole timeline as text (table changes, checker verdicts with keepalived's reasons, BFD state
+    // changes, faults), so any change of timing or wording shows up in review.
+    insta::assert_snapshot!("lvs_checkers_timeline", run().timeline.render_text());
+}
