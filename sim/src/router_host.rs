@@ -1547,6 +1547,7 @@ impl RouterHost {
         let new_ka = config.and_then(|k| self.reload_configs.get(k).cloned());
         if !self.running {
             if let Some(ka) = new_ka {
+                self.notifies.fifo = has_notify_fifo(&ka);
                 self.ka = ka;
             }
             return;
@@ -1597,6 +1598,7 @@ impl RouterHost {
             .filter(|(_, keep)| *keep)
             .map(|(i, _)| i)
             .collect();
+        self.notifies.fifo = has_notify_fifo(&ka);
         self.ka = ka;
         if self.instantiate().is_err() {
             return;

@@ -1427,6 +1427,53 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
             _ => {}
         }
     }
+    validate_services(l)?;
+    Ok(())
+}
+
+/// The UDP / BFD services of hosts, initial and in faults: a reply must be hex (keepalived's notation), BFD
+/// timers within keepalived's `bfd_instance` ranges (min_rx and min_tx at least 1 ms, idle_tx at least 1 s,
+/// multiplier at least 1).
+fn validate_services(l: &Loaded) -> Result<(), ScenarioError> {
+    use crate::host::services::{BfdPeerBehaviour, UdpBehaviour};
+    let s = &l.scenario;
+    let udp = |owner: &str, u: &UdpBehaviour| match &u.reply {
+        Some(r) if lvs::check::read_hex_str(r, false).is_none() => Err(l.error_at(
+            r,
+            format!("{owner}: UDP reply {r:?} is not hex (write \"4f4b\")"),
+        )),
+        _ if u.port == 0 => Err(l.error_at(owner, format!("{owner}: UDP port 0"))),
+        _ => Ok(()),
+    };
+    let bfd = |owner: &str, b: &BfdPeerBehaviour| {
+        let ms = Duration::from_millis(1);
+        if b.min_rx < ms || b.min_tx < ms || b.idle_tx < Duration::from_secs(1) || b.multiplier == 0
+        {
+            Err(l.error_at(
+                owner,
+                format!("{owner}: BFD timers need min_rx, min_tx >= 1ms, idle_tx >= 1s, multiplier >= 1"),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    for n in &s.nodes {
+        if let NodeSpec::Host(h) = n {
+            if let Some(u) = &h.udp {
+                udp(&h.name, u)?;
+            }
+            if let Some(b) = &h.bfd {
+                bfd(&h.name, b)?;
+            }
+        }
+    }
+    for f in &s.faults {
+        match &f.fault {
+            Fault::SetUdp { node, udp: u } => udp(node, u)?,
+            Fault::SetBfd { node, bfd: b } => bfd(node, b)?,
+            _ => {}
+        }
+    }
     Ok(())
 }
 

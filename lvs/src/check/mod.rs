@@ -7,6 +7,11 @@
 //! `ipwrapper.c` (`update_svr_checker_state`, `perform_svr_state`) first; every rule here is one of
 //! theirs.
 //!
+//! UDP_CHECK ([`UdpCheck`], `udp.rs`) and PING_CHECK ([`PingCheck`], `ping.rs`) are polled like
+//! TCP_CHECK and share its epilog; FILE_CHECK ([`FileCheck`], `file.rs`) and BFD_CHECK ([`BfdCheck`],
+//! `bfd.rs`, which also holds the RFC 5880 [`BfdSession`]) have no timer of their own and follow
+//! [`Checker::handle_track_file`] and [`Checker::handle_bfd`].
+//!
 //! # Driving a checker
 //!
 //! 1. [`Checker::start`] once, with a random draw for the warmup.
