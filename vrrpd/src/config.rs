@@ -144,6 +144,8 @@ pub struct DaemonConfig {
     pub instances: Vec<InstanceSpec>,
     /// Scripts that at least one instance tracks, in file order.
     pub scripts: Vec<ScriptSpec>,
+    /// Interfaces that at least one instance tracks (`track_interface`), first use first.
+    pub interfaces: Vec<String>,
 }
 
 /// The router track id of a `vrrp_script` (the shared mapping's naming).
@@ -191,7 +193,17 @@ pub fn build(
             })
         })
         .collect();
-    Ok(DaemonConfig { instances, scripts })
+    let mut interfaces: Vec<String> = Vec::new();
+    for t in cfg.vrrp_instances.iter().flat_map(|i| &i.track_interface) {
+        if !interfaces.contains(&t.name) {
+            interfaces.push(t.name.clone());
+        }
+    }
+    Ok(DaemonConfig {
+        instances,
+        scripts,
+        interfaces,
+    })
 }
 
 fn instance(
@@ -238,16 +250,21 @@ fn instance(
         at: at.clone(),
         name: name.clone(),
     })?;
-    // The daemon drives the tracks of the vrrp_scripts it runs (see `build`); a track_script
-    // naming no runnable vrrp_script never reports, and keepalived ignores it. track_file and
-    // track_interface are not supported yet (docs/interop.md): a track nobody reports would
-    // stay "up" forever, so they are left out rather than pretending.
+    // The daemon drives the tracks of the vrrp_scripts it runs and of the tracked interfaces
+    // (see `build`); a track_script naming no runnable vrrp_script never reports, and
+    // keepalived ignores it. track_file is not supported yet (docs/interop.md): a track nobody
+    // reports would stay "up" forever, so it is left out rather than pretending.
     c.tracks.retain(|t| {
-        cfg.vrrp_scripts.iter().any(|s| {
+        let script = cfg.vrrp_scripts.iter().any(|s| {
             t.id == track_id(&s.name)
                 && argv(&s.script).is_some()
                 && inst.track_script.iter().any(|ts| ts.name == s.name)
-        })
+        });
+        script
+            || inst
+                .track_interface
+                .iter()
+                .any(|ti| t.id == router::interface_track_id(&ti.name))
     });
     let vips = inst
         .virtual_ipaddress
