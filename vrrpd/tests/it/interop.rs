@@ -574,10 +574,14 @@ fn keepalived_track_interface_down_faults_vrrpd_and_keepalived_takes_over() {
     };
     let mut lab = Lab::new(case, 2);
     let ns = lab.nodes[0].ns.clone();
-    // The tracked uplink: a dummy interface in vrrpd's namespace, carrier on while up.
+    // The tracked uplink: a veth pair in vrrpd's namespace; taking the far end (eth1p) down
+    // takes eth1's carrier away, as a pulled cable would.
     for args in [
-        vec!["ip", "-n", &ns, "link", "add", "eth1", "type", "dummy"],
+        vec![
+            "ip", "-n", &ns, "link", "add", "eth1", "type", "veth", "peer", "name", "eth1p",
+        ],
         vec!["ip", "-n", &ns, "link", "set", "eth1", "up"],
+        vec!["ip", "-n", &ns, "link", "set", "eth1p", "up"],
     ] {
         let st = std::process::Command::new(args[0])
             .args(&args[1..])
@@ -608,7 +612,7 @@ fn keepalived_track_interface_down_faults_vrrpd_and_keepalived_takes_over() {
 
     let link = |state: &str| {
         let st = std::process::Command::new("ip")
-            .args(["-n", &ns, "link", "set", "eth1", state])
+            .args(["-n", &ns, "link", "set", "eth1p", state])
             .status()
             .expect("ip");
         assert!(st.success());
@@ -639,7 +643,9 @@ fn keepalived_track_interface_down_faults_vrrpd_and_keepalived_takes_over() {
         "{case}: vrrpd did not preempt after its tracked interface came back:\n{}",
         lab.log("high")
     );
-    std::thread::sleep(Duration::from_secs(2));
+    // keepalived stays silent for longer than 3 intervals + 1 s before it takes over again, so
+    // the capture shows that mastership as a new epoch.
+    std::thread::sleep(Duration::from_millis(5500));
     lab.term(hi);
     std::thread::sleep(Duration::from_secs(2));
     lab.term(lo);
