@@ -308,10 +308,41 @@ scenario_frr() {
     cleanup
 }
 
+# --- 6. VRRPv2 over IPv6 (keepalived without strict_mode), graceful stop ----------------------------------
+# `version 2` must come before virtual_ipaddress: once an IPv6 address has set the family, keepalived
+# ignores it (vrrp_parser.c vrrp_version_handler). keepalived then sends 8 + 16n bytes (no auth trailer) with
+# a kernel-filled checksum over the IPv6 pseudo-header (IPV6_CHECKSUM).
+scenario_v2_ipv6() {
+    topology 2
+    for i in 1 2; do
+        conf "$OUT/configs/keepalived-vrrpv2-ipv6/r$i.conf" "r$i" "
+vrrp_instance V6V2 {
+    version 2
+    state BACKUP
+    interface eth0
+    virtual_router_id 26
+    priority $((200 - 50 * (i - 1)))
+    advert_int 1
+    virtual_ipaddress {
+        fe80::126/64
+        2001:db8::126/64
+    }
+}"
+    done
+    capture_start "$OUT/keepalived-vrrpv2-ipv6.pcap"
+    keepalived_start 1 "$OUT/configs/keepalived-vrrpv2-ipv6/r1.conf"
+    keepalived_start 2 "$OUT/configs/keepalived-vrrpv2-ipv6/r2.conf"
+    sleep 6
+    keepalived_stop 1
+    sleep 3
+    keepalived_stop 2
+    capture_stop
+    cleanup
+}
+
+# ONLY="scenario_v2_ipv6 ..." runs just those scenarios (the others' committed captures stay as they are).
 cleanup
-scenario_v3_ipv4_subsecond
-scenario_v3_ipv6
-scenario_three_routers
-scenario_split_brain
-scenario_frr
+for s in ${ONLY:-scenario_v3_ipv4_subsecond scenario_v3_ipv6 scenario_three_routers scenario_split_brain scenario_frr scenario_v2_ipv6}; do
+    "$s"
+done
 ls -la "$OUT"

@@ -196,6 +196,10 @@ pub(crate) fn decode(link: LinkType, capture_if: u32, data: &[u8]) -> Decoded<'_
     if ether_type != ether_type::IPV4.0 && ether_type != ether_type::IPV6.0 {
         return d;
     }
+    if let Some(v) = ipv4_vrrp_fast(payload) {
+        d.kind = Kind::Vrrp(v);
+        return d;
+    }
     let Ok((ip, _stop)) = LaxIpSlice::from_slice(payload) else {
         return d;
     };
@@ -272,6 +276,31 @@ pub(crate) fn decode(link: LinkType, capture_if: u32, data: &[u8]) -> Decoded<'_
         }
     }
     d
+}
+
+/// The common case of the hot path, decoded without etherparse's general slicer: an unfragmented IPv4
+/// packet without options carrying VRRP whose total length fits the captured bytes. Anything else
+/// (options, AH, fragments, a short or over-long length) returns `None` and takes etherparse's path, whose
+/// result for the cases accepted here is the same (a test compares them).
+fn ipv4_vrrp_fast(p: &[u8]) -> Option<VrrpFrame<'_>> {
+    let h = p.get(..20)?;
+    let total = u16::from_be_bytes([h[2], h[3]]) as usize;
+    let unfragmented = u16::from_be_bytes([h[6], h[7]]) & 0x3fff == 0;
+    if h[0] != 0x45 || h[9] != IPPROTO_VRRP || !unfragmented || total < 20 || total > p.len() {
+        return None;
+    }
+    Some(VrrpFrame {
+        ip: IpInfo {
+            src: IpAddr::V4(Ipv4Addr::new(h[12], h[13], h[14], h[15])),
+            dst: IpAddr::V4(Ipv4Addr::new(h[16], h[17], h[18], h[19])),
+            ttl: h[8],
+            tos: h[1],
+        },
+        via_ah: false,
+        ipv6_ext: false,
+        incomplete: false,
+        payload: &p[20..total],
+    })
 }
 
 /// The multicast groups an MLD report joins (`true`) or leaves (`false`): MLDv1's one address (RFC 2710
@@ -373,6 +402,64 @@ mod tests {
                 assert_eq!(a.tpa, Ipv4Addr::new(192, 0, 2, 100));
             }
             other => panic!("expected ARP, got {other:?}"),
+        }
+    }
+
+    /// Source, destination, TTL, TOS, behind AH, incomplete, payload.
+    type Read = (IpAddr, IpAddr, u8, u8, bool, bool, Vec<u8>);
+
+    /// etherparse's reading of an IPv4 VRRP packet, for comparison with the fast path.
+    fn via_etherparse(p: &[u8]) -> Option<Read> {
+        let (LaxIpSlice::Ipv4(v4), _) = LaxIpSlice::from_slice(p).ok()? else {
+            return None;
+        };
+        let h = v4.header();
+        let pl = v4.payload();
+        (pl.ip_number.0 == IPPROTO_VRRP && !pl.fragmented).then(|| {
+            (
+                IpAddr::V4(h.source_addr()),
+                IpAddr::V4(h.destination_addr()),
+                h.ttl(),
+                h.slice()[1],
+                v4.extensions().auth.is_some(),
+                pl.incomplete,
+                pl.payload.to_vec(),
+            )
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ipv4_fast_path_reads_what_etherparse_reads(
+            head in proptest::collection::vec(proptest::prelude::any::<u8>(), 20),
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+            total in 0u16..100,
+            frag in proptest::prelude::any::<u16>(),
+            whole in proptest::prelude::any::<bool>(),
+            vrrp in proptest::prelude::any::<bool>(),
+        ) {
+            let mut p = head;
+            p[0] = 0x45;
+            p[2..4].copy_from_slice(&total.to_be_bytes());
+            // Half the cases unfragmented (DF may be set), half with any flags and offset.
+            let frag = if whole { frag & 0x4000 } else { frag & 0x7fff };
+            p[6..8].copy_from_slice(&frag.to_be_bytes());
+            if vrrp {
+                p[9] = IPPROTO_VRRP;
+            }
+            p.extend_from_slice(&body);
+            let fast = ipv4_vrrp_fast(&p);
+            proptest::prop_assert_eq!(
+                fast.is_some(),
+                vrrp && whole && (20..=p.len()).contains(&(total as usize))
+            );
+            if let Some(f) = fast {
+                let e = via_etherparse(&p);
+                proptest::prop_assert_eq!(
+                    Some((f.ip.src, f.ip.dst, f.ip.ttl, f.ip.tos, f.via_ah, f.incomplete, f.payload.to_vec())),
+                    e
+                );
+            }
         }
     }
 

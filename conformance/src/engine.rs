@@ -27,6 +27,8 @@ const MAX_EPOCHS: usize = 10_000;
 const MAX_FAILOVERS: usize = 10_000;
 const MAX_FRAMES_LISTED: usize = 8;
 const MAX_EXPECTATIONS: usize = 1024;
+/// Memos of the last advert per (segment, source, VRID); beyond this many, new ones are not memoised.
+const MAX_MEMOS: usize = 4096;
 const SECOND: i64 = 1_000_000_000;
 const MS: i64 = 1_000_000;
 
@@ -414,11 +416,28 @@ fn low24(a: &Ipv6Addr) -> u32 {
     u128::from(*a) as u32 & 0x00ff_ffff
 }
 
+/// Segment, source address and VRID packed into integers (the index is searched for every advert, and
+/// integer keys compare several times faster than the structs): source address, capture interface and
+/// Linux ifindex, then presence bits, VLAN and VRID. The packing is exact, so keys never collide.
+type MemoKey = (u128, u64, u32);
+
+fn memo_key(seg: Segment, src: IpAddr, vrid: u8) -> MemoKey {
+    let (ip, v6) = match src {
+        IpAddr::V4(a) => (u32::from(a) as u128, 0),
+        IpAddr::V6(a) => (u128::from(a), 1),
+    };
+    let a = (seg.capture_if as u64) << 32 | seg.ifindex.unwrap_or(0) as u64;
+    let b = v6 << 31
+        | (seg.ifindex.is_some() as u32) << 30
+        | (seg.vlan.is_some() as u32) << 29
+        | (seg.vlan.unwrap_or(0) as u32 & 0xfff) << 8
+        | vrid as u32;
+    (ip, a, b)
+}
+
 /// The per-packet outcome of the last advert of one source, replayed when the next advert is identical
 /// (same L2/L3 header facts and VRRP bytes): steady-state traffic then costs a comparison.
 struct Memo {
-    seg: Segment,
-    src: IpAddr,
     dst: IpAddr,
     eth_src: Option<[u8; 6]>,
     eth_dst: Option<[u8; 6]>,
@@ -452,7 +471,11 @@ pub(crate) struct Engine<'o> {
     last_link: Option<LinkType>,
     /// The capture has several interfaces (only then can an advert be seen forwarded, V2-PKT-18).
     multi_if: bool,
+    /// One memo per (segment, source, VRID): a router that advertises several VRIDs keeps one for each.
     memos: Vec<Memo>,
+    memo_index: BTreeMap<MemoKey, usize>,
+    /// The memo used last, to skip the index on runs of adverts from one source.
+    last_memo: Option<(MemoKey, usize)>,
     /// The last router looked up, to skip the index on runs of adverts for one router.
     last_router: Option<(RouterKey, usize)>,
     saw_l2: bool,
@@ -534,6 +557,8 @@ impl<'o> Engine<'o> {
             multi_if: false,
             last_router: None,
             memos: Vec::new(),
+            memo_index: BTreeMap::new(),
+            last_memo: None,
             saw_l2: false,
             saw_sll: false,
             routers: Vec::new(),
@@ -685,10 +710,17 @@ impl<'o> Engine<'o> {
             | (v.incomplete as u8) << 2
             | (snap_cut as u8) << 3;
         if !self.multi_if {
-            let hit = self.memos.iter().position(|m| {
-                m.src == ip.src
-                    && m.payload == v.payload
-                    && m.seg == d.segment
+            let mk = memo_key(d.segment, ip.src, v.payload.get(1).copied().unwrap_or(0));
+            // Runs of adverts from one source skip the index.
+            let idx = match self.last_memo {
+                Some((k, i)) if k == mk => Some(i),
+                _ => self.memo_index.get(&mk).copied(),
+            };
+            if let Some(i) = idx {
+                self.last_memo = Some((mk, i));
+            }
+            let hit = idx.and_then(|i| self.memos.get(i)).filter(|m| {
+                m.payload == v.payload
                     && m.dst == ip.dst
                     && m.ttl == ip.ttl
                     && m.tos == ip.tos
@@ -696,8 +728,7 @@ impl<'o> Engine<'o> {
                     && m.eth_src == d.eth_src
                     && m.eth_dst == d.eth_dst
             });
-            if let Some(i) = hit {
-                let m = &self.memos[i];
+            if let Some(m) = hit {
                 let ri = m.router;
                 for &fi in &m.emitted {
                     self.findings.bump(fi, no);
@@ -1126,13 +1157,8 @@ impl<'o> Engine<'o> {
         }
 
         if let Some(emitted) = self.findings.recording.take() {
-            if self.memos.len() >= 16 {
-                self.memos.remove(0);
-            }
-            self.memos.retain(|m| m.src != ip.src || m.seg != d.segment);
-            self.memos.push(Memo {
-                seg: d.segment,
-                src: ip.src,
+            let mk = memo_key(d.segment, ip.src, a.vrid);
+            let memo = Memo {
                 dst: ip.dst,
                 eth_src: d.eth_src,
                 eth_dst: d.eth_dst,
@@ -1143,7 +1169,15 @@ impl<'o> Engine<'o> {
                 router: ri,
                 emitted,
                 checksum: a.checksum,
-            });
+            };
+            match self.memo_index.get(&mk) {
+                Some(&i) => self.memos[i] = memo,
+                None if self.memos.len() < MAX_MEMOS => {
+                    self.memo_index.insert(mk, self.memos.len());
+                    self.memos.push(memo);
+                }
+                None => {}
+            }
         }
         self.evidence(ri, &a, v, d, &ip);
         if a.kind != 1 {
@@ -2571,24 +2605,39 @@ impl<'o> Engine<'o> {
                 };
                 3 * a + skew
             };
-            // Priority and preemption of a backup: its config when given, else its own last adverts and
-            // the RFC default (Preempt_Mode True).
-            let backup_prio = |bi: usize, b: &Source| -> Option<(i64, bool, i64)> {
-                if let Some((_, Some(inst))) =
-                    Self::instance(self.opts, b.ip, rt.key.v6, rt.key.vrid)
-                {
-                    let p = inst.effective_priority();
-                    let delay = inst.preempt_delay.map(|d| d.as_nanos() as i64).unwrap_or(0);
-                    return Some((p as i64, inst.nopreempt && p != 255, delay));
+            // Computed once per router, so the checks below stay O(epochs x sources x log epochs) even
+            // for the 10 000 epochs a flapping capture can hold: each epoch's highest non-zero priority,
+            // and each source's epochs in order.
+            let ep_prio: Vec<Option<u8>> = rt
+                .epochs
+                .iter()
+                .map(|ep| ep.priority_list().into_iter().filter(|x| *x != 0).max())
+                .collect();
+            let mut by_src: Vec<Vec<usize>> = vec![Vec::new(); rt.sources.len()];
+            for (i, ep) in rt.epochs.iter().enumerate() {
+                if let Some(v) = by_src.get_mut(ep.src) {
+                    v.push(i);
                 }
-                let p = rt
-                    .epochs
-                    .iter()
-                    .filter(|ep| ep.src == bi)
-                    .filter_map(|ep| ep.priority_list().into_iter().filter(|x| *x != 0).max())
-                    .max()?;
-                Some((p as i64, false, 0))
-            };
+            }
+            // Priority and preemption of a backup: its config when given, else its own adverts and the
+            // RFC default (Preempt_Mode True).
+            let prios: Vec<Option<(i64, bool, i64)>> = rt
+                .sources
+                .iter()
+                .enumerate()
+                .map(|(bi, b)| {
+                    if let Some((_, Some(inst))) =
+                        Self::instance(self.opts, b.ip, rt.key.v6, rt.key.vrid)
+                    {
+                        let p = inst.effective_priority();
+                        let delay = inst.preempt_delay.map(|d| d.as_nanos() as i64).unwrap_or(0);
+                        return Some((p as i64, inst.nopreempt && p != 255, delay));
+                    }
+                    let p = by_src[bi].iter().filter_map(|&e| ep_prio[e]).max()?;
+                    Some((p as i64, false, 0))
+                })
+                .collect();
+            let backup_prio = |bi: usize| prios.get(bi).copied().flatten();
 
             // No takeover at all after the last master went silent.
             if let Some(m) = rt.epochs.iter().max_by_key(|ep| ep.last_ns) {
@@ -2598,7 +2647,7 @@ impl<'o> Engine<'o> {
                         if bi == m.src || b.last_ns >= t0 || b.resigned_ns.is_some() {
                             continue;
                         }
-                        let Some((pb, _, _)) = backup_prio(bi, b) else {
+                        let Some((pb, _, _)) = backup_prio(bi) else {
                             continue;
                         };
                         let mdi = mdi_of(&rt.sources[m.src], pb);
@@ -2630,38 +2679,30 @@ impl<'o> Engine<'o> {
             }
 
             // A higher-priority backup that never preempts.
-            for ep in &rt.epochs {
-                let Some(pa) = ep.priority_list().into_iter().filter(|x| *x != 0).max() else {
+            for (ei, ep) in rt.epochs.iter().enumerate() {
+                let Some(pa) = ep_prio[ei] else {
                     continue;
                 };
                 for (bi, b) in rt.sources.iter().enumerate() {
                     if bi == ep.src {
                         continue;
                     }
-                    let Some((pb, nopreempt, delay)) = backup_prio(bi, b) else {
+                    let Some((pb, nopreempt, delay)) = backup_prio(bi) else {
                         continue;
                     };
                     if pb <= pa as i64 || nopreempt {
                         continue;
                     }
                     // B's last epoch before this one (it must have run before) and its next one.
-                    let Some(before) = rt
-                        .epochs
-                        .iter()
-                        .filter(|x| x.src == bi && x.first_ns <= ep.first_ns)
-                        .max_by_key(|x| x.first_ns)
-                    else {
+                    let mine = &by_src[bi];
+                    let k = mine.partition_point(|&x| rt.epochs[x].first_ns <= ep.first_ns);
+                    let Some(before) = k.checked_sub(1).map(|j| &rt.epochs[mine[j]]) else {
                         continue;
                     };
                     if before.resigned {
                         continue;
                     }
-                    let next = rt
-                        .epochs
-                        .iter()
-                        .filter(|x| x.src == bi && x.first_ns > ep.first_ns)
-                        .map(|x| x.first_ns)
-                        .min();
+                    let next = mine.get(k).map(|&x| rt.epochs[x].first_ns);
                     let start = ep.first_ns.max(before.last_ns);
                     let deadline = start + mdi_of(b, pb) + eps(b.interval_ns) + delay;
                     let silent_until = next.unwrap_or(i64::MAX).min(ep.last_ns);
@@ -3167,6 +3208,29 @@ mod tests {
         let med = h.quantile(0.5) as i64;
         assert!((med - 51_000).abs() < 51_000 / 50, "{med}");
         assert_eq!(h.max, 100_999);
+    }
+
+    #[test]
+    fn memo_key_is_exact_for_segment_source_and_vrid() {
+        let seg = |capture_if, ifindex, vlan| Segment {
+            capture_if,
+            ifindex,
+            vlan,
+        };
+        let v4: IpAddr = Ipv4Addr::new(0, 0, 0, 1).into();
+        let v6: IpAddr = Ipv6Addr::new(0, 0, 0, 0, 0, 0, 0, 1).into();
+        let keys = [
+            memo_key(seg(0, None, None), v4, 1),
+            memo_key(seg(0, None, None), v6, 1),
+            memo_key(seg(0, None, None), v4, 2),
+            memo_key(seg(1, None, None), v4, 1),
+            memo_key(seg(0, Some(0), None), v4, 1),
+            memo_key(seg(0, None, Some(0)), v4, 1),
+            memo_key(seg(0, None, Some(4095)), v4, 1),
+            memo_key(seg(0, Some(u32::MAX), Some(4095)), v6, 255),
+        ];
+        let distinct: BTreeSet<_> = keys.iter().collect();
+        assert_eq!(distinct.len(), keys.len());
     }
 
     #[test]

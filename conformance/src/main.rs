@@ -118,25 +118,32 @@ fn main() -> ExitCode {
                     }
                 }
             }
-            match format {
-                Format::Text => {
-                    for r in &reports {
-                        print!("{}", r.to_text());
-                    }
-                }
-                Format::Markdown => {
-                    for r in &reports {
-                        print!("{}", r.to_markdown());
-                    }
-                }
+            let out = match format {
+                Format::Text => reports.iter().map(Report::to_text).collect::<String>(),
+                Format::Markdown => reports.iter().map(Report::to_markdown).collect::<String>(),
                 Format::Json => match serde_json::to_string_pretty(&reports) {
-                    Ok(s) => println!("{s}"),
+                    Ok(s) => s + "\n",
                     Err(e) => {
                         eprintln!("error: cannot serialise the report: {e}");
                         return ExitCode::from(2);
                     }
                 },
-                Format::Junit => print!("{}", conformance::report::to_junit(&reports)),
+                Format::Junit => conformance::report::to_junit(&reports),
+            };
+            // A reader that goes away (`| head`) is not an error of the check: stop writing, keep the
+            // exit code. print! would panic on the closed pipe.
+            {
+                use std::io::Write;
+                let mut stdout = std::io::stdout().lock();
+                if let Err(e) = stdout
+                    .write_all(out.as_bytes())
+                    .and_then(|()| stdout.flush())
+                {
+                    if e.kind() != std::io::ErrorKind::BrokenPipe {
+                        eprintln!("error: cannot write the report: {e}");
+                        return ExitCode::from(2);
+                    }
+                }
             }
             if unreadable {
                 ExitCode::from(2)

@@ -549,6 +549,34 @@ fn synthetic() -> Vec<Crafted> {
     out
 }
 
+/// A capture of `n` clean VRRPv3 IPv4 adverts for the throughput bench: `vrids` virtual routers (1..=255)
+/// on one segment, VRID v mastered by router 192.0.2.(1 + v mod 3) from its virtual MAC, each advertising
+/// every 10 ms, interleaved round-robin (like three keepalived routers sharing many instances).
+pub fn bench_capture_vrids(n: u64, vrids: u8) -> Vec<u8> {
+    let vrids = vrids.max(1);
+    let frames: Vec<Vec<u8>> = (1..=vrids)
+        .map(|v| {
+            let (f, r) = advert(
+                Version::V3,
+                v,
+                100,
+                v4(192, 0, 2, 1 + v % 3),
+                &[v4(198, 51, 100, v)],
+                1,
+                ChecksumForm::Rfc5798,
+            );
+            build(&f, &r)
+        })
+        .collect();
+    let step = 10_000_000 / vrids as u64;
+    let mut w = PcapWriter::new(1, Precision::Nano);
+    w.buf.reserve((n as usize) * (16 + frames[0].len()));
+    for i in 0..n {
+        w.record(T0_NS + i * step, &frames[(i % vrids as u64) as usize]);
+    }
+    w.into_bytes()
+}
+
 /// A capture of `n` clean VRRPv3 IPv4 adverts (one master, 10 ms interval) for the throughput bench.
 pub fn bench_capture(n: u64) -> Vec<u8> {
     let (f, r) = advert(

@@ -452,6 +452,13 @@ impl Builder {
                             .map(|v| v as u32);
                     }
                 }
+                "vrrp_startup_delay" => {
+                    if let Some(t) = self.need(c, 1) {
+                        // keepalived vrrp_startup_delay_handler: a positive decimal up to UINT_MAX µs.
+                        self.cfg.global_defs.vrrp_startup_delay =
+                            self.secs(t, 1, u64::from(u32::MAX), "vrrp_startup_delay", DROP_KW);
+                    }
+                }
                 "vrrp_garp_master_refresh" => {
                     if let Some(t) = self.need(c, 1) {
                         self.cfg.global_defs.vrrp_garp_master_refresh =
@@ -2409,6 +2416,7 @@ impl Builder {
                         ch.weight = self
                             .int(t, -254, 254, "FILE_CHECK weight", DROP_KW)
                             .map(|x| x as i32);
+                        ch.weight_reverse = c.args.get(1).is_some_and(|r| r.text == "reverse");
                     }
                 }
                 _ => ch.extra.push(block_setting(c)),

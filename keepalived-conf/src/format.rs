@@ -361,6 +361,7 @@ fn global_defs(w: &mut W, g: &GlobalDefs) {
     w.opt("vrrp_mcast_group6", &g.vrrp_mcast_group6);
     w.dur("vrrp_garp_master_delay", &g.vrrp_garp_master_delay);
     w.opt("vrrp_garp_master_repeat", &g.vrrp_garp_master_repeat);
+    w.dur("vrrp_startup_delay", &g.vrrp_startup_delay);
     w.dur("vrrp_garp_master_refresh", &g.vrrp_garp_master_refresh);
     w.opt(
         "vrrp_garp_master_refresh_repeat",

@@ -91,6 +91,9 @@ pub struct GlobalDefs {
     pub vrrp_garp_master_delay: Option<Duration>,
     /// `vrrp_garp_master_repeat`.
     pub vrrp_garp_master_repeat: Option<u32>,
+    /// `vrrp_startup_delay` (seconds, up to 6 decimals): after keepalived starts (not on reload), no
+    /// instance becomes master before the delay ends; a backup's Master_Down_Timer runs from its end.
+    pub vrrp_startup_delay: Option<Duration>,
     /// `vrrp_garp_master_refresh`.
     pub vrrp_garp_master_refresh: Option<Duration>,
     /// `vrrp_garp_master_refresh_repeat`.
@@ -1063,6 +1066,9 @@ pub struct Checker {
     pub track_file: Option<String>,
     /// `weight` (FILE_CHECK).
     pub weight: Option<i32>,
+    /// `weight W reverse` (FILE_CHECK).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub weight_reverse: bool,
     /// Other keywords.
     pub extra: Vec<Setting>,
     /// Where.
@@ -1106,6 +1112,7 @@ impl Checker {
             max_reply_length: None,
             track_file: None,
             weight: None,
+            weight_reverse: false,
             extra: Vec::new(),
             span,
         }

@@ -74,6 +74,9 @@ pub fn router_config(
     if let Some(d) = inst.preempt_delay {
         c.preempt_delay = dur(d);
     }
+    if let Some(d) = g.vrrp_startup_delay {
+        c.startup_delay = dur(d);
+    }
     c.accept_mode = inst.effective_accept(g);
     if let Some(a) = &inst.authentication {
         // RFC 3768 simple text authentication exists only in VRRPv2.

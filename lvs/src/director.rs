@@ -11,17 +11,18 @@
 //!    director that holds the VIP; keepalived runs the checkers and keeps the table on both).
 //! 5. Drain [`Director::poll_event`] for the timeline (removals, notify_up/down, quorum changes).
 
-use std::collections::VecDeque;
-use std::net::SocketAddr;
+use std::collections::{BTreeMap, VecDeque};
+use std::net::{IpAddr, SocketAddr};
 
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 
 use crate::check::{
-    AttemptId, CheckAction, CheckEvent, CheckIo, Checker, FailReason, RealServerHealth, RsAction,
+    AttemptId, BfdSession, BfdState, CheckAction, CheckEvent, CheckIo, CheckKind, Checker,
+    FailReason, RealServerHealth, RsAction, BFD_CONTROL_PORT, BFD_MIN_SRC_PORT,
 };
 use crate::ipvs::{Ipvs, IpvsError, IpvsSettings};
-use crate::keepalived::LvsPlan;
+use crate::keepalived::{BfdInstancePlan, LvsPlan};
 use crate::service::{DestConfig, ServiceKey};
 use crate::time::Instant;
 
@@ -112,19 +113,37 @@ pub enum DirectorEvent {
         /// Real server.
         rs: SocketAddr,
     },
-    /// The virtual server gained quorum (sum of live weights ≥ quorum + hysteresis).
+    /// The virtual server gained quorum (sum of live weights ≥ quorum + hysteresis); `quorum_up` ran.
     QuorumUp {
         /// When.
         at: Instant,
         /// Virtual server name.
         vs: String,
+        /// The `quorum_up` command line, if one is configured.
+        script: Option<String>,
     },
-    /// The virtual server lost quorum (sum < quorum − hysteresis, or 0).
+    /// The virtual server lost quorum (sum < quorum − hysteresis, or 0), or started without it while a
+    /// sorry server had to be put in, or keepalived stopped under `omega`; `quorum_down` ran.
     QuorumDown {
         /// When.
         at: Instant,
         /// Virtual server name.
         vs: String,
+        /// The `quorum_down` command line, if one is configured.
+        script: Option<String>,
+    },
+    /// A `bfd_instance` session changed state (what keepalived's BFD process logs).
+    BfdState {
+        /// When.
+        at: Instant,
+        /// The bfd_instance.
+        instance: String,
+        /// From.
+        from: BfdState,
+        /// To.
+        to: BfdState,
+        /// Our diagnostic code after the change.
+        diag: u8,
     },
 }
 
@@ -164,8 +183,21 @@ impl core::fmt::Display for DirectorEvent {
                     checker.vs, checker.checker
                 )
             }
-            DirectorEvent::QuorumUp { at, vs } => write!(f, "{at} {vs} quorum up"),
-            DirectorEvent::QuorumDown { at, vs } => write!(f, "{at} {vs} quorum down"),
+            DirectorEvent::QuorumUp { at, vs, script } => {
+                write!(f, "{at} {vs} quorum up")?;
+                script.iter().try_for_each(|s| write!(f, " `{s}`"))
+            }
+            DirectorEvent::QuorumDown { at, vs, script } => {
+                write!(f, "{at} {vs} quorum down")?;
+                script.iter().try_for_each(|s| write!(f, " `{s}`"))
+            }
+            DirectorEvent::BfdState {
+                at,
+                instance,
+                from,
+                to,
+                diag,
+            } => write!(f, "{at} bfd {instance} {from} -> {to} (diag {diag})"),
         }
     }
 }
@@ -189,7 +221,38 @@ struct VsRuntime {
     hysteresis: u32,
     quorum_up: bool,
     sorry: Option<DestConfig>,
+    /// keepalived's `ISALIVE(s_svr)`: the sorry server serves (quorum is down).
     sorry_in: bool,
+    /// `sorry_server_inhibit`: out of service the sorry server stays in the table at weight 0.
+    sorry_inhibit: bool,
+    /// The sorry server is in the IPVS table (`s_svr->set`), serving or inhibited.
+    sorry_set: bool,
+    quorum_up_script: Option<String>,
+    quorum_down_script: Option<String>,
+}
+
+/// A control packet one of the director's BFD sessions sends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BfdTransmit {
+    /// The bfd_instance.
+    pub instance: String,
+    /// `source_ip`, if configured (else the host's address).
+    pub src: Option<IpAddr>,
+    /// Source port (random in 49152..=65535, fixed per session, RFC 5881 §4).
+    pub src_port: u16,
+    /// `neighbor_ip`:3784.
+    pub dst: SocketAddr,
+    /// IP TTL / hop limit (RFC 5881 §5: 255).
+    pub ttl: u8,
+    /// The control packet.
+    pub payload: Vec<u8>,
+}
+
+#[derive(Clone, Debug)]
+struct BfdRuntime {
+    plan: BfdInstancePlan,
+    session: BfdSession,
+    src_port: u16,
 }
 
 /// IPVS plus keepalived's health checking for one director.
@@ -197,6 +260,10 @@ struct VsRuntime {
 pub struct Director {
     ipvs: Ipvs,
     vss: Vec<VsRuntime>,
+    bfd: Vec<BfdRuntime>,
+    /// track_file values known before start (keepalived reads them at startup).
+    files: BTreeMap<String, i64>,
+    started: bool,
     rng: ChaCha8Rng,
     events: VecDeque<DirectorEvent>,
 }
@@ -241,11 +308,28 @@ impl Director {
                 quorum_up: true,
                 sorry: vs.sorry_server,
                 sorry_in: false,
+                sorry_inhibit: vs.sorry_server_inhibit,
+                sorry_set: false,
+                quorum_up_script: vs.quorum_up.clone(),
+                quorum_down_script: vs.quorum_down.clone(),
             });
         }
+        let bfd = plan
+            .bfd_instances
+            .iter()
+            .enumerate()
+            .map(|(i, b)| BfdRuntime {
+                plan: b.clone(),
+                session: BfdSession::new(b.config, seed.wrapping_add(i as u64 + 1)),
+                src_port: 0,
+            })
+            .collect();
         Ok(Director {
             ipvs,
             vss,
+            bfd,
+            files: BTreeMap::new(),
+            started: false,
             rng: ChaCha8Rng::seed_from_u64(seed ^ 0x6b65_6570_616c_6976),
             events: VecDeque::new(),
         })
@@ -274,8 +358,10 @@ impl Director {
     /// `init_services` + `register_checkers_thread`: add live real servers, set the initial quorum
     /// state, and start every checker after 1 s plus a random part of its warmup.
     pub fn start(&mut self, now: Instant) {
+        self.started = true;
         for v in 0..self.vss.len() {
             for r in 0..self.vss[v].rss.len() {
+                self.init_file_checkers(v, r);
                 let actions = self.vss[v].rss[r].health.init(now);
                 self.apply(v, r, actions);
             }
@@ -285,7 +371,16 @@ impl Director {
             // update_quorum_state(init): starting below quorum only acts (and notifies) when a sorry
             // server has to be put in.
             if !vs.quorum_up && vs.sorry.is_some() {
-                self.quorum_lost(v, now, true);
+                self.quorum_lost(v, now);
+            }
+            // init_service_vs: "If we have a sorry server with inhibit, add it now", at weight 0.
+            if let (Some(s), true, false) = (
+                self.vss[v].sorry,
+                self.vss[v].sorry_inhibit,
+                self.vss[v].sorry_set,
+            ) {
+                self.ipvs_add(v, DestConfig { weight: 0, ..s }, now);
+                self.vss[v].sorry_set = true;
             }
             for rs in &mut self.vss[v].rss {
                 for c in &mut rs.checkers {
@@ -294,6 +389,14 @@ impl Director {
                 }
             }
         }
+        // The BFD process starts with the checker process and reports each session's state.
+        for b in &mut self.bfd {
+            let draw = self.rng.next_u32();
+            b.src_port =
+                BFD_MIN_SRC_PORT + (draw % u32::from(u16::MAX - BFD_MIN_SRC_PORT + 1)) as u16;
+            b.session.start(now);
+        }
+        self.route_bfd();
     }
 
     /// The earliest checker or connection-table deadline.
@@ -304,12 +407,19 @@ impl Director {
             .flat_map(|v| v.rss.iter())
             .flat_map(|r| r.checkers.iter())
             .filter_map(Checker::poll_timeout);
-        checkers.chain(self.ipvs.poll_timeout()).min()
+        let bfd = self.bfd.iter().filter_map(|b| b.session.poll_timeout());
+        checkers.chain(bfd).chain(self.ipvs.poll_timeout()).min()
     }
 
     /// Fire every due checker timer and expire connections.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.ipvs.handle_timeout(now);
+        for b in &mut self.bfd {
+            if b.session.poll_timeout().is_some_and(|t| t <= now) {
+                b.session.handle_timeout(now);
+            }
+        }
+        self.route_bfd();
         for v in 0..self.vss.len() {
             for r in 0..self.vss[v].rss.len() {
                 for c in 0..self.vss[v].rss[r].checkers.len() {
@@ -375,22 +485,47 @@ impl Director {
         self.events.pop_front()
     }
 
-    /// Daemon shutdown (`clear_services`): every server removed; notify_down and quorum_down only
-    /// for virtual servers with `omega`.
+    /// Daemon shutdown (`clear_service_vs`): the sorry server and every server removed; notify_down
+    /// and quorum_down (`update_vs_notifies(stopping)`, whatever the quorum state was) only for
+    /// virtual servers with `omega`.
     pub fn shutdown(&mut self, now: Instant) {
+        for b in &mut self.bfd {
+            b.session.stop();
+        }
         for v in 0..self.vss.len() {
             let omega = self.vss[v].omega;
+            if let (Some(s), true) = (self.vss[v].sorry, self.vss[v].sorry_set) {
+                self.ipvs_remove(v, SocketAddr::new(s.addr, s.port), now);
+            }
+            self.vss[v].sorry_set = false;
+            self.vss[v].sorry_in = false;
             for r in 0..self.vss[v].rss.len() {
                 let actions = self.vss[v].rss[r].health.shutdown(now, omega);
                 self.apply(v, r, actions);
             }
-            if omega && self.vss[v].quorum_up {
-                self.vss[v].quorum_up = false;
-                let name = self.vss[v].name.clone();
-                self.events
-                    .push_back(DirectorEvent::QuorumDown { at: now, vs: name });
+            self.vss[v].quorum_up = false;
+            if omega {
+                self.push_quorum_event(v, now);
             }
         }
+    }
+
+    fn push_quorum_event(&mut self, v: usize, at: Instant) {
+        let vs = &self.vss[v];
+        let name = vs.name.clone();
+        self.events.push_back(if vs.quorum_up {
+            DirectorEvent::QuorumUp {
+                at,
+                vs: name,
+                script: vs.quorum_up_script.clone(),
+            }
+        } else {
+            DirectorEvent::QuorumDown {
+                at,
+                vs: name,
+                script: vs.quorum_down_script.clone(),
+            }
+        });
     }
 
     fn collect(&mut self, r: CheckerRef) {
@@ -424,7 +559,7 @@ impl Director {
                         reason: reason.clone(),
                     })
                 }
-                CheckEvent::Weight { .. } => {}
+                CheckEvent::Weight { .. } | CheckEvent::WeightDelta { .. } => {}
             }
             let was_weight = self.vss[r.vs].rss[r.rs].health.effective_weight();
             let was_alive = self.vss[r.vs].rss[r.rs].health.is_alive();
@@ -438,7 +573,8 @@ impl Director {
                 let at = match e {
                     CheckEvent::Up { at }
                     | CheckEvent::Down { at, .. }
-                    | CheckEvent::Weight { at, .. } => at,
+                    | CheckEvent::Weight { at, .. }
+                    | CheckEvent::WeightDelta { at, .. } => at,
                 };
                 self.update_quorum(r.vs, at);
             }
@@ -462,54 +598,85 @@ impl Director {
         let threshold = q + if vs.quorum_up { -h } else { h };
         if !vs.quorum_up && sum as i64 >= threshold {
             self.vss[v].quorum_up = true;
-            if self.vss[v].sorry_in {
-                // Remove the sorry server and put the live servers back.
-                if let Some(s) = self.vss[v].sorry {
-                    self.ipvs_remove(v, SocketAddr::new(s.addr, s.port), now);
+            if let (Some(s), true) = (self.vss[v].sorry, self.vss[v].sorry_in) {
+                // "Removing" (or, inhibited, "Disabling": weight 0) the sorry server, then
+                // perform_quorum_state(add): the live servers back in.
+                let sorry = SocketAddr::new(s.addr, s.port);
+                if self.vss[v].sorry_inhibit {
+                    self.ipvs_weight(v, sorry, 0, now);
+                } else {
+                    self.ipvs_remove(v, sorry, now);
+                    self.vss[v].sorry_set = false;
                 }
                 self.vss[v].sorry_in = false;
-                for r in 0..self.vss[v].rss.len() {
-                    if self.vss[v].rss[r].health.is_alive() {
-                        let d = self.vss[v].rss[r].dest;
-                        self.ipvs_add(v, d, now);
-                    }
-                }
+                self.perform_quorum_state(v, true, now);
             }
-            let name = self.vss[v].name.clone();
-            self.events
-                .push_back(DirectorEvent::QuorumUp { at: now, vs: name });
+            self.push_quorum_event(v, now);
         } else if vs.quorum_up && (sum == 0 || (sum as i64) < threshold) {
-            self.quorum_lost(v, now, false);
+            self.quorum_lost(v, now);
         }
     }
 
-    fn quorum_lost(&mut self, v: usize, now: Instant, init: bool) {
+    /// The lost-quorum half of `update_quorum_state` (also its start-up case): the live servers out
+    /// and the sorry server in ("Adding", or "Enabling" an inhibited one at its weight), then
+    /// quorum_down.
+    fn quorum_lost(&mut self, v: usize, now: Instant) {
         self.vss[v].quorum_up = false;
-        if let Some(s) = self.vss[v].sorry {
-            if !self.vss[v].sorry_in {
-                for r in 0..self.vss[v].rss.len() {
-                    if self.vss[v].rss[r].health.is_alive() {
-                        let d = self.vss[v].rss[r].dest;
-                        self.ipvs_remove(v, SocketAddr::new(d.addr, d.port), now);
-                    }
-                }
+        if let (Some(s), false) = (self.vss[v].sorry, self.vss[v].sorry_in) {
+            self.perform_quorum_state(v, false, now);
+            if self.vss[v].sorry_inhibit && self.vss[v].sorry_set {
+                self.ipvs_weight(v, SocketAddr::new(s.addr, s.port), s.weight, now);
+            } else {
                 self.ipvs_add(v, s, now);
-                self.vss[v].sorry_in = true;
+            }
+            self.vss[v].sorry_set = true;
+            self.vss[v].sorry_in = true;
+        }
+        self.push_quorum_event(v, now);
+    }
+
+    /// `perform_quorum_state`: add or remove every live real server; an inhibit_on_failure server
+    /// has its weight edited (0 out, its weight back in) instead, as `ipvs_cmd` does for `inhibit`.
+    fn perform_quorum_state(&mut self, v: usize, add: bool, now: Instant) {
+        for r in 0..self.vss[v].rss.len() {
+            let rs = &self.vss[v].rss[r];
+            if !rs.health.is_alive() {
+                continue;
+            }
+            let d = DestConfig {
+                weight: rs.health.effective_weight(),
+                ..rs.dest
+            };
+            let addr = SocketAddr::new(d.addr, d.port);
+            match (add, rs.health.inhibit()) {
+                (true, true) => self.ipvs_weight(v, addr, d.weight, now),
+                (true, false) => self.ipvs_add(v, d, now),
+                (false, true) => self.ipvs_weight(v, addr, 0, now),
+                (false, false) => self.ipvs_remove(v, addr, now),
             }
         }
-        let _ = init;
-        let name = self.vss[v].name.clone();
-        self.events
-            .push_back(DirectorEvent::QuorumDown { at: now, vs: name });
     }
 
-    fn ipvs_remove(&mut self, v: usize, rs: SocketAddr, at: Instant) {
+    fn ipvs_weight(&mut self, v: usize, rs: SocketAddr, weight: u32, at: Instant) {
         for key in self.vss[v].services.clone() {
-            let _ = self.ipvs.del_dest(&key, rs);
+            let _ = self.ipvs.set_weight(&key, rs, weight);
         }
         let vs = self.vss[v].name.clone();
         self.events
-            .push_back(DirectorEvent::ServerRemoved { at, vs, rs });
+            .push_back(DirectorEvent::WeightChanged { at, vs, rs, weight });
+    }
+
+    /// Remove a destination; the event only when it was in the table (keepalived's `rs->set`).
+    fn ipvs_remove(&mut self, v: usize, rs: SocketAddr, at: Instant) {
+        let mut removed = false;
+        for key in self.vss[v].services.clone() {
+            removed |= self.ipvs.del_dest(&key, rs).is_ok();
+        }
+        if removed {
+            let vs = self.vss[v].name.clone();
+            self.events
+                .push_back(DirectorEvent::ServerRemoved { at, vs, rs });
+        }
     }
 
     fn ipvs_add(&mut self, v: usize, d: DestConfig, at: Instant) {
@@ -572,6 +739,126 @@ impl Director {
                     rs,
                     script: self.vss[v].rss[r].notify_down.clone(),
                 }),
+            }
+        }
+    }
+}
+
+/// FILE_CHECK and BFD_CHECK: the inputs that are not checker I/O.
+impl Director {
+    fn init_file_checkers(&mut self, v: usize, r: usize) {
+        let (mut failed, mut offset) = (0, 0);
+        for c in &mut self.vss[v].rss[r].checkers {
+            if let CheckKind::File(f) = c.kind() {
+                let value = self.files.get(&f.track_file).copied().unwrap_or(0);
+                c.init_track_file(value);
+                failed += u32::from(!c.is_up());
+                offset += c.weight_contribution();
+            }
+        }
+        self.vss[v].rss[r].health.preset(failed, offset);
+    }
+
+    /// A `track_file` now holds `value` (a missing file is 0). Before [`start`](Self::start) this is
+    /// the value keepalived reads at startup; afterwards it is a write the FILE_CHECKs act on at once.
+    pub fn set_track_file(&mut self, now: Instant, name: &str, value: i64) {
+        self.files.insert(name.to_string(), value);
+        if !self.started {
+            return;
+        }
+        for v in 0..self.vss.len() {
+            for r in 0..self.vss[v].rss.len() {
+                for c in 0..self.vss[v].rss[r].checkers.len() {
+                    let ch = &mut self.vss[v].rss[r].checkers[c];
+                    if matches!(ch.kind(), CheckKind::File(f) if f.track_file == name) {
+                        ch.handle_track_file(now, value);
+                        self.collect(CheckerRef {
+                            vs: v,
+                            rs: r,
+                            checker: c,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// The BFD sessions' names, neighbours and current states.
+    pub fn bfd_sessions(&self) -> impl Iterator<Item = (&str, IpAddr, &BfdSession)> {
+        self.bfd
+            .iter()
+            .map(|b| (b.plan.name.as_str(), b.plan.neighbor, &b.session))
+    }
+
+    /// The next BFD control packet to send.
+    pub fn poll_bfd_transmit(&mut self) -> Option<BfdTransmit> {
+        for b in &mut self.bfd {
+            if let Some(p) = b.session.poll_transmit() {
+                return Some(BfdTransmit {
+                    instance: b.plan.name.clone(),
+                    src: b.plan.source,
+                    src_port: b.src_port,
+                    dst: SocketAddr::new(b.plan.neighbor, BFD_CONTROL_PORT),
+                    ttl: b.plan.config.ttl,
+                    payload: p.encode().to_vec(),
+                });
+            }
+        }
+        None
+    }
+
+    /// A datagram to UDP port 3784 from `src`: the session is found by Your Discriminator, or by
+    /// neighbour address when that is 0 (`bfd_handle_packet`). Returns false when no session took it.
+    pub fn handle_bfd_packet(&mut self, now: Instant, src: IpAddr, payload: &[u8]) -> bool {
+        if !self.started {
+            return false;
+        }
+        let your = payload
+            .get(8..12)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+            .unwrap_or(0);
+        let idx = if your != 0 {
+            self.bfd
+                .iter()
+                .position(|b| b.session.local_discr() == your)
+        } else {
+            self.bfd.iter().position(|b| b.plan.neighbor == src)
+        };
+        let Some(i) = idx else { return false };
+        let ok = self.bfd[i].session.handle_packet(now, payload).is_ok();
+        self.route_bfd();
+        ok
+    }
+
+    /// Session events to the BFD_CHECKs that track them, state changes to the timeline.
+    fn route_bfd(&mut self) {
+        for i in 0..self.bfd.len() {
+            while let Some(t) = self.bfd[i].session.poll_transition() {
+                self.events.push_back(DirectorEvent::BfdState {
+                    at: t.at,
+                    instance: self.bfd[i].plan.name.clone(),
+                    from: t.from,
+                    to: t.to,
+                    diag: t.diag,
+                });
+            }
+            while let Some(e) = self.bfd[i].session.poll_event() {
+                let name = self.bfd[i].plan.name.clone();
+                for v in 0..self.vss.len() {
+                    for r in 0..self.vss[v].rss.len() {
+                        for c in 0..self.vss[v].rss[r].checkers.len() {
+                            let ch = &mut self.vss[v].rss[r].checkers[c];
+                            if matches!(ch.kind(), CheckKind::Bfd(b) if b.instance == name) {
+                                ch.handle_bfd(e.at, e.up, e.diag);
+                                self.collect(CheckerRef {
+                                    vs: v,
+                                    rs: r,
+                                    checker: c,
+                                });
+                            }
+                        }
+                    }
+                }
             }
         }
     }

@@ -8,16 +8,19 @@
 //! and 1 s for TCP_CHECK/MISC_CHECK, `warmup` = the checker's `delay_loop`, status codes 200-299,
 //! MISC_CHECK `retry 0` and `misc_timeout` = the virtual server's `delay_loop`.
 //!
-//! Checkers this crate does not model (SSL_GET, SMTP_CHECK, DNS_CHECK, UDP_CHECK,
-//! PING_CHECK, FILE_CHECK, BFD_CHECK) are left out with a [`Note`]; so are `regex` URL checks.
+//! UDP_CHECK and PING_CHECK take TCP_CHECK's defaults; FILE_CHECK resolves its `track_file` (weight
+//! and `reverse` from the FILE_CHECK, else from the track_file, default 1); BFD_CHECK names a
+//! `bfd_instance`, and every `bfd_instance` becomes a [`BfdInstancePlan`] (keepalived's BFD process
+//! runs them all). Checkers this crate does not model are left out with a [`Note`]; so are `regex`
+//! URL checks.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use keepalived_conf as kc;
 
 use crate::check::{
-    parse_digest, CheckKind, CheckerSettings, HttpGet, HttpProtocol, MiscCheck, StatusCodes,
-    UrlCheck,
+    parse_digest, read_hex_str, BfdCheck, BfdConfig, CheckKind, CheckerSettings, FileCheck,
+    HttpGet, HttpProtocol, MiscCheck, PingCheck, StatusCodes, UdpCheck, UrlCheck,
 };
 use crate::sched::Scheduler;
 use crate::service::{DestConfig, FwdMethod, Protocol, SchedFlags, ServiceConfig, ServiceKey};
@@ -88,6 +91,12 @@ pub struct VirtualServerPlan {
     pub omega: bool,
     /// `sorry_server`, as a destination with the virtual server's method.
     pub sorry_server: Option<DestConfig>,
+    /// `sorry_server_inhibit`: the sorry server stays in the table at weight 0 while quorum holds.
+    pub sorry_server_inhibit: bool,
+    /// `quorum_up` command line.
+    pub quorum_up: Option<String>,
+    /// `quorum_down` command line.
+    pub quorum_down: Option<String>,
 }
 
 /// `global_defs { lvs_sync_daemon INTERFACE VRRP_INSTANCE [id N] [maxlen N] [port N] [ttl N]
@@ -111,9 +120,26 @@ pub struct SyncDaemonPlan {
     pub group: IpAddr,
 }
 
+/// A `bfd_instance` block, with keepalived's defaults resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BfdInstancePlan {
+    /// Name (what `BFD_CHECK { name ... }` refers to).
+    pub name: String,
+    /// `neighbor_ip`.
+    pub neighbor: IpAddr,
+    /// `source_ip`, if given.
+    pub source: Option<IpAddr>,
+    /// Timers, multiplier, passive, ttl.
+    pub config: BfdConfig,
+    /// `weight` (only `track_bfd` in a vrrp_instance uses it; BFD_CHECK ignores it).
+    pub weight: i32,
+}
+
 /// The LVS half of a keepalived configuration.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct LvsPlan {
+    /// `bfd_instance`s with a neighbour, in file order.
+    pub bfd_instances: Vec<BfdInstancePlan>,
     /// `lvs_sync_daemon`, when configured.
     pub sync_daemon: Option<SyncDaemonPlan>,
     /// Virtual servers, in file order.
@@ -189,6 +215,32 @@ pub fn plan(config: &kc::Config) -> LvsPlan {
     let mut out = LvsPlan::default();
     if let Some(words) = &config.global_defs.lvs_sync_daemon {
         out.sync_daemon = sync_daemon(words, &mut out.notes);
+    }
+    for b in &config.bfd_instances {
+        let Some(neighbor) = b.neighbor_ip else {
+            continue;
+        };
+        let d = BfdConfig::default();
+        let ms = |x: Option<u32>, dflt: Duration| {
+            x.map_or(dflt, |v| Duration::from_millis(u64::from(v)))
+        };
+        out.bfd_instances.push(BfdInstancePlan {
+            name: b.name.clone(),
+            neighbor,
+            source: b.source_ip,
+            config: BfdConfig {
+                min_rx: ms(b.min_rx_ms, d.min_rx),
+                min_tx: ms(b.min_tx_ms, d.min_tx),
+                idle_tx: ms(b.idle_tx_ms, d.idle_tx),
+                multiplier: b
+                    .multiplier
+                    .and_then(|m| u8::try_from(m).ok())
+                    .unwrap_or(d.multiplier),
+                passive: b.passive,
+                ttl: b.ttl.unwrap_or(d.ttl),
+            },
+            weight: b.weight.unwrap_or(0),
+        });
     }
     for vs in &config.virtual_servers {
         if let Some(p) = plan_vs(config, vs, &mut out.notes) {
@@ -483,6 +535,97 @@ fn plan_vs(
                     };
                     (CheckKind::Http(get), Duration::from_secs(3))
                 }
+                kc::CheckerKind::UdpCheck => {
+                    let mut u = UdpCheck::default();
+                    if let Some(p) = &c.payload {
+                        match read_hex_str(p, false) {
+                            Some((data, _)) => u.payload = Some(data),
+                            None => notes.push(Note {
+                                at: where_.clone(),
+                                message: "Invalid hex string for UDP_CHECK payload".into(),
+                            }),
+                        }
+                    }
+                    if let Some(reply) = &c.require_reply {
+                        u.require_reply = true;
+                        if let Some(hex) = reply {
+                            match read_hex_str(hex, true) {
+                                Some((data, mask)) => {
+                                    u.reply_data = Some(data);
+                                    u.reply_mask = mask;
+                                }
+                                None => notes.push(Note {
+                                    at: where_.clone(),
+                                    message: "Invalid hex string for UDP_CHECK reply".into(),
+                                }),
+                            }
+                        }
+                    }
+                    u.min_reply_len = c.min_reply_length.unwrap_or(u.min_reply_len);
+                    u.max_reply_len = c.max_reply_length.unwrap_or(u.max_reply_len);
+                    if u.min_reply_len > u.max_reply_len {
+                        notes.push(Note {
+                            at: where_.clone(),
+                            message: format!(
+                                "UDP_CHECK min_reply length {} > max_reply_length {} - will always fail",
+                                u.min_reply_len, u.max_reply_len
+                            ),
+                        });
+                    }
+                    (CheckKind::Udp(u), Duration::from_secs(1))
+                }
+                kc::CheckerKind::PingCheck => (CheckKind::Ping(PingCheck), Duration::from_secs(1)),
+                kc::CheckerKind::FileCheck => {
+                    let Some(name) = &c.track_file else {
+                        notes.push(Note {
+                            at: where_.clone(),
+                            message: "FILE_CHECK has no track_file specified - ignoring".into(),
+                        });
+                        continue;
+                    };
+                    let Some(tf) = config.vrrp_track_files.iter().find(|f| &f.name == name) else {
+                        notes.push(Note {
+                            at: where_.clone(),
+                            message: format!("track_file {name} not found"),
+                        });
+                        continue;
+                    };
+                    let (weight, reverse) = match c.weight {
+                        Some(w) => (w, c.weight_reverse),
+                        None => (tf.weight.unwrap_or(1), tf.weight_reverse),
+                    };
+                    let f = FileCheck {
+                        track_file: name.clone(),
+                        path: tf.file.clone(),
+                        weight,
+                        reverse,
+                    };
+                    (CheckKind::File(f), Duration::from_secs(1))
+                }
+                kc::CheckerKind::BfdCheck => {
+                    let Some(name) = &c.name else {
+                        notes.push(Note {
+                            at: where_.clone(),
+                            message: "No name has been specified for BFD_CHECKER - skipping".into(),
+                        });
+                        continue;
+                    };
+                    if !config
+                        .bfd_instances
+                        .iter()
+                        .any(|b| &b.name == name && b.neighbor_ip.is_some())
+                    {
+                        notes.push(Note {
+                            at: where_.clone(),
+                            message: format!("BFD_CHECK - BFD {name} not configured"),
+                        });
+                        continue;
+                    }
+                    let b = BfdCheck {
+                        instance: name.clone(),
+                    };
+                    (CheckKind::Bfd(b), Duration::from_secs(1))
+                }
                 other => {
                     notes.push(Note {
                         at: where_,
@@ -502,7 +645,8 @@ fn plan_vs(
                     .unwrap_or(default_dbr),
                 delay_loop,
                 warmup: c.warmup.map(dur).or(rs_warmup).unwrap_or(delay_loop),
-                alpha: c.alpha || rs_alpha,
+                // check_file.c: "Clear Alpha mode - we know the state of the checker immediately".
+                alpha: (c.alpha || rs_alpha) && !matches!(kind, CheckKind::File(_)),
             };
             let target = SocketAddr::new(
                 c.connect_ip.unwrap_or(rs.ip),
@@ -538,5 +682,8 @@ fn plan_vs(
         hysteresis: vs.hysteresis.unwrap_or(0),
         omega: vs.omega,
         sorry_server,
+        sorry_server_inhibit: vs.sorry_server_inhibit,
+        quorum_up: vs.quorum_up.as_ref().map(|s| s.command.clone()),
+        quorum_down: vs.quorum_down.as_ref().map(|s| s.command.clone()),
     })
 }

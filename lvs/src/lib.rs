@@ -1,7 +1,8 @@
 //! `lvs` models the load-balancing half of keepalived: the Linux kernel's IPVS (virtual services,
 //! the fourteen schedulers keepalived accepts, the connection table with its TCP state machine and
 //! timeouts, persistence templates), the DR/NAT/TUN forwarding methods as pure transformations of
-//! Ethernet frames, and keepalived's `HTTP_GET` / `TCP_CHECK` / `MISC_CHECK` health checkers as state
+//! Ethernet frames, and keepalived's health checkers (`HTTP_GET`, `TCP_CHECK`, `MISC_CHECK`, `UDP_CHECK`,
+//! `PING_CHECK`, `FILE_CHECK`, `BFD_CHECK` with its RFC 5880 sessions) as state
 //! machines, plus `lvs_sync_daemon` connection synchronisation.
 //!
 //! Everything is sans-IO: no sockets, no clock, no threads, no global RNG. Time is passed in as
@@ -30,7 +31,7 @@ pub mod siphash;
 pub mod sync;
 pub mod time;
 
-pub use director::{CheckerRef, Director, DirectorEvent};
+pub use director::{BfdTransmit, CheckerRef, Director, DirectorEvent};
 pub use ipvs::{
     ConnId, Connection, Forward, Ipvs, IpvsError, IpvsSettings, OutVerdict, PacketInfo, TcpFlags,
     TcpState, Verdict,

@@ -244,6 +244,14 @@ impl Proxy {
         }
     }
 
+    /// The client went away while an attempt was in flight: nginx finalizes the request (499) and releases the
+    /// peer without counting a failure.
+    pub fn abandon(&mut self, req: &mut Request, now_ms: u64) {
+        if req.pick.current.is_some() {
+            self.release(req, now_ms, false);
+        }
+    }
+
     /// `ngx_http_upstream_next`.
     fn next(&mut self, req: &mut Request, now_ms: u64, ft: u32, sent: bool) -> Decision {
         if req.pick.current.is_some() {

@@ -351,8 +351,11 @@ pub fn generate(a: &Path, b: &Path, out: &Path) -> Result<String, InitError> {
                 dur_text(ms(mdi) + SLACK_MS),
                 v.vrid
             ));
-            // After the restart the crashed node preempts unless it has nopreempt.
-            if inst(first).nopreempt {
+            // After the restart the crashed node preempts unless it has nopreempt (which keepalived clears on a
+            // `state MASTER` instance).
+            if inst(first).nopreempt
+                && inst(first).effective_state() != keepalived_conf::model::InitialState::Master
+            {
                 lines.push(format!(
                     "        // {first} has nopreempt: it stays BACKUP after its restart (RFC 3768 §6.4.2, Preempt_Mode false)."
                 ));

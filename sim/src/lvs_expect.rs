@@ -318,6 +318,147 @@ pub fn persistence_across_failover(
     }
 }
 
+/// `QuorumChange`: on each director (or `director`) that recorded quorum changes, the first one in direction `up`
+/// after `after` lies in `[after + min, after + within]`.
+pub fn quorum_change(
+    timeline: &Timeline,
+    up: bool,
+    after: Instant,
+    (min, within): (Duration, Duration),
+    director: Option<&str>,
+) -> Verdict {
+    let what = if up { "quorum_up" } else { "quorum_down" };
+    let desc = format!(
+        "{what} between {} and {} after {}s{}",
+        format_duration(min),
+        format_duration(within),
+        Secs(after),
+        director.map(|d| format!(" on {d}")).unwrap_or_default()
+    );
+    let want = if up {
+        LvsAction::QuorumUp
+    } else {
+        LvsAction::QuorumDown
+    };
+    // Directors with any quorum entry, and each one's first entry of the wanted kind after `after`.
+    let mut first: BTreeMap<&str, Option<Instant>> = BTreeMap::new();
+    for e in entries(timeline) {
+        if director.is_some_and(|d| d != e.node)
+            || !matches!(e.action, LvsAction::QuorumUp | LvsAction::QuorumDown)
+        {
+            continue;
+        }
+        let slot = first.entry(e.node).or_insert(None);
+        if slot.is_none() && e.action == want && e.at >= after {
+            *slot = Some(e.at);
+        }
+    }
+    if first.is_empty() {
+        return Verdict {
+            expectation: desc,
+            passed: false,
+            measured: "no director recorded a quorum change".into(),
+        };
+    }
+    let mut passed = true;
+    let mut parts = vec![];
+    for (d, t) in first {
+        match t {
+            Some(t) => {
+                let took = t - after;
+                passed &= took >= min && took <= within;
+                parts.push(format!(
+                    "{d}: {what} at {}s ({:.3} ms after)",
+                    Secs(t),
+                    millis_f64(took)
+                ));
+            }
+            None => {
+                passed = false;
+                parts.push(format!("{d}: no {what} after {}s", Secs(after)));
+            }
+        }
+    }
+    Verdict {
+        expectation: desc,
+        passed,
+        measured: parts.join("; "),
+    }
+}
+
+/// `SorryServerWhileQuorumDown`: each new connection goes to `sorry` exactly when its director's virtual server
+/// is without quorum.
+pub fn sorry_server_while_quorum_down(
+    timeline: &Timeline,
+    sorry: &str,
+    min_connections: u32,
+) -> Verdict {
+    let desc = format!("clients go to sorry server {sorry} exactly while quorum is down");
+    // (director, virtual server) -> quorum down since
+    let mut down: BTreeMap<(&str, &str), Instant> = BTreeMap::new();
+    let (mut to_sorry, mut to_real, mut bad) = (0u64, 0u64, vec![]);
+    let mut bad_count = 0u64;
+    for e in timeline.entries.iter() {
+        let Event::Lvs {
+            action,
+            vs,
+            rs,
+            rs_node,
+            client,
+            ..
+        } = &e.event
+        else {
+            continue;
+        };
+        let (Some(node), Some(vs)) = (e.node.as_deref(), vs.as_deref()) else {
+            continue;
+        };
+        match action {
+            LvsAction::QuorumDown => {
+                down.insert((node, vs), e.at);
+            }
+            LvsAction::QuorumUp => {
+                down.remove(&(node, vs));
+            }
+            LvsAction::Connect => {
+                let is_sorry = server_matches(sorry, rs.as_deref(), rs_node.as_deref());
+                let without_quorum = down.contains_key(&(node, vs));
+                if is_sorry {
+                    to_sorry += 1;
+                } else {
+                    to_real += 1;
+                }
+                if is_sorry != without_quorum {
+                    bad_count += 1;
+                    if bad.len() < 3 {
+                        bad.push(format!(
+                            "{node} sent {} to {} at {}s with quorum {}",
+                            client.as_deref().unwrap_or("?"),
+                            rs.as_deref().unwrap_or("?"),
+                            Secs(e.at),
+                            if without_quorum { "down" } else { "up" }
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let min = u64::from(min_connections.max(1));
+    let passed = bad_count == 0 && to_sorry >= min && to_real >= min;
+    let mut measured = format!(
+        "{to_sorry} new connections to the sorry server, {to_real} to real servers, {bad_count} on the wrong side"
+    );
+    if !bad.is_empty() {
+        measured.push_str(&format!(": {}", bad.join("; ")));
+    }
+    Verdict {
+        expectation: desc,
+        passed,
+        measured,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -449,6 +590,70 @@ mod tests {
             "1 clients connected through both directors: 0 kept their real server, 1 moved (10.0.0.50: 10.0.0.21:80 via lb1, then 10.0.0.22:80 via lb2 at 12.000000s)"
         );
         assert!(persistence_across_failover(&t2, after, false, 1).passed);
+    }
+
+    fn quorum(t: &mut Timeline, secs: u64, node: &str, up: bool) {
+        t.push(
+            Instant::ZERO + Duration::from_secs(secs),
+            Some(node),
+            Event::Lvs {
+                action: if up {
+                    LvsAction::QuorumUp
+                } else {
+                    LvsAction::QuorumDown
+                },
+                vs: Some("10.0.0.1:80/TCP".into()),
+                rs: None,
+                rs_node: None,
+                client: None,
+                detail: String::new(),
+            },
+        );
+    }
+
+    #[test]
+    fn quorum_change_is_bounded_from_both_sides_per_director() {
+        let mut t = Timeline::default();
+        quorum(&mut t, 58, "lb1", false);
+        quorum(&mut t, 125, "lb1", true);
+        let s = |x| Duration::from_secs(x);
+        let at = |x| Instant::ZERO + Duration::from_secs(x);
+        let v = quorum_change(&t, false, at(50), (s(7), s(13)), None);
+        assert!(v.passed, "{}", v.measured);
+        assert_eq!(
+            v.measured,
+            "lb1: quorum_down at 58.000000s (8000.000 ms after)"
+        );
+        assert!(!quorum_change(&t, false, at(50), (s(9), s(13)), None).passed);
+        assert!(quorum_change(&t, true, at(90), (s(30), s(36)), Some("lb1")).passed);
+        assert!(
+            !quorum_change(&t, true, at(90), (s(36), s(40)), None).passed,
+            "too early"
+        );
+        let v = quorum_change(&t, true, at(130), (s(0), s(40)), None);
+        assert_eq!(v.measured, "lb1: no quorum_up after 130.000000s");
+        assert!(!quorum_change(&Timeline::default(), true, at(0), (s(0), s(1)), None).passed);
+    }
+
+    #[test]
+    fn sorry_server_takes_exactly_the_connections_made_without_quorum() {
+        let mut t = Timeline::default();
+        let c = Some("10.0.0.50:1000");
+        lvs(&mut t, 1, "lb1", LvsAction::Connect, RS1, c);
+        quorum(&mut t, 2, "lb1", false);
+        lvs(&mut t, 3, "lb1", LvsAction::Connect, RS2, c);
+        quorum(&mut t, 4, "lb1", true);
+        lvs(&mut t, 5, "lb1", LvsAction::Connect, RS1, c);
+        let v = sorry_server_while_quorum_down(&t, "rs2", 1);
+        assert!(v.passed, "{}", v.measured);
+        assert!(!sorry_server_while_quorum_down(&t, "rs2", 2).passed);
+        lvs(&mut t, 6, "lb1", LvsAction::Connect, RS2, c);
+        let v = sorry_server_while_quorum_down(&t, "rs2", 1);
+        assert!(!v.passed);
+        assert_eq!(
+            v.measured,
+            "2 new connections to the sorry server, 2 to real servers, 1 on the wrong side: lb1 sent 10.0.0.50:1000 to 10.0.0.22:80 at 6.000000s with quorum up"
+        );
     }
 
     #[test]

@@ -13,9 +13,14 @@
 //! keepalived's lifecycle maps onto the director: boot starts it (checkers after the 1 s bootstrap delay and
 //! their warmup), a graceful stop runs `clear_services`, a crash loses everything, and SIGKILL stops the
 //! checkers but leaves the kernel's IPVS table (and the VIP) in place. MISC_CHECK scripts are not executed:
-//! like `vrrp_script`s in this simulator, they are taken to exit 0.
+//! their exit status (and run time, or a hang) comes from the scenario (`misc_scripts`, `SetMiscScript`),
+//! exit 0 at once when not listed. FILE_CHECK reads the node's `track_files` values (`TrackFile` faults
+//! write them). UDP_CHECK, PING_CHECK and the BFD sessions of BFD_CHECK go through
+//! [`crate::lvs_dgram::DatagramIo`].
 
+use crate::host::services::MiscScript;
 use crate::host::stack::Stack;
+use crate::lvs_dgram::{DatagramIo, DgramResult};
 use crate::lvs_sync::{SyncDaemon, SyncRole};
 use crate::time::{Duration, Instant};
 use crate::timeline::{Event, Timeline};
@@ -53,6 +58,8 @@ pub enum LvsAction {
     QuorumDown,
     /// The director scheduled a new connection to a real server.
     Connect,
+    /// A `bfd_instance` session changed state.
+    Bfd,
     /// The `lvs_sync_daemon` thread changed (master, backup or stopped).
     SyncRole,
     /// The backup sync thread applied a message's entries to the connection table.
@@ -88,11 +95,21 @@ pub struct DirectorHost {
     director: Director,
     /// keepalived's checker process runs (false before boot, after a stop, crash or kill).
     checking: bool,
-    attempts: BTreeMap<AttemptId, Attempt>,
+    /// Open checker connections. Attempt ids are numbered per checker, so the checker is part of the key.
+    attempts: BTreeMap<(CheckerRef, AttemptId), Attempt>,
     closing: Vec<(SocketHandle, Instant)>,
     next_port: u16,
     names: BTreeMap<IpAddr, String>,
     dropped: u64,
+    /// UDP_CHECK / PING_CHECK / BFD sockets.
+    dgram: DatagramIo,
+    /// MISC_CHECK outcomes by command line, from the scenario.
+    misc: BTreeMap<String, MiscScript>,
+    /// Running MISC_CHECK scripts by (checker, attempt): when each exits and with what status (None: it
+    /// hangs).
+    scripts: BTreeMap<(CheckerRef, AttemptId), Option<(Instant, u8)>>,
+    /// Current track_file values (FILE_CHECK).
+    files: BTreeMap<String, i64>,
     /// `lvs_sync_daemon`, when configured.
     sync: Option<SyncDaemon>,
 }
@@ -127,6 +144,10 @@ impl DirectorHost {
             next_port: 0,
             names,
             dropped: 0,
+            dgram: DatagramIo::default(),
+            misc: BTreeMap::new(),
+            scripts: BTreeMap::new(),
+            files: BTreeMap::new(),
             sync: plan
                 .sync_daemon
                 .as_ref()
@@ -152,10 +173,52 @@ impl DirectorHost {
         }
         self.attempts.clear();
         self.closing.clear();
+        self.scripts.clear();
+        // keepalived reads every tracked file when it starts.
+        for (name, value) in &self.files {
+            self.director
+                .set_track_file(lvs::Instant::ZERO, name, *value);
+        }
         if let Some(s) = &mut self.sync {
             // The fresh table has no sync thread; the next follow_vrrp starts one.
             s.set_role(SyncRole::Off, self.director.ipvs_mut());
         }
+    }
+
+    /// The scenario's world around keepalived: the track_file values at start and what each MISC_CHECK
+    /// script does.
+    pub fn set_environment(
+        &mut self,
+        files: &BTreeMap<String, i64>,
+        misc: &BTreeMap<String, MiscScript>,
+    ) {
+        self.files = files.clone();
+        self.misc = misc.clone();
+        for (name, value) in files {
+            self.director
+                .set_track_file(lvs::Instant::ZERO, name, *value);
+        }
+    }
+
+    /// A track_file is written: FILE_CHECKs act at once (or when keepalived next starts).
+    pub fn set_track_file(
+        &mut self,
+        now: Instant,
+        name: &str,
+        value: i64,
+        timeline: &mut Timeline,
+        node: &str,
+    ) {
+        self.files.insert(name.to_string(), value);
+        if self.checking {
+            self.director.set_track_file(to_lvs(now), name, value);
+            self.drain_events(timeline, node);
+        }
+    }
+
+    /// A MISC_CHECK script's behaviour changes (from its next run).
+    pub fn set_misc_script(&mut self, script: &str, behaviour: MiscScript) {
+        self.misc.insert(script.to_string(), behaviour);
     }
 
     /// keepalived starts: a fresh table, real servers added, checkers started.
@@ -166,6 +229,7 @@ impl DirectorHost {
         self.abort_all(stack);
         self.fresh();
         self.director.start(to_lvs(now));
+        self.dgram.open_bfd(stack);
         self.checking = true;
         self.drain_events(timeline, node);
     }
@@ -191,10 +255,13 @@ impl DirectorHost {
     /// The host crashed: the table and every checker connection are gone (the stack is replaced by the caller).
     pub fn crash(&mut self) {
         self.checking = false;
+        self.dgram.forget();
         self.fresh();
     }
 
     fn abort_all(&mut self, stack: &mut Stack) {
+        self.dgram.close_all(stack);
+        self.scripts.clear();
         for (_, a) in std::mem::take(&mut self.attempts) {
             stack.sockets.get_mut::<tcp::Socket>(a.handle).abort();
             self.closing.push((a.handle, Instant::ZERO));
@@ -245,7 +312,11 @@ impl DirectorHost {
         let IpAddr::V4(dst) = info.dst.ip() else {
             return false;
         };
-        if dst == stack.ip || !stack.holds(dst) {
+        if dst != stack.ip && !stack.holds(dst) {
+            // Routed through this host (it is the real servers' gateway): a NAT reply is masqueraded.
+            return self.masquerade(now, frame, &info, stack, out);
+        }
+        if dst == stack.ip {
             return false;
         }
         match self.director.ipvs_mut().process_inbound(to_lvs(now), &info) {
@@ -373,6 +444,35 @@ impl DirectorHost {
         }
     }
 
+    /// LVS-NAT's way back (`ip_vs_out`): a real server's reply of a NAT connection gets the virtual address and
+    /// port as its source and goes to the client, which this model reaches directly on the segment (an on-link
+    /// route). Other routed traffic is not forwarded (the director is not a general router here).
+    fn masquerade(
+        &mut self,
+        now: Instant,
+        frame: &[u8],
+        info: &lvs::PacketInfo,
+        stack: &mut Stack,
+        out: &mut Vec<Vec<u8>>,
+    ) -> bool {
+        let lvs::OutVerdict::Masquerade { virt, .. } =
+            self.director.ipvs_mut().process_outbound(to_lvs(now), info)
+        else {
+            return false;
+        };
+        let IpAddr::V4(client) = info.dst.ip() else {
+            return false;
+        };
+        match lvs::forward::nat_out(frame, virt, stack.mac, [0u8; 6]) {
+            Ok(fr) if fr.len() > 14 => {
+                let packet = fr.get(14..).map(<[u8]>::to_vec).unwrap_or_default();
+                stack.send_ip(now, client, packet, out);
+            }
+            _ => self.dropped += 1,
+        }
+        true
+    }
+
     /// When the director next needs [`DirectorHost::poll`].
     pub fn poll_at(&self) -> Option<Instant> {
         let mut t = self.director.ipvs().poll_timeout().map(from_lvs);
@@ -387,10 +487,13 @@ impl DirectorHost {
             .map(|(_, d)| *d)
             .filter(|d| *d > Instant::ZERO)
             .min();
-        match (t, closing) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let script = self
+            .scripts
+            .values()
+            .filter_map(|exit| exit.map(|e| e.0))
+            .min()
+            .filter(|_| self.checking);
+        [t, closing, script].into_iter().flatten().min()
     }
 
     /// Fires due timers, runs the checkers' network I/O and records what happened. The caller polls the stack
@@ -427,6 +530,16 @@ impl DirectorHost {
         {
             self.director.handle_timeout(to_lvs(now));
         }
+        let exited: Vec<(AttemptId, CheckerRef, u8)> = self
+            .scripts
+            .iter()
+            .filter_map(|((r, a), exit)| exit.filter(|e| e.0 <= now).map(|e| (*a, *r, e.1)))
+            .collect();
+        for (a, r, code) in exited {
+            self.scripts.remove(&(r, a));
+            self.director
+                .handle_check_io(to_lvs(now), r, a, CheckIo::Exited(code));
+        }
         for _ in 0..MAX_ROUNDS {
             let acted = self.run_actions(now, stack);
             let reported = self.report_io(now, stack);
@@ -444,22 +557,54 @@ impl DirectorHost {
             match action {
                 CheckAction::Connect { attempt, dst } => self.connect(now, stack, r, attempt, dst),
                 CheckAction::Send { attempt, data } => {
-                    if let Some(a) = self.attempts.get_mut(&attempt) {
+                    if let Some(a) = self.attempts.get_mut(&(r, attempt)) {
                         a.tx.extend_from_slice(&data);
                     }
                 }
                 CheckAction::Close { attempt } => {
-                    if let Some(a) = self.attempts.remove(&attempt) {
+                    if let Some(a) = self.attempts.remove(&(r, attempt)) {
                         stack.sockets.get_mut::<tcp::Socket>(a.handle).close();
                         self.closing.push((a.handle, now + CLOSE_GRACE));
                     }
+                    self.dgram.close(stack, r, attempt);
                 }
-                CheckAction::RunScript { attempt, .. } => {
-                    self.director
-                        .handle_check_io(to_lvs(now), r, attempt, CheckIo::Exited(0));
+                CheckAction::RunScript { attempt, command } => {
+                    let b = self.misc.get(&command).cloned().unwrap_or_default();
+                    let exit = (!b.hang).then_some((now + b.runtime, b.exit));
+                    match exit {
+                        Some((at, code)) if at <= now => self.director.handle_check_io(
+                            to_lvs(now),
+                            r,
+                            attempt,
+                            CheckIo::Exited(code),
+                        ),
+                        _ => {
+                            self.scripts.insert((r, attempt), exit);
+                        }
+                    }
                 }
-                CheckAction::KillScript { .. } => {}
+                CheckAction::KillScript { attempt } => {
+                    self.scripts.remove(&(r, attempt));
+                }
+                CheckAction::SendUdp {
+                    attempt,
+                    dst,
+                    payload,
+                } => {
+                    if let Err(io) = self.dgram.send_udp(stack, r, attempt, dst, &payload) {
+                        self.director.handle_check_io(to_lvs(now), r, attempt, io);
+                    }
+                }
+                CheckAction::SendEcho { attempt, dst, data } => {
+                    if let Err(io) = self.dgram.send_echo(stack, r, attempt, dst.ip(), &data) {
+                        self.director.handle_check_io(to_lvs(now), r, attempt, io);
+                    }
+                }
             }
+        }
+        while let Some(tx) = self.director.poll_bfd_transmit() {
+            any = true;
+            self.dgram.send_bfd(stack, &tx);
         }
         any
     }
@@ -493,7 +638,7 @@ impl DirectorHost {
             return;
         }
         self.attempts.insert(
-            attempt,
+            (r, attempt),
             Attempt {
                 checker: r,
                 handle,
@@ -507,7 +652,7 @@ impl DirectorHost {
 
     fn report_io(&mut self, now: Instant, stack: &mut Stack) -> bool {
         let mut results: Vec<(CheckerRef, AttemptId, SockReport)> = vec![];
-        for (id, a) in self.attempts.iter_mut() {
+        for ((_, id), a) in self.attempts.iter_mut() {
             if a.done {
                 continue;
             }
@@ -553,7 +698,21 @@ impl DirectorHost {
                 results.push((a.checker, *id, SockReport::Io(CheckIo::Error)));
             }
         }
-        let any = !results.is_empty();
+        let mut any = !results.is_empty();
+        for (r, id, res) in self.dgram.poll(stack) {
+            any = true;
+            match res {
+                DgramResult::Data(d) => {
+                    self.director
+                        .handle_check_io(to_lvs(now), r, id, CheckIo::Data(&d))
+                }
+                DgramResult::Io(io) => self.director.handle_check_io(to_lvs(now), r, id, io),
+            }
+        }
+        for (src, payload) in self.dgram.recv_bfd(stack) {
+            any = true;
+            self.director.handle_bfd_packet(to_lvs(now), src, &payload);
+        }
         for (r, id, report) in results {
             let io = match &report {
                 SockReport::Io(io) => io.clone(),
@@ -627,19 +786,38 @@ impl DirectorHost {
                     Some(*rs),
                     format!("check #{} of {rs} succeeded", checker.checker),
                 ),
-                DirectorEvent::QuorumUp { at, vs } => (
+                DirectorEvent::QuorumUp { at, vs, script } => (
                     *at,
                     LvsAction::QuorumUp,
                     Some(vs.clone()),
                     None,
-                    format!("{vs} quorum up"),
+                    format!(
+                        "{vs} quorum up, quorum_up {}",
+                        script.as_deref().unwrap_or("(no script)")
+                    ),
                 ),
-                DirectorEvent::QuorumDown { at, vs } => (
+                DirectorEvent::QuorumDown { at, vs, script } => (
                     *at,
                     LvsAction::QuorumDown,
                     Some(vs.clone()),
                     None,
-                    format!("{vs} quorum down"),
+                    format!(
+                        "{vs} quorum down, quorum_down {}",
+                        script.as_deref().unwrap_or("(no script)")
+                    ),
+                ),
+                DirectorEvent::BfdState {
+                    at,
+                    instance,
+                    from,
+                    to,
+                    diag,
+                } => (
+                    *at,
+                    LvsAction::Bfd,
+                    None,
+                    None,
+                    format!("bfd_instance {instance} {from} -> {to} (diag {diag})"),
                 ),
             };
             timeline.push(

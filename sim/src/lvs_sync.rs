@@ -167,7 +167,7 @@ impl SyncDaemon {
 }
 
 /// RFC 1071 one's-complement sum over the concatenation of `parts` (each of even length except the last).
-fn checksum(parts: &[&[u8]]) -> u16 {
+pub(crate) fn checksum(parts: &[&[u8]]) -> u16 {
     let mut sum: u32 = 0;
     for part in parts {
         for c in part.chunks(2) {

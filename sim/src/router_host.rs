@@ -96,6 +96,8 @@ struct ScriptState {
 /// One keepalived process on one host.
 pub struct RouterHost {
     ka: KaConfig,
+    /// What keepalived corrects in this config at each start-up and logs (timeline notes).
+    corrections: Vec<String>,
     overrides: Overrides,
     mode: Mode,
     mac: Mac,
@@ -253,10 +255,32 @@ pub fn router_config(
             c.preempt = p;
         }
     }
+    // keepalived vrrp_complete_instance: "nopreempt will not work with initial state MASTER - clearing", and the
+    // same for preempt_delay: an instance configured `state MASTER` always preempts at once.
+    if c.initial_state == vrrp::router::InitialState::Master {
+        c.preempt = true;
+        c.preempt_delay = Duration::ZERO;
+    }
     Ok(c)
 }
 
-fn load_config(loaded: &Loaded, spec: &RouterSpec) -> Result<KaConfig, ScenarioError> {
+/// Config errors keepalived logs and then runs with a corrected value, and that the router host corrects the same
+/// way: a script it disables (see `start`), nopreempt or preempt_delay on a `state MASTER` instance and nopreempt
+/// on the address owner (see `router_config` and `vrrp::router`).
+fn keepalived_survives(d: &keepalived_conf::Diagnostic) -> bool {
+    d.code.starts_with("script-")
+        || matches!(
+            d.code,
+            "nopreempt-master" | "preempt-delay-master" | "nopreempt-owner"
+        )
+}
+
+/// The parsed config and the corrections keepalived makes and logs at start-up (scripts aside: `start` notes
+/// those), as timeline notes.
+fn load_config(
+    loaded: &Loaded,
+    spec: &RouterSpec,
+) -> Result<(KaConfig, Vec<String>), ScenarioError> {
     // The simulated host's files are not the machine's: script existence is judged by the router host.
     let opts = keepalived_conf::ParseOptions {
         check_scripts: false,
@@ -280,10 +304,8 @@ fn load_config(loaded: &Loaded, spec: &RouterSpec) -> Result<KaConfig, ScenarioE
     let errors: Vec<String> = parsed
         .diagnostics
         .iter()
-        // A script keepalived would disable is not fatal: the router host disables it too and says so.
-        .filter(|d| {
-            d.severity == keepalived_conf::Severity::Error && !d.code.starts_with("script-")
-        })
+        // Not fatal: what keepalived corrects and runs with, and the router host corrects the same way.
+        .filter(|d| d.severity == keepalived_conf::Severity::Error && !keepalived_survives(d))
         .map(|d| {
             format!(
                 "{}:{}:{}: {}",
@@ -304,7 +326,17 @@ fn load_config(loaded: &Loaded, spec: &RouterSpec) -> Result<KaConfig, ScenarioE
             ),
         ));
     }
-    Ok(parsed.config)
+    let corrections = parsed
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.severity == keepalived_conf::Severity::Error
+                && keepalived_survives(d)
+                && !d.code.starts_with("script-")
+        })
+        .map(|d| format!("keepalived: {}: {}", d.message, d.keepalived_would))
+        .collect();
+    Ok((parsed.config, corrections))
 }
 
 impl RouterHost {
@@ -317,7 +349,7 @@ impl RouterHost {
         _seed: u64,
         _index: usize,
     ) -> Result<RouterHost, ScenarioError> {
-        let ka = load_config(loaded, spec)?;
+        let (ka, corrections) = load_config(loaded, spec)?;
         if ka.vrrp_instances.is_empty() {
             return Err(loaded.error_at(
                 &spec.name,
@@ -330,6 +362,7 @@ impl RouterHost {
         let mode = mode_of(spec.mode);
         let mut host = RouterHost {
             ka,
+            corrections,
             overrides: spec.overrides.clone(),
             mode,
             mac,
@@ -525,6 +558,10 @@ impl RouterHost {
                     IpAddr::V6(v6) => io.stack.remove_address6(*v6),
                 }
             }
+        }
+        for text in &self.corrections {
+            io.timeline
+                .push(now, Some(io.node), TEvent::Note { text: text.clone() });
         }
         // keepalived checks every vrrp_script once at start-up.
         self.scripts.clear();
@@ -1015,6 +1052,16 @@ impl RouterHost {
         self.drain(now, io);
     }
 
+    /// keepalived's view of vrrp_script `name` changes now, from a script whose runs the simulator models
+    /// itself (chk_nginx.sh, `crate::host::nginx::ChkNginx`), after its rise/fall counting.
+    pub fn script_track(&mut self, now: Instant, name: &str, ok: bool, io: &mut RouterIo<'_>) {
+        if !self.running {
+            return;
+        }
+        self.apply_script(now, name, ok);
+        self.drain(now, io);
+    }
+
     /// A vrrp_script's result changes; it takes effect at the script's next run.
     pub fn set_script(&mut self, now: Instant, name: &str, ok: bool, io: &mut RouterIo<'_>) {
         self.initial_scripts.insert(name.to_string(), ok);
@@ -1083,7 +1130,11 @@ impl RouterHost {
             self.drain(now, io);
             if let Some(inst) = self.instances.get_mut(k) {
                 inst.config = c.clone();
-                inst.router = Router::new(c);
+                // keepalived applies vrrp_startup_delay when the process starts, never on a reload.
+                inst.router = Router::new(RouterConfig {
+                    startup_delay: Duration::ZERO,
+                    ..c
+                });
                 for name in &inst.scripts {
                     let ok = self
                         .scripts

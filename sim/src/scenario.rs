@@ -4,6 +4,7 @@
 //! docs/scenario-format.md documents every field. Loading also resolves what the file refers to (keepalived
 //! configs relative to the scenario file, node and segment names), so a run never starts from a bad scenario.
 
+pub use crate::host::nginx::NginxSpec;
 pub use crate::host::realserver::HttpBehaviour;
 use crate::net::{LinkOptions, SegmentOptions};
 use crate::time::{serde_dur, Duration};
@@ -161,9 +162,12 @@ pub struct RouterSpec {
     /// Initial result of each vrrp_script by name (default: success, i.e. true).
     #[serde(default)]
     pub track_scripts: BTreeMap<String, bool>,
-    /// Initial value of each vrrp_track_file by name (default 0).
+    /// Initial value of each vrrp_track_file by name (default 0); FILE_CHECKs read it too.
     #[serde(default)]
     pub track_files: BTreeMap<String, i64>,
+    /// What each MISC_CHECK script does, by its `misc_path` command line (default: exits 0 at once).
+    #[serde(default)]
+    pub misc_scripts: BTreeMap<String, crate::host::services::MiscScript>,
     /// When keepalived starts on this node (default 0s); `never` keeps it stopped until a `Start` fault.
     #[serde(default, with = "serde_dur::option")]
     pub start: Option<Duration>,
@@ -178,6 +182,9 @@ pub struct RouterSpec {
     /// (`--plant-bug never-step-down`) to prove it finds and shrinks such a bug; never set it otherwise.
     #[serde(default, skip_serializing_if = "is_false")]
     pub test_double_never_step_down: bool,
+    /// nginx on this node (the seed's nginx pair): it takes the HTTP port instead of the plain responder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nginx: Option<NginxSpec>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -215,6 +222,9 @@ pub struct ClientSpec {
     /// First request no earlier than this.
     #[serde(with = "serde_dur", default = "default_client_start")]
     pub start: Duration,
+    /// Default gateway for off-link destinations (may lie outside the node's subnet: an `onlink` route).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<String>,
 }
 
 fn default_interval() -> Duration {
@@ -252,6 +262,19 @@ pub struct HostSpec {
     /// How the HTTP responder behaves at the start (default: healthy); `SetHttp` faults change it.
     #[serde(default)]
     pub http: HttpBehaviour,
+    /// A UDP service (UDP_CHECK's target); none by default, so datagrams get ICMP port unreachable.
+    /// `SetUdp` faults change it.
+    #[serde(default)]
+    pub udp: Option<crate::host::services::UdpBehaviour>,
+    /// A BFD peer on UDP 3784 (BFD_CHECK's target); none by default. `SetBfd` faults change it.
+    #[serde(default)]
+    pub bfd: Option<crate::host::services::BfdPeerBehaviour>,
+    /// Default gateway for off-link destinations (an LVS-NAT real server's is the director's VIP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<String>,
+    /// Decapsulates IP-in-IP sent to its address (Linux `ipip` module with `tunl0` up: an LVS-TUN real server).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub ipip: bool,
 }
 
 impl NodeSpec {
@@ -471,6 +494,53 @@ pub enum Fault {
         /// Address.
         address: String,
     },
+    /// A host's UDP service changes (starts answering something else, goes silent, or closes its port;
+    /// fields not given take their defaults).
+    SetUdp {
+        /// Host node.
+        node: String,
+        /// New behaviour.
+        #[serde(default)]
+        udp: crate::host::services::UdpBehaviour,
+    },
+    /// A host's BFD peer changes: `stopped: true` kills the daemon, `admin_down: true` disables its
+    /// sessions, `SetBfd(node: "rs4")` restarts it with keepalived's default timers.
+    SetBfd {
+        /// Host node.
+        node: String,
+        /// New behaviour.
+        #[serde(default)]
+        bfd: crate::host::services::BfdPeerBehaviour,
+    },
+    /// A director's MISC_CHECK script (by its `misc_path` command line) changes outcome from its next
+    /// run: another exit status, a run time, or a hang.
+    SetMiscScript {
+        /// Router node.
+        node: String,
+        /// The `misc_path` command line.
+        script: String,
+        /// New behaviour.
+        #[serde(default)]
+        result: crate::host::services::MiscScript,
+    },
+    /// The nginx process of a router node dies (`kill -9`). With `can_restart: false`, `/usr/sbin/nginx` fails
+    /// from then on (a broken config, the port taken), so chk_nginx.sh cannot bring it back.
+    KillNginx {
+        /// Router node with `nginx`.
+        node: String,
+        /// Whether a later start succeeds (default true).
+        #[serde(default = "yes")]
+        can_restart: bool,
+    },
+    /// An operator starts nginx again (and whatever stopped it from starting is fixed).
+    StartNginx {
+        /// Router node with `nginx`.
+        node: String,
+    },
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A time window "[from, to)".
@@ -638,6 +708,81 @@ pub enum Expectation {
         /// Minimum number of connections that must have reused a template (so the check cannot pass vacuously).
         #[serde(default)]
         min_reused: u32,
+    },
+    /// nginx: after `after`, `server` (as written in the upstream block) is marked unavailable (`max_fails`
+    /// reached) within `within`, after exactly `failures` failed attempts to it since `after` when given.
+    UpstreamDisabled {
+        /// Upstream server, "ip:port" as in the nginx config.
+        server: String,
+        /// Failed attempts that must precede the disabling.
+        #[serde(default)]
+        failures: Option<u32>,
+        /// From.
+        #[serde(with = "serde_dur")]
+        after: Duration,
+        /// Bound.
+        #[serde(with = "serde_dur")]
+        within: Duration,
+        /// Only this nginx node.
+        #[serde(default)]
+        node: Option<String>,
+    },
+    /// nginx: every time `server` is disabled it gets no attempt for `fail_timeout`, and the first attempt
+    /// after that is a probe that comes at most `within` after the window ends; at least `min_probes` probes.
+    UpstreamProbed {
+        /// Upstream server, "ip:port" as in the nginx config.
+        server: String,
+        /// The server's `fail_timeout`.
+        #[serde(with = "serde_dur")]
+        fail_timeout: Duration,
+        /// Longest wait for the probe after the window (one second of nginx's clock plus the request gap).
+        #[serde(with = "serde_dur")]
+        within: Duration,
+        /// Minimum number of probes.
+        #[serde(default)]
+        min_probes: u32,
+        /// Only this nginx node.
+        #[serde(default)]
+        node: Option<String>,
+    },
+    /// nginx on `node` is listening again within `within` after `after` (restarted by chk_nginx.sh).
+    NginxRestarted {
+        /// Router node with `nginx`.
+        node: String,
+        /// From.
+        #[serde(with = "serde_dur")]
+        after: Duration,
+        /// Bound.
+        #[serde(with = "serde_dur")]
+        within: Duration,
+    },
+    /// LVS quorum: on each director (or `director`), the first quorum change of this direction (`up`: quorum_up,
+    /// else quorum_down) after `after` comes no earlier than `min` and no later than `within` after it.
+    QuorumChange {
+        /// True for quorum_up, false for quorum_down.
+        up: bool,
+        /// The cause's time.
+        #[serde(with = "serde_dur")]
+        after: Duration,
+        /// Lower bound (hysteresis: not before the weight sum reaches quorum + hysteresis).
+        #[serde(default, with = "serde_dur")]
+        min: Duration,
+        /// Upper bound.
+        #[serde(with = "serde_dur")]
+        within: Duration,
+        /// Only this director node.
+        #[serde(default)]
+        director: Option<String>,
+    },
+    /// LVS sorry_server: on each director, every new connection scheduled while its virtual server is without
+    /// quorum (from a quorum_down to the next quorum_up) goes to `sorry`, and none does while quorum holds; at
+    /// least `min_connections` of each kind.
+    SorryServerWhileQuorumDown {
+        /// The sorry server: node name, "ip" or "ip:port".
+        sorry: String,
+        /// Minimum connections to the sorry server and to the real servers.
+        #[serde(default)]
+        min_connections: u32,
     },
     /// LVS director failover: each client's first new connection through the new master goes to the real server
     /// its last connection through the old master went to (`survives: true`, what `lvs_sync_daemon` gives), or
@@ -853,6 +998,22 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
                 ),
             ));
         }
+        let gateway = match n {
+            NodeSpec::Client(c) => c.gateway.as_deref(),
+            NodeSpec::Host(h) => h.gateway.as_deref(),
+            NodeSpec::Router(_) => None,
+        };
+        if let Some(g) = gateway {
+            if g.parse::<std::net::Ipv4Addr>().is_err() {
+                return Err(l.error_at(
+                    g,
+                    format!(
+                        "node {:?}: invalid gateway {g:?} (write \"192.0.2.1\")",
+                        n.name()
+                    ),
+                ));
+            }
+        }
         if let Some(a) = n.ip6() {
             if parse_cidr6(a).is_none() {
                 return Err(l.error_at(
@@ -890,6 +1051,22 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
                 }
             }
             NodeSpec::Router(r) => {
+                if let Some(NginxSpec {
+                    config: ConfigSource::File(f),
+                    ..
+                }) = &r.nginx
+                {
+                    if !l.resolve(f).is_file() {
+                        return Err(l.error_at(
+                            f,
+                            format!(
+                                "router {:?}: nginx config {} not found",
+                                r.name,
+                                l.resolve(f).display()
+                            ),
+                        ));
+                    }
+                }
                 if let ConfigSource::File(f) = &r.config {
                     let p = l.resolve(f);
                     if !p.is_file() {
@@ -947,7 +1124,18 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
             | Fault::SetPriority { node: n, .. }
             | Fault::TrackScript { node: n, .. }
             | Fault::TrackFile { node: n, .. }
+            | Fault::SetMiscScript { node: n, .. }
             | Fault::Reload { node: n, .. } => node(n)?,
+            Fault::SetUdp { node: n, .. } | Fault::SetBfd { node: n, .. } => {
+                node(n)?;
+                if !s
+                    .nodes
+                    .iter()
+                    .any(|x| matches!(x, NodeSpec::Host(h) if h.name == *n))
+                {
+                    return Err(l.error_at(n, format!("{n:?} is not a Host node")));
+                }
+            }
             Fault::SetHttp { node: n, .. } => {
                 node(n)?;
                 if !s
@@ -956,6 +1144,16 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
                     .any(|x| matches!(x, NodeSpec::Host(h) if h.name == *n))
                 {
                     return Err(l.error_at(n, format!("SetHttp: {n:?} is not a Host node")));
+                }
+            }
+            Fault::KillNginx { node: n, .. } | Fault::StartNginx { node: n } => {
+                node(n)?;
+                if !s
+                    .nodes
+                    .iter()
+                    .any(|x| matches!(x, NodeSpec::Router(r) if r.name == *n && r.nginx.is_some()))
+                {
+                    return Err(l.error_at(n, format!("{n:?} is not a Router node with nginx")));
                 }
             }
             Fault::RemoveAddress { node: n, address } => {
@@ -987,7 +1185,13 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
                 master: Some(n), ..
             } => node(n)?,
             Expectation::MaxTransitions { node: Some(n), .. } => node(n)?,
+            Expectation::UpstreamDisabled { node: Some(n), .. }
+            | Expectation::UpstreamProbed { node: Some(n), .. }
+            | Expectation::NginxRestarted { node: n, .. } => node(n)?,
             Expectation::RealServerRemoved {
+                director: Some(n), ..
+            } => node(n)?,
+            Expectation::QuorumChange {
                 director: Some(n), ..
             } => node(n)?,
             Expectation::VipReachable {

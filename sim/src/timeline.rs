@@ -98,6 +98,16 @@ pub enum Event {
         /// Text.
         text: String,
     },
+    /// nginx on a router node: process starts and deaths, upstream attempts and passive-health changes,
+    /// chk_nginx.sh runs (`crate::host::nginx`).
+    Nginx {
+        /// What happened.
+        action: crate::host::nginx::NginxAction,
+        /// The upstream server concerned, as written in the nginx config.
+        server: Option<String>,
+        /// One line for the text timeline.
+        detail: String,
+    },
 }
 
 /// One timeline entry.
@@ -178,6 +188,17 @@ impl Timeline {
                     if *action != crate::lvs_host::LvsAction::Connect {
                         let _ =
                             writeln!(out, "{:>12} {node:<8} LVS {detail}", Secs(e.at).to_string());
+                    }
+                }
+                Event::Nginx { action, detail, .. } => {
+                    use crate::host::nginx::NginxAction::{Attempt, Response};
+                    // Attempts and answers are per request; they are summarized like requests.
+                    if !matches!(action, Attempt | Response) {
+                        let _ = writeln!(
+                            out,
+                            "{:>12} {node:<8} nginx {detail}",
+                            Secs(e.at).to_string()
+                        );
                     }
                 }
                 Event::Request { .. } => {}

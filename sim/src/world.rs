@@ -7,7 +7,9 @@
 use crate::capture::Capture;
 use crate::engine::{EventQueue, Livelock, LivelockGuard};
 use crate::host::app::{Client, HttpServer, RequestResult};
+use crate::host::nginx::{ChkAction, NginxNode};
 use crate::host::realserver::{HttpBehaviour, RealServer};
+use crate::host::services::RsServices;
 use crate::host::stack::Stack;
 use crate::lvs_host::DirectorHost;
 use crate::net::{Dir, FrameKind, LinkOptions, Mac, Port, Segment};
@@ -62,7 +64,14 @@ pub struct Node {
     real: Option<(u16, HttpBehaviour, RealServer)>,
     /// The LVS director of a router whose keepalived.conf has virtual_servers.
     pub director: Option<Box<DirectorHost>>,
+    /// A Host's UDP service and BFD peer (targets of UDP_CHECK and BFD_CHECK).
+    services: Option<RsServices>,
+    /// nginx (and chk_nginx.sh) on a router node whose scenario entry has `nginx`.
+    pub nginx: Option<Box<NginxNode>>,
     loopback: Vec<Ipv4Addr>,
+    /// Default gateway and IP-in-IP decapsulation (a Host's or Client's routing set-up), kept across reboots.
+    gateway: Option<Ipv4Addr>,
+    ipip: bool,
     alive: bool,
     frozen_until: Option<Instant>,
     frozen_frames: Vec<Frame>,
@@ -183,6 +192,8 @@ impl World {
             let mut stack = Stack::new(mac, ip.0, ip.1, stack_seed, Instant::ZERO);
             let mut director = None;
             let mut real = None;
+            let mut services = None;
+            let mut nginx = None;
             let ip6 = spec.ip6().and_then(scenario::parse_cidr6);
             if let Some((a, p)) = ip6 {
                 stack.set_ipv6(a, p);
@@ -198,12 +209,24 @@ impl World {
                         names.clone(),
                     )
                     .map(Box::new);
+                    if let Some(d) = &mut director {
+                        d.set_environment(&r.track_files, &r.misc_scripts);
+                    }
                     let start = if r.stopped {
                         None
                     } else {
                         Some(r.start.unwrap_or(Duration::ZERO))
                     };
-                    (Role::Router(Box::new(host)), r.http_port, vec![], start)
+                    // nginx takes the HTTP port the plain responder would otherwise serve.
+                    let mut http_port = r.http_port;
+                    if let Some(spec) = &r.nginx {
+                        let ng = NginxNode::build(loaded, &r.name, spec, host.keepalived_config())?;
+                        if http_port == Some(ng.host.port()) {
+                            http_port = None;
+                        }
+                        nginx = Some(Box::new(ng));
+                    }
+                    (Role::Router(Box::new(host)), http_port, vec![], start)
                 }
                 NodeSpec::Client(c) => {
                     let (tip, tport) = scenario::parse_target(&c.target)
@@ -223,12 +246,27 @@ impl World {
                     let lo = h.loopback.iter().filter_map(|a| a.parse().ok()).collect();
                     // A host's HTTP service is scriptable (SetHttp); healthy, it answers like HttpServer.
                     real = h.http_port.map(|p| (p, h.http.clone()));
+                    if h.udp.is_some() || h.bfd.is_some() {
+                        services = Some(RsServices::new(
+                            h.udp.clone(),
+                            h.bfd.clone(),
+                            stack_seed,
+                            &mut stack,
+                        ));
+                    }
                     (Role::Host, None, lo, Some(Duration::ZERO))
                 }
             };
             for a in &loopback {
                 stack.add_loopback(*a);
             }
+            let (gateway, ipip) = match spec {
+                NodeSpec::Client(c) => (c.gateway.as_deref().and_then(|g| g.parse().ok()), false),
+                NodeSpec::Host(h) => (h.gateway.as_deref().and_then(|g| g.parse().ok()), h.ipip),
+                NodeSpec::Router(_) => (None, false),
+            };
+            stack.set_gateway(gateway);
+            stack.set_ipip(ipip);
             let http = http_port.map(|p| (p, HttpServer::new(p, spec.name(), &mut stack)));
             let real = real.map(|(p, b): (u16, HttpBehaviour)| {
                 let srv = RealServer::new(p, spec.name(), b.clone(), &mut stack);
@@ -246,7 +284,11 @@ impl World {
                 http,
                 real,
                 director,
+                services,
+                nginx,
                 loopback,
+                gateway,
+                ipip,
                 alive: false,
                 frozen_until: None,
                 frozen_frames: vec![],
@@ -477,6 +519,7 @@ impl World {
         }
         let mut out = std::mem::take(&mut self.scratch_out);
         let mut done = std::mem::take(&mut self.done);
+        let mut script_stopped_keepalived = false;
         {
             let Node {
                 stack,
@@ -484,6 +527,8 @@ impl World {
                 http,
                 real,
                 director,
+                services,
+                nginx,
                 name,
                 ..
             } = n;
@@ -525,6 +570,41 @@ impl World {
                 };
                 r.poll(now, &mut io);
             }
+            if let Some(ng) = nginx {
+                let mut acts = vec![];
+                ng.poll_script(now, &mut acts, &mut self.timeline, name);
+                for a in acts {
+                    let Role::Router(r) = &mut *role else { break };
+                    let mut io = RouterIo {
+                        stack,
+                        out: &mut out,
+                        timeline: &mut self.timeline,
+                        node: name,
+                    };
+                    match a {
+                        ChkAction::Track(ok) => {
+                            let script = ng
+                                .chk
+                                .as_ref()
+                                .map(|c| c.script.clone())
+                                .unwrap_or_default();
+                            r.script_track(now, &script, ok, &mut io);
+                        }
+                        ChkAction::StopKeepalived => {
+                            r.stop(now, &mut io);
+                            if let Some(d) = director.as_mut() {
+                                d.stop(now, stack, &mut self.timeline, name);
+                            }
+                            if let Some(c) = &mut ng.chk {
+                                c.stop();
+                            }
+                            script_stopped_keepalived = true;
+                        }
+                        ChkAction::StartNginx => {}
+                    }
+                }
+                ng.host.poll(now, stack, &mut self.timeline, name);
+            }
             if let Role::Client(c) = role {
                 c.poll(now, stack, &mut done);
             }
@@ -553,6 +633,16 @@ impl World {
                 srv.poll(now, stack);
                 stack.poll(now, &mut out);
             }
+            if let Some(svc) = services {
+                // Datagrams that arrived in this poll are answered in the same step.
+                svc.poll(now, stack);
+                stack.poll(now, &mut out);
+            }
+            if let Some(ng) = nginx {
+                // Client requests and upstream answers that arrived in this poll move on in the same step.
+                ng.host.poll(now, stack, &mut self.timeline, name);
+                stack.poll(now, &mut out);
+            }
             if let Some(d) = director {
                 // Checker data that arrived in this poll is answered in the same step.
                 d.poll(now, stack, &mut self.timeline, name);
@@ -573,6 +663,9 @@ impl World {
             );
         }
         self.done = done;
+        if script_stopped_keepalived {
+            self.conformance_event(now, Some(node), conformance::EventKind::NodeStop);
+        }
         self.send(now, node, &mut out);
         self.scratch_out = out;
         self.rearm(now, node);
@@ -599,6 +692,12 @@ impl World {
         if let Some((_, _, srv)) = &n.real {
             consider(srv.poll_at());
         }
+        if let Some(svc) = &n.services {
+            consider(svc.poll_at());
+        }
+        if let Some(ng) = &n.nginx {
+            consider(ng.poll_at());
+        }
         let Some(mut t) = next else { return };
         if t <= now {
             // smoltcp reports deadlines in whole microseconds; never re-wake at the same instant.
@@ -615,6 +714,7 @@ impl World {
         let Some(n) = self.nodes.get_mut(node) else {
             return;
         };
+        let booting = !n.alive;
         if !n.alive {
             n.alive = true;
             n.frozen_until = None;
@@ -625,8 +725,13 @@ impl World {
             name,
             role,
             director,
+            nginx,
             ..
         } = n;
+        if let Some(ng) = nginx.as_mut().filter(|_| booting) {
+            // The init system starts nginx with the host, before keepalived's first script run.
+            ng.host.boot(now, &mut self.timeline, name);
+        }
         if let Role::Router(r) = role {
             let mut out = std::mem::take(&mut self.scratch_out);
             let mut io = RouterIo {
@@ -635,10 +740,16 @@ impl World {
                 timeline: &mut self.timeline,
                 node: name,
             };
+            let was_running = r.is_running();
             r.start(now, &mut io);
             if let Some(d) = director {
                 if r.is_running() {
                     d.start(now, stack, &mut self.timeline, name);
+                }
+            }
+            if let Some(chk) = nginx.as_mut().and_then(|ng| ng.chk.as_mut()) {
+                if r.is_running() && !was_running {
+                    chk.start(now);
                 }
             }
             self.send(now, node, &mut out);
@@ -857,6 +968,9 @@ impl World {
                         if let Some(d) = &mut n.director {
                             d.kill(&mut n.stack);
                         }
+                        if let Some(c) = n.nginx.as_mut().and_then(|g| g.chk.as_mut()) {
+                            c.stop();
+                        }
                     }
                 }
             }
@@ -882,6 +996,9 @@ impl World {
                     if let Some(n) = self.nodes.get_mut(i) {
                         if let Some(d) = &mut n.director {
                             d.stop(now, &mut n.stack, &mut self.timeline, &n.name);
+                        }
+                        if let Some(c) = n.nginx.as_mut().and_then(|g| g.chk.as_mut()) {
+                            c.stop();
                         }
                     }
                 }
@@ -944,6 +1061,53 @@ impl World {
                 if let Some(i) = self.node_id(node) {
                     let (f, v) = (file.clone(), *value);
                     self.with_router(now, i, |r, now, io| r.set_file(now, &f, v, io));
+                    // FILE_CHECKs watch the same file.
+                    if let Some(n) = self.nodes.get_mut(i) {
+                        if let Some(d) = &mut n.director {
+                            d.set_track_file(now, &f, v, &mut self.timeline, &n.name);
+                        }
+                    }
+                    self.node_input(now, i, None);
+                }
+            }
+            Fault::SetUdp { node, udp } => {
+                self.note_fault(now, Some(node), udp.describe());
+                if let Some(i) = self.node_id(node) {
+                    if let Some(n) = self.nodes.get_mut(i) {
+                        let svc = n.services.get_or_insert_with(|| {
+                            RsServices::new(None, None, n.stack_seed, &mut n.stack)
+                        });
+                        svc.set_udp(udp.clone(), &mut n.stack);
+                    }
+                    self.node_input(now, i, None);
+                }
+            }
+            Fault::SetBfd { node, bfd } => {
+                self.note_fault(now, Some(node), bfd.describe());
+                if let Some(i) = self.node_id(node) {
+                    if let Some(n) = self.nodes.get_mut(i) {
+                        let svc = n.services.get_or_insert_with(|| {
+                            RsServices::new(None, None, n.stack_seed, &mut n.stack)
+                        });
+                        svc.set_bfd(now, bfd.clone(), &mut n.stack);
+                    }
+                    self.node_input(now, i, None);
+                }
+            }
+            Fault::SetMiscScript {
+                node,
+                script,
+                result,
+            } => {
+                self.note_fault(
+                    now,
+                    Some(node),
+                    format!("MISC_CHECK script {script:?} {}", result.describe()),
+                );
+                if let Some(n) = self.node_id(node).and_then(|i| self.nodes.get_mut(i)) {
+                    if let Some(d) = &mut n.director {
+                        d.set_misc_script(script, result.clone());
+                    }
                 }
             }
             Fault::Reload { node, overrides } => {
@@ -960,6 +1124,35 @@ impl World {
                         if let Some((_, b, srv)) = &mut n.real {
                             *b = http.clone();
                             srv.set_behaviour(http.clone(), &mut n.stack);
+                        }
+                    }
+                    self.node_input(now, i, None);
+                }
+            }
+            Fault::KillNginx { node, can_restart } => {
+                let how = if *can_restart {
+                    "nginx killed"
+                } else {
+                    "nginx killed; /usr/sbin/nginx now fails to start"
+                };
+                self.note_fault(now, Some(node), how.into());
+                if let Some(i) = self.node_id(node) {
+                    if let Some(n) = self.nodes.get_mut(i).filter(|n| n.alive) {
+                        if let Some(ng) = &mut n.nginx {
+                            ng.host.set_can_restart(*can_restart);
+                            ng.host.kill(now, &mut n.stack, &mut self.timeline, &n.name);
+                        }
+                    }
+                    self.node_input(now, i, None);
+                }
+            }
+            Fault::StartNginx { node } => {
+                self.note_fault(now, Some(node), "nginx started by an operator".into());
+                if let Some(i) = self.node_id(node) {
+                    if let Some(n) = self.nodes.get_mut(i).filter(|n| n.alive) {
+                        if let Some(ng) = &mut n.nginx {
+                            ng.host.set_can_restart(true);
+                            ng.host.start(now, &mut self.timeline, &n.name);
                         }
                     }
                     self.node_input(now, i, None);
@@ -1050,6 +1243,19 @@ impl World {
                 (None, heal(format!("HTTP service of {node}")))
             }
             Fault::SetHttp { node, .. } => (None, inj(format!("HTTP service of {node}"))),
+            Fault::SetUdp { node, udp } if *udp == Default::default() => {
+                (None, heal(format!("UDP service of {node}")))
+            }
+            Fault::SetUdp { node, .. } => (None, inj(format!("UDP service of {node}"))),
+            Fault::SetBfd { node, bfd } if !bfd.stopped && !bfd.admin_down => {
+                (None, heal(format!("BFD peer of {node}")))
+            }
+            Fault::SetBfd { node, .. } => (None, inj(format!("BFD peer of {node}"))),
+            Fault::SetMiscScript { node, script, .. } => {
+                (None, inj(format!("MISC_CHECK script {script} on {node}")))
+            }
+            Fault::KillNginx { node, .. } => (None, inj(format!("nginx of {node}"))),
+            Fault::StartNginx { node } => (None, heal(format!("nginx of {node}"))),
         };
         self.conformance_event(now, node, kind);
     }
@@ -1077,6 +1283,8 @@ impl World {
         for a in &n.loopback {
             stack.add_loopback(*a);
         }
+        stack.set_gateway(n.gateway);
+        stack.set_ipip(n.ipip);
         n.http = n
             .http
             .take()
@@ -1086,8 +1294,23 @@ impl World {
             let srv = RealServer::new(p, &n.name, b.clone(), &mut stack);
             (p, b, srv)
         });
+        // Its UDP service and BFD daemon come back too, with no session state.
+        n.services = n.services.take().map(|s| {
+            RsServices::new(
+                s.udp().cloned(),
+                s.bfd().cloned(),
+                n.stack_seed.wrapping_add(now.as_nanos()),
+                &mut stack,
+            )
+        });
         if let Some(d) = &mut n.director {
             d.crash();
+        }
+        if let Some(ng) = &mut n.nginx {
+            ng.host.crash();
+            if let Some(c) = &mut ng.chk {
+                c.stop();
+            }
         }
         n.stack = stack;
         let name = n.name.clone();

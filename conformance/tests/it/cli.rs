@@ -90,3 +90,28 @@ fn config_flag_runs_the_cfg_items_and_rejects_bad_values() {
     assert_eq!(run(&["check", "--config", "not-an-ip=/x.conf", &cap]).0, 2);
     assert_eq!(run(&["check", "--config", "192.0.2.11", &cap]).0, 2);
 }
+
+#[test]
+fn a_closed_stdout_pipe_ends_quietly_with_the_checks_exit_code() {
+    // `conformance check F | head -1`: the reader goes away; the binary must not panic.
+    use std::process::Stdio;
+    let cap = p("own/keepalived-split-brain.pcap");
+    let child = Command::new(env!("CARGO_BIN_EXE_conformance"))
+        .args(["check", "--format", "json", &cap])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) => panic!("cannot run the binary: {e}"),
+    };
+    drop(child.stdout.take());
+    let out = match child.wait_with_output() {
+        Ok(o) => o,
+        Err(e) => panic!("{e}"),
+    };
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    // The split-brain capture has errors: exit code 1 whether or not the report could be written.
+    assert_eq!(out.status.code(), Some(1), "{err}");
+}

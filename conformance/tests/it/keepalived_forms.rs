@@ -213,3 +213,31 @@ fn icmpv6_checksum(frame: &[u8]) -> u16 {
     }
     !(sum as u16)
 }
+
+#[test]
+fn v2_pkt_11_15_17_real_keepalived_v2_over_ipv6_capture_is_clean_under_keepalived_and_auto() {
+    // pcaps/own/keepalived-vrrpv2-ipv6.pcap, recorded from keepalived 2.2.7 (make_captures.sh).
+    let ka = crate::check("own/keepalived-vrrpv2-ipv6.pcap", Profile::Keepalived);
+    let auto = crate::check("own/keepalived-vrrpv2-ipv6.pcap", Profile::Auto);
+    for r in [&ka, &auto] {
+        assert_eq!(r.summary.errors, 0, "{}", r.to_json());
+        assert_eq!(r.routers[0].profile, "keepalived");
+        assert_eq!(r.routers[0].version, 2);
+        assert_eq!(
+            severities(r, "V2-PKT-11", "without the 8-byte"),
+            [Severity::Note]
+        );
+    }
+    assert_eq!(auto.failovers.len(), 1);
+    assert!(auto.failovers[0].resigned);
+    let strict = crate::check("own/keepalived-vrrpv2-ipv6.pcap", Profile::Rfc3768);
+    for rule in ["V2-PKT-11", "V2-PKT-15", "V2-PKT-17"] {
+        assert!(
+            severities(&strict, rule, "")
+                .iter()
+                .all(|s| *s == Severity::Error),
+            "{rule}"
+        );
+        assert!(!severities(&strict, rule, "").is_empty(), "{rule}");
+    }
+}

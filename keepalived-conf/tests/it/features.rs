@@ -231,3 +231,22 @@ fn vrrp_track_file_is_the_deprecated_alias_of_track_file() {
     let refs = &p.config.vrrp_instances[0].track_file;
     assert_eq!((refs[0].name.as_str(), refs[0].weight), ("tf_old", Some(5)));
 }
+
+#[test]
+fn vrrp_startup_delay_is_decimal_seconds_and_zero_is_rejected() {
+    let p = parse(&format!(
+        "global_defs {{\n vrrp_startup_delay 12.5\n}}\n{VI}"
+    ));
+    assert_eq!(
+        p.config.global_defs.vrrp_startup_delay,
+        Some(Duration::from_millis(12_500))
+    );
+    assert!(p.diagnostics.is_empty(), "{}", p.render_diagnostics());
+    let bad = parse(&format!("global_defs {{\n vrrp_startup_delay 0\n}}\n{VI}"));
+    assert_eq!(bad.config.global_defs.vrrp_startup_delay, None);
+    assert!(
+        bad.render_diagnostics().contains("vrrp_startup_delay"),
+        "{}",
+        bad.render_diagnostics()
+    );
+}

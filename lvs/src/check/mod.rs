@@ -33,13 +33,25 @@
 //! A server that refuses connections (RST) fails each attempt in one round trip instead:
 //! `removal = t₁ + retry × delay_before_retry (+ 4 round trips)` = `t₁ + 9 s`.
 
+mod bfd;
+mod file;
 mod http;
+mod ping;
 mod rs;
+mod udp;
 
 pub use http::{
     format_digest, genhash, parse_digest, HttpGet, HttpProtocol, StatusCodes, UrlCheck,
 };
 pub use rs::{RealServerHealth, RsAction};
+
+pub use bfd::{
+    diag as bfd_diag, BfdCheck, BfdConfig, BfdDiscard, BfdEvent, BfdPacket, BfdSession, BfdState,
+    BfdTransition, BFD_CONTROL_PORT, BFD_MIN_SRC_PORT, BFD_PACKET_LEN,
+};
+pub use file::{parse_track_file_value, FileCheck, WEIGHT_FAULT};
+pub use ping::{classify_reply, echo_request, PingCheck, ICMP_DATA_LEN};
+pub use udp::{read_hex_str, set_buf, UdpCheck, UDP_DEFAULT_PAYLOAD_LEN};
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -124,6 +136,17 @@ pub enum CheckKind {
     Http(HttpGet),
     /// `MISC_CHECK`: run a script; exit 0 is a pass (check_misc.c).
     Misc(MiscCheck),
+    /// `UDP_CHECK`: send a datagram; ICMP unreachable (or, with `require_reply`, silence or a wrong
+    /// answer) is a failure (check_udp.c).
+    Udp(UdpCheck),
+    /// `PING_CHECK`: an ICMP echo request; a reply is a pass (check_ping.c).
+    Ping(PingCheck),
+    /// `FILE_CHECK`: follow a `track_file`'s value (check_file.c); no polling, see
+    /// [`Checker::handle_track_file`].
+    File(FileCheck),
+    /// `BFD_CHECK`: follow a `bfd_instance` session (check_bfd.c); no polling, see
+    /// [`Checker::handle_bfd`].
+    Bfd(BfdCheck),
 }
 
 /// A `MISC_CHECK` block.
@@ -177,6 +200,29 @@ pub enum CheckAction {
         /// Attempt.
         attempt: AttemptId,
     },
+    /// UDP_CHECK: send `payload` from a fresh connected UDP socket to `dst` and report the first
+    /// datagram ([`CheckIo::Data`]) or ICMP destination unreachable ([`CheckIo::Unreachable`]).
+    /// [`CheckAction::Close`] ends the attempt.
+    SendUdp {
+        /// Attempt.
+        attempt: AttemptId,
+        /// Destination.
+        dst: SocketAddr,
+        /// The datagram.
+        payload: Vec<u8>,
+    },
+    /// PING_CHECK: send an ICMP (ICMPv6 for an IPv6 `dst`) echo request carrying `data` from a fresh
+    /// ping socket (the sender picks identifier and sequence number) and report the echo reply
+    /// ([`CheckIo::EchoReply`]) or an ICMP error about it ([`CheckIo::Unreachable`]).
+    /// [`CheckAction::Close`] ends the attempt.
+    SendEcho {
+        /// Attempt.
+        attempt: AttemptId,
+        /// Destination (the port is ignored).
+        dst: SocketAddr,
+        /// Echo data.
+        data: Vec<u8>,
+    },
 }
 
 /// What the network layer reports for an attempt.
@@ -196,6 +242,10 @@ pub enum CheckIo<'a> {
     Exited(u8),
     /// MISC_CHECK: the script was killed by a signal it was not sent by the checker.
     Signaled,
+    /// UDP_CHECK / PING_CHECK: an ICMP destination unreachable about the attempt's packet.
+    Unreachable,
+    /// PING_CHECK: the echo reply arrived.
+    EchoReply,
 }
 
 /// Why a check failed, in keepalived's words.
@@ -221,6 +271,16 @@ pub enum FailReason {
     ScriptSignal,
     /// MISC_CHECK "timed out".
     ScriptTimeout,
+    /// UDP_CHECK / PING_CHECK: ICMP destination unreachable ("UDP connection to ... failed").
+    Unreachable,
+    /// UDP_CHECK with `require_reply` / PING_CHECK: nothing came back within `connect_timeout`.
+    NoReply,
+    /// UDP_CHECK "reply data mismatch".
+    ReplyMismatch,
+    /// FILE_CHECK: the file's value puts the checker in FAULT.
+    FileFault(i64),
+    /// BFD_CHECK: the session went down, with our diagnostic code.
+    BfdDown(u8),
 }
 
 impl core::fmt::Display for FailReason {
@@ -236,6 +296,11 @@ impl core::fmt::Display for FailReason {
             FailReason::ScriptExit(c) => write!(f, "Misc check exited with status {c}"),
             FailReason::ScriptSignal => f.write_str("Misc check failed due to signal"),
             FailReason::ScriptTimeout => f.write_str("Misc check timed out"),
+            FailReason::Unreachable => f.write_str("ICMP destination unreachable"),
+            FailReason::NoReply => f.write_str("No reply"),
+            FailReason::ReplyMismatch => f.write_str("UDP check reply data mismatch"),
+            FailReason::FileFault(v) => write!(f, "tracked file value {v} is FAULT"),
+            FailReason::BfdDown(d) => write!(f, "BFD session down (diag {d})"),
         }
     }
 }
@@ -266,6 +331,14 @@ pub enum CheckEvent {
         /// New effective weight.
         weight: Option<u32>,
     },
+    /// FILE_CHECK: this checker's contribution to the server's effective weight changed by `delta`
+    /// (keepalived adds each tracked file's status to `rs->effective_weight`).
+    WeightDelta {
+        /// When.
+        at: Instant,
+        /// Change.
+        delta: i64,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -284,6 +357,11 @@ enum Phase {
     },
     /// MISC: script running.
     Running {
+        attempt: AttemptId,
+        deadline: Instant,
+    },
+    /// UDP / PING: datagram sent, waiting for an answer or an ICMP error.
+    Awaiting {
         attempt: AttemptId,
         deadline: Instant,
     },
@@ -311,6 +389,9 @@ pub struct Checker {
     /// MISC: when the current script started (`last_ran`) and its last accepted exit code.
     last_ran: Instant,
     last_exit_code: u8,
+    /// FILE: the file's last value and this checker's current weight contribution (`cur_weight`).
+    file_value: i64,
+    cur_weight: i64,
     actions: VecDeque<CheckAction>,
     events: VecDeque<CheckEvent>,
 }
@@ -332,6 +413,8 @@ impl Checker {
             http: http::HttpState::default(),
             last_ran: Instant::ZERO,
             last_exit_code: 0,
+            file_value: 0,
+            cur_weight: 0,
             actions: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -365,6 +448,10 @@ impl Checker {
     /// Start: the first check runs at `now + 1 s + warmup × warmup_draw / u32::MAX` (keepalived draws
     /// `random()`; pass a value from the run's seeded generator, or 0 for no warmup).
     pub fn start(&mut self, now: Instant, warmup_draw: u32) {
+        if matches!(self.kind, CheckKind::File(_) | CheckKind::Bfd(_)) {
+            // Event-driven checkers: no timer of their own.
+            return;
+        }
         let warm = (u128::from(self.settings.warmup.as_nanos()) * u128::from(warmup_draw)
             / u128::from(u32::MAX)) as u64;
         self.phase = Phase::Idle {
@@ -383,7 +470,8 @@ impl Checker {
             Phase::Idle { at } => Some(at),
             Phase::Connecting { deadline, .. }
             | Phase::Reading { deadline, .. }
-            | Phase::Running { deadline, .. } => Some(deadline),
+            | Phase::Running { deadline, .. }
+            | Phase::Awaiting { deadline, .. } => Some(deadline),
             Phase::Stopped => None,
         }
     }
@@ -433,6 +521,10 @@ impl Checker {
                     };
                     return;
                 }
+                if let Some(action) = self.datagram_action(now) {
+                    self.actions.push_back(action);
+                    return;
+                }
                 let attempt = self.new_attempt();
                 self.actions.push_back(CheckAction::Connect {
                     attempt,
@@ -455,6 +547,15 @@ impl Checker {
                 self.actions.push_back(CheckAction::KillScript { attempt });
                 self.misc_epilog(now, Err(FailReason::ScriptTimeout));
             }
+            Phase::Awaiting { attempt, deadline } if deadline <= now => {
+                self.actions.push_back(CheckAction::Close { attempt });
+                // udp_socket_state: a read timeout passes unless a reply is required.
+                let failure = match &self.kind {
+                    CheckKind::Udp(u) if !u.require_reply => None,
+                    _ => Some(FailReason::NoReply),
+                };
+                self.tcp_epilog(now, failure);
+            }
             _ => {}
         }
     }
@@ -468,13 +569,32 @@ impl Checker {
             (Phase::Running { attempt: a, .. }, CheckIo::Signaled) if a == attempt => {
                 self.misc_epilog(now, Err(FailReason::ScriptSignal));
             }
+            (Phase::Awaiting { attempt: a, .. }, io) if a == attempt => {
+                let failure = match (&self.kind, io) {
+                    (CheckKind::Udp(u), CheckIo::Data(d)) => {
+                        (!u.reply_ok(d)).then_some(FailReason::ReplyMismatch)
+                    }
+                    (CheckKind::Ping(_), CheckIo::EchoReply) => None,
+                    (_, CheckIo::Unreachable | CheckIo::Refused | CheckIo::Error) => {
+                        Some(FailReason::Unreachable)
+                    }
+                    // Anything else is not an answer to this attempt.
+                    _ => return,
+                };
+                self.actions.push_back(CheckAction::Close { attempt });
+                self.tcp_epilog(now, failure);
+            }
             (Phase::Connecting { attempt: a, .. }, CheckIo::Connected) if a == attempt => {
                 match &self.kind {
                     CheckKind::Tcp => {
                         self.actions.push_back(CheckAction::Close { attempt });
                         self.tcp_epilog(now, None);
                     }
-                    CheckKind::Misc(_) => {}
+                    CheckKind::Misc(_)
+                    | CheckKind::Udp(_)
+                    | CheckKind::Ping(_)
+                    | CheckKind::File(_)
+                    | CheckKind::Bfd(_) => {}
                     CheckKind::Http(h) => {
                         let url = self.http.current_url(h);
                         let req = h.request(url, self.dst);
@@ -506,7 +626,7 @@ impl Checker {
                 self.actions.push_back(CheckAction::Close { attempt });
                 let verdict = match &self.kind {
                     CheckKind::Http(h) => self.http.verdict(h),
-                    CheckKind::Tcp | CheckKind::Misc(_) => Ok(()),
+                    _ => Ok(()),
                 };
                 match verdict {
                     Ok(()) => self.http_epilog(now, http::Method::New, None),
@@ -525,7 +645,12 @@ impl Checker {
 
     fn fail(&mut self, now: Instant, reason: FailReason) {
         match self.kind {
-            CheckKind::Tcp => self.tcp_epilog(now, Some(reason)),
+            // udp_epilog and icmp_epilog are tcp_epilog line for line.
+            CheckKind::Tcp
+            | CheckKind::Udp(_)
+            | CheckKind::Ping(_)
+            | CheckKind::File(_)
+            | CheckKind::Bfd(_) => self.tcp_epilog(now, Some(reason)),
             CheckKind::Misc(_) => self.misc_epilog(now, Err(reason)),
             CheckKind::Http(_) => {
                 // timeout_epilog: retry only while the server is (or may be) up.
@@ -703,5 +828,108 @@ impl Checker {
             delay
         };
         self.phase = Phase::Idle { at: now + delay };
+    }
+}
+
+/// UDP_CHECK, PING_CHECK, FILE_CHECK and BFD_CHECK.
+impl Checker {
+    /// The attempt of a datagram checker (UDP / PING), waiting `connect_timeout` for an answer.
+    fn datagram_action(&mut self, now: Instant) -> Option<CheckAction> {
+        if !matches!(self.kind, CheckKind::Udp(_) | CheckKind::Ping(_)) {
+            return None;
+        }
+        let attempt = self.new_attempt();
+        self.phase = Phase::Awaiting {
+            attempt,
+            deadline: now + self.settings.connect_timeout,
+        };
+        let dst = self.dst;
+        match &self.kind {
+            CheckKind::Udp(u) => Some(CheckAction::SendUdp {
+                attempt,
+                dst,
+                payload: u.datagram(),
+            }),
+            CheckKind::Ping(p) => Some(CheckAction::SendEcho {
+                attempt,
+                dst,
+                data: p.data(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// FILE_CHECK: the file's value when keepalived starts (`process_track_file(init)` and
+    /// `set_track_file_checkers_down`): a FAULT value starts the checker down, any other status is
+    /// its initial weight contribution. Call before the director starts.
+    pub fn init_track_file(&mut self, value: i64) {
+        let CheckKind::File(f) = &self.kind else {
+            return;
+        };
+        let status = f.status(value);
+        self.file_value = value;
+        self.has_run = true;
+        self.is_up = status != WEIGHT_FAULT;
+        self.cur_weight = if self.is_up { status } else { 0 };
+    }
+
+    /// FILE_CHECK: this checker's weight contribution now (0 while in FAULT).
+    pub fn weight_contribution(&self) -> i64 {
+        self.cur_weight
+    }
+
+    /// FILE_CHECK: the file was written with `value` (`process_update_checker_track_file_status`).
+    pub fn handle_track_file(&mut self, now: Instant, value: i64) {
+        let CheckKind::File(f) = &self.kind else {
+            return;
+        };
+        if value == self.file_value {
+            return;
+        }
+        let (prev, new) = (f.status(self.file_value), f.status(value));
+        self.file_value = value;
+        if prev == new {
+            return;
+        }
+        if new == WEIGHT_FAULT {
+            self.set_state(now, false, Some(FailReason::FileFault(value)));
+            if self.cur_weight != 0 {
+                self.events.push_back(CheckEvent::WeightDelta {
+                    at: now,
+                    delta: -self.cur_weight,
+                });
+            }
+            self.cur_weight = 0;
+        } else if prev == WEIGHT_FAULT {
+            // The weight is in place before the server comes back, so it returns with it.
+            self.cur_weight = new;
+            if new != 0 {
+                self.events.push_back(CheckEvent::WeightDelta {
+                    at: now,
+                    delta: new,
+                });
+            }
+            self.set_state(now, true, None);
+        } else {
+            self.events.push_back(CheckEvent::WeightDelta {
+                at: now,
+                delta: new - prev,
+            });
+            self.cur_weight = new;
+        }
+    }
+
+    /// BFD_CHECK: the tracked session reported Up (`up`) or Down with `diag`
+    /// (`bfd_check_handle_event`): acted on unless it repeats the checker's verdict after its
+    /// first run.
+    pub fn handle_bfd(&mut self, now: Instant, up: bool, diag: u8) {
+        if !matches!(self.kind, CheckKind::Bfd(_)) {
+            return;
+        }
+        if up == self.is_up && self.has_run {
+            return;
+        }
+        let reason = (!up).then_some(FailReason::BfdDown(diag));
+        self.set_state(now, up, reason);
     }
 }

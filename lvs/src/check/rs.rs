@@ -44,6 +44,10 @@ pub enum RsAction {
 pub struct RealServerHealth {
     weight: u32,
     effective: u32,
+    /// The weight before FILE_CHECK contributions: the configured one or MISC_CHECK's dynamic one.
+    base: u32,
+    /// Sum of the FILE_CHECK contributions (keepalived keeps `effective_weight` as this sum).
+    offset: i64,
     inhibit: bool,
     alive: bool,
     set: bool,
@@ -57,11 +61,18 @@ impl RealServerHealth {
         RealServerHealth {
             weight,
             effective: weight,
+            base: weight,
+            offset: 0,
             inhibit,
             alive: false,
             set: false,
             failed_checkers: alpha_checkers,
         }
+    }
+
+    /// `inhibit_on_failure`: a failed server stays in the table at weight 0.
+    pub fn inhibit(&self) -> bool {
+        self.inhibit
     }
 
     /// Whether keepalived considers the server alive (in the pool).
@@ -84,13 +95,27 @@ impl RealServerHealth {
         self.failed_checkers
     }
 
+    /// Checkers that start failed or with a weight contribution regardless of alpha (FILE_CHECK reads
+    /// its file before the first pass): `failed` more failed checkers, `offset` added to the weight.
+    /// Call before [`init`](Self::init).
+    pub fn preset(&mut self, failed: u32, offset: i64) {
+        self.failed_checkers += failed;
+        self.offset += offset;
+        self.effective = self.real_weight();
+    }
+
+    /// ipwrapper.h `real_weight`: the effective weight IPVS gets, clamped to 0..=i32::MAX.
+    fn real_weight(&self) -> u32 {
+        (i64::from(self.base) + self.offset).clamp(0, i64::from(i32::MAX)) as u32
+    }
+
     /// `init_service_rs`: at startup a server with no failed checker is added and alive; a failed one
     /// is added with weight 0 only under `inhibit_on_failure`.
     pub fn init(&mut self, now: Instant) -> Vec<RsAction> {
         let mut out = Vec::new();
         if (self.failed_checkers == 0 && !self.alive) || (self.inhibit && !self.set) {
             let weight = if self.failed_checkers == 0 {
-                self.weight
+                self.effective
             } else {
                 0
             };
@@ -110,11 +135,11 @@ impl RealServerHealth {
         out.push(match (alive, self.inhibit) {
             (true, true) => RsAction::SetWeight {
                 at: now,
-                weight: self.weight,
+                weight: self.effective,
             },
             (true, false) => RsAction::Add {
                 at: now,
-                weight: self.weight,
+                weight: self.effective,
             },
             (false, true) => RsAction::SetWeight { at: now, weight: 0 },
             (false, false) => RsAction::Remove { at: now },
@@ -157,7 +182,18 @@ impl RealServerHealth {
             }
             CheckEvent::Weight { at, weight } => {
                 // update_svr_wgt: takes effect in IPVS only while the server is in the pool.
-                let w = weight.unwrap_or(self.weight);
+                self.base = weight.unwrap_or(self.weight);
+                let w = self.real_weight();
+                if w != self.effective {
+                    self.effective = w;
+                    if self.set && self.alive {
+                        out.push(RsAction::SetWeight { at, weight: w });
+                    }
+                }
+            }
+            CheckEvent::WeightDelta { at, delta } => {
+                self.offset += delta;
+                let w = self.real_weight();
                 if w != self.effective {
                     self.effective = w;
                     if self.set && self.alive {

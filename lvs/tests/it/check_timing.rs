@@ -102,6 +102,9 @@ impl Harness {
                 }
                 CheckAction::Close { attempt } => self.pending.retain(|_, (a, _)| *a != attempt),
                 CheckAction::RunScript { .. } | CheckAction::KillScript { .. } => {}
+                CheckAction::SendUdp { .. } | CheckAction::SendEcho { .. } => {
+                    unreachable!("no datagram checker here")
+                }
             }
         }
         while let Some(e) = self.checker.poll_event() {

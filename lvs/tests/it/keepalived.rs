@@ -101,14 +101,14 @@ type Delivery = (CheckerRef, AttemptId, Option<Vec<u8>>, bool);
 
 /// A scripted network for the director's checkers: 1 ms per exchange; a server in `dead` drops
 /// everything during [from, until).
-struct Net {
+pub(crate) struct Net {
     dead: BTreeMap<SocketAddr, (Instant, Instant)>,
     pending: BTreeMap<(Instant, u64), Delivery>,
     seq: u64,
 }
 
 impl Net {
-    fn new(dead: &[(SocketAddr, Instant, Instant)]) -> Self {
+    pub(crate) fn new(dead: &[(SocketAddr, Instant, Instant)]) -> Self {
         Net {
             dead: dead.iter().map(|(a, f, u)| (*a, (*f, *u))).collect(),
             pending: BTreeMap::new(),
@@ -124,7 +124,7 @@ impl Net {
     }
 }
 
-fn run(
+pub(crate) fn run(
     d: &mut Director,
     net: &mut Net,
     targets: &BTreeMap<CheckerRef, SocketAddr>,
@@ -184,6 +184,9 @@ fn run(
                     net.pending.retain(|_, v| v.1 != attempt || v.0 != r)
                 }
                 CheckAction::RunScript { .. } | CheckAction::KillScript { .. } => {}
+                CheckAction::SendUdp { .. } | CheckAction::SendEcho { .. } => {
+                    unreachable!("no datagram checker here")
+                }
             }
         }
         while let Some(e) = d.poll_event() {
@@ -319,7 +322,7 @@ fn seed_director_removes_a_dead_real_server_at_t1_plus_21s_and_stops_sending_it_
     }
 }
 
-fn timeline(log: &[DirectorEvent]) -> String {
+pub(crate) fn timeline(log: &[DirectorEvent]) -> String {
     log.iter()
         .map(|e| e.to_string())
         .collect::<Vec<_>>()

@@ -3,6 +3,7 @@
 //!
 //! Both speak real TCP through smoltcp, so every request is visible in the capture.
 
+use crate::host::sockets::{recv_all, Closing};
 use crate::host::stack::Stack;
 use crate::rng::SimRng;
 use crate::time::{Duration, Instant};
@@ -57,12 +58,9 @@ pub struct Client {
     next_port: u16,
     next_id: u64,
     inflight: Vec<InFlight>,
-    /// Finished connections still closing (FIN handshake), with the time after which they are aborted.
-    closing: Vec<(SocketHandle, Instant)>,
+    /// Finished connections still closing (FIN handshake).
+    closing: Closing,
 }
-
-/// How long a finished connection may take to close before it is aborted.
-const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
 const EPHEMERAL_BASE: u16 = 49152;
 
@@ -92,7 +90,7 @@ impl Client {
             next_port: 0,
             next_id: 0,
             inflight: vec![],
-            closing: vec![],
+            closing: Closing::default(),
         }
     }
 
@@ -102,8 +100,8 @@ impl Client {
         for f in &self.inflight {
             t = t.min(f.started + self.timeout);
         }
-        for (_, deadline) in &self.closing {
-            t = t.min(*deadline);
+        if let Some(d) = self.closing.poll_at() {
+            t = t.min(d);
         }
         t
     }
@@ -111,19 +109,7 @@ impl Client {
     /// Advances requests; opens a new one when due. Finished requests are pushed onto `done`.
     /// The caller polls the stack afterwards so the TCP segments leave.
     pub fn poll(&mut self, now: Instant, stack: &mut Stack, done: &mut Vec<RequestResult>) {
-        self.closing.retain_mut(|(h, deadline)| {
-            let sock = stack.sockets.get_mut::<tcp::Socket>(*h);
-            if matches!(sock.state(), tcp::State::Closed | tcp::State::TimeWait) {
-                stack.sockets.remove(*h);
-                return false;
-            }
-            if now >= *deadline {
-                // Sends one RST at the next stack poll; the socket is dropped once closed.
-                sock.abort();
-                *deadline = now + CLOSE_GRACE;
-            }
-            true
-        });
+        self.closing.reap(now, stack);
         let mut i = 0;
         while i < self.inflight.len() {
             let finished = self.progress(now, stack, i);
@@ -136,7 +122,7 @@ impl Client {
                 } else {
                     sock.close();
                 }
-                self.closing.push((f.handle, now + CLOSE_GRACE));
+                self.closing.push(f.handle, now);
                 done.push(RequestResult {
                     id: f.id,
                     started: f.started,
@@ -192,13 +178,7 @@ impl Client {
                 f.sent = true;
             }
         }
-        let mut chunk = [0u8; 512];
-        while sock.can_recv() {
-            match sock.recv_slice(&mut chunk) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => f.buf.extend_from_slice(&chunk[..n]),
-            }
-        }
+        recv_all(sock, &mut f.buf);
         if let Some(name) = parse_response(&f.buf) {
             return Some(Outcome::Ok { served_by: name });
         }
@@ -286,13 +266,7 @@ impl HttpServer {
         );
         for (h, buf, answered) in &mut self.sockets {
             let sock = stack.sockets.get_mut::<tcp::Socket>(*h);
-            let mut chunk = [0u8; 512];
-            while sock.can_recv() {
-                match sock.recv_slice(&mut chunk) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                }
-            }
+            recv_all(sock, buf);
             if !*answered
                 && header_end(buf).is_some()
                 && sock.may_send()

@@ -190,6 +190,10 @@ pub struct Stack {
     answer_for6: BTreeMap<Ipv6Addr, Mac>,
     nd: BTreeMap<Ipv6Addr, Mac>,
     pending6: BTreeMap<Ipv6Addr, Pending>,
+    /// Default gateway for off-link IPv4 destinations.
+    gateway: Option<Ipv4Addr>,
+    /// Decapsulates IP-in-IP addressed to the NIC's address (`tunl0`).
+    ipip: bool,
 }
 
 fn ipv6_at(p: &[u8], at: usize) -> Option<Ipv6Addr> {
@@ -275,6 +279,8 @@ impl Stack {
             answer_for6: BTreeMap::new(),
             nd: BTreeMap::new(),
             pending6: BTreeMap::new(),
+            gateway: None,
+            ipip: false,
         }
     }
 
@@ -331,6 +337,19 @@ impl Stack {
     pub fn set_ipv6(&mut self, addr: Ipv6Addr, prefix: u8) {
         self.ip6 = Some((addr, prefix));
         self.sync_addrs();
+    }
+
+    /// Sets the default route: off-link IPv4 goes to `gateway` (resolved by ARP even when it lies outside the
+    /// NIC's subnet, like an `onlink` route).
+    pub fn set_gateway(&mut self, gateway: Option<Ipv4Addr>) {
+        self.gateway = gateway;
+    }
+
+    /// Decapsulate IP-in-IP (protocol 4) addressed to the NIC's own address and handle the inner packet, as
+    /// Linux does with the `ipip` module loaded and `tunl0` up (rp_filter off: the inner source is a client the
+    /// tunnel does not lead to).
+    pub fn set_ipip(&mut self, on: bool) {
+        self.ipip = on;
     }
 
     /// Marks this host a router: its neighbour advertisements carry the Router flag.
@@ -446,7 +465,20 @@ impl Stack {
                         .get(2..4)
                         .map(|l| u16::from_be_bytes([l[0], l[1]]) as usize);
                     let end = total.unwrap_or(payload.len()).min(payload.len());
-                    self.dev.rx.push_back(payload[..end].to_vec());
+                    let mut packet = &payload[..end];
+                    if self.ipip && dst_ip == self.ip && packet.get(9) == Some(&4) {
+                        // IP-in-IP: the inner packet is handled as if it arrived on tunl0, when it is for an
+                        // address this host holds (an LVS-TUN real server's VIP); anything else is dropped.
+                        let ihl = usize::from(packet[0] & 0x0f) * 4;
+                        let inner = packet.get(ihl..).unwrap_or(&[]);
+                        let for_inner = ipv4_dst(inner)
+                            .is_some_and(|d| self.holds(d) || self.loopback.contains(&d));
+                        if ihl < 20 || inner.first().is_none_or(|b| b >> 4 != 4) || !for_inner {
+                            return;
+                        }
+                        packet = inner;
+                    }
+                    self.dev.rx.push_back(packet.to_vec());
                     self.poll(now, out);
                 }
             }
@@ -779,11 +811,15 @@ impl Stack {
                 out.push(ethernet(BROADCAST, src, ETHERTYPE_IPV4, &packet));
                 continue;
             }
-            if !self.on_link(dst) {
-                // No default gateway is modelled: every scenario address is on-link.
+            let next_hop = if self.on_link(dst) {
+                dst
+            } else if let Some(gw) = self.gateway {
+                gw
+            } else {
+                // No route: the kernel would answer ENETUNREACH; the packet never leaves.
                 continue;
-            }
-            self.send_ip(now, dst, packet, out);
+            };
+            self.send_ip(now, next_hop, packet, out);
         }
         // Neighbour probes: unicast ARP to the cached MAC; without an answer the entry goes.
         let probing: Vec<Ipv4Addr> = self
@@ -877,6 +913,11 @@ impl Stack {
             (Some(x), Some(y)) => Some(x.min(y)),
             (x, y) => x.or(y),
         }
+    }
+
+    /// The NIC's global IPv6 address, if it has one.
+    pub fn ip6(&self) -> Option<Ipv6Addr> {
+        self.ip6.map(|(a, _)| a)
     }
 
     /// smoltcp's interface context, needed to open TCP connections.
@@ -1010,5 +1051,74 @@ mod tests {
         }
         assert_eq!(out.len(), 3);
         assert_eq!(s.poll_at(Instant::ZERO + Duration::from_secs(3)), None);
+    }
+
+    fn ipv4_tcp_syn(src: Ipv4Addr, dst: Ipv4Addr) -> Vec<u8> {
+        let mut p = vec![0x45, 0, 0, 40, 0, 1, 0x40, 0, 64, 6, 0, 0];
+        p.extend_from_slice(&src.octets());
+        p.extend_from_slice(&dst.octets());
+        p.extend_from_slice(&[
+            0xc0, 0, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0x10, 0, 0, 0, 0, 0,
+        ]);
+        // smoltcp checks both checksums.
+        let sum = crate::lvs_sync::checksum;
+        let ip = sum(&[&p[..20]]);
+        p[10..12].copy_from_slice(&ip.to_be_bytes());
+        let tcp = sum(&[&p[12..20], &[0, 6, 0, 20], &p[20..]]);
+        p[36..38].copy_from_slice(&tcp.to_be_bytes());
+        p
+    }
+
+    #[test]
+    fn off_link_traffic_goes_to_the_default_gateway_even_outside_the_subnet() {
+        let mut s = Stack::new(ME, Ipv4Addr::new(198, 51, 100, 51), 24, 1, Instant::ZERO);
+        let mut out = vec![];
+        s.dev.tx.push_back(ipv4_tcp_syn(
+            Ipv4Addr::new(198, 51, 100, 51),
+            Ipv4Addr::new(192, 0, 2, 100),
+        ));
+        s.poll(Instant::ZERO, &mut out);
+        assert!(out.is_empty(), "no route without a gateway");
+        s.set_gateway(Some(VIP));
+        s.dev.tx.push_back(ipv4_tcp_syn(
+            Ipv4Addr::new(198, 51, 100, 51),
+            Ipv4Addr::new(192, 0, 2, 100),
+        ));
+        s.poll(Instant::ZERO, &mut out);
+        let arp = Arp::parse(&out[0][14..]).expect("ARP for the gateway");
+        assert_eq!((arp.op, arp.tpa), (1, VIP));
+    }
+
+    #[test]
+    fn ipip_is_decapsulated_only_when_enabled_and_for_a_held_inner_address() {
+        let rs = Ipv4Addr::new(192, 0, 2, 21);
+        let client = Ipv4Addr::new(192, 0, 2, 51);
+        let inner = ipv4_tcp_syn(client, VIP);
+        let mut outer = vec![0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 4, 0, 0];
+        outer[2..4].copy_from_slice(&((20 + inner.len()) as u16).to_be_bytes());
+        outer.extend_from_slice(&Ipv4Addr::new(192, 0, 2, 11).octets());
+        outer.extend_from_slice(&rs.octets());
+        outer.extend_from_slice(&inner);
+        let frame = ethernet(ME, OLD, ETHERTYPE_IPV4, &outer);
+        for (ipip, loopback, delivered) in [
+            (false, true, false),
+            (true, false, false),
+            (true, true, true),
+        ] {
+            let mut s = Stack::new(ME, rs, 24, 1, Instant::ZERO);
+            s.set_ipip(ipip);
+            if loopback {
+                s.add_loopback(VIP);
+            }
+            // A delivered SYN to a closed port makes smoltcp answer RST from the VIP to the client, which first
+            // needs the client's MAC: an ARP request for it is the sign that the inner packet arrived.
+            let mut out = vec![];
+            s.receive(Instant::ZERO, &frame, &mut out);
+            let arp_for_client = out
+                .iter()
+                .filter_map(|f| Arp::parse(f.get(14..)?))
+                .any(|a| a.op == 1 && a.tpa == client);
+            assert_eq!(arp_for_client, delivered, "ipip {ipip} loopback {loopback}");
+        }
     }
 }

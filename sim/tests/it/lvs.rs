@@ -11,9 +11,15 @@ use std::path::Path;
 use std::process::Command;
 
 pub(crate) fn fields(file: &Path, filter: &str, field: &str) -> Vec<String> {
+    fields_with(file, &[], filter, field)
+}
+
+/// [`fields`] with tshark preferences (`"tcp.check_checksum:TRUE"`, ...).
+pub(crate) fn fields_with(file: &Path, prefs: &[&str], filter: &str, field: &str) -> Vec<String> {
     let out = Command::new("tshark")
         .arg("-r")
         .arg(file)
+        .args(prefs.iter().flat_map(|p| ["-o", p]))
         .args(["-Y", filter, "-T", "fields", "-e", field])
         .output()
         .unwrap();
@@ -30,6 +36,14 @@ pub(crate) fn fields(file: &Path, filter: &str, field: &str) -> Vec<String> {
 
 /// (time s, node, action, real server "ip:port", detail) of every LVS timeline entry.
 pub(crate) fn lvs_events(r: &RunResult) -> Vec<(f64, String, LvsAction, String, String)> {
+    lvs_events_ns(r)
+        .into_iter()
+        .map(|(t, n, a, rs, d)| (t as f64 / 1e9, n, a, rs, d))
+        .collect()
+}
+
+/// Like [`lvs_events`] with exact times in nanoseconds.
+pub(crate) fn lvs_events_ns(r: &RunResult) -> Vec<(u64, String, LvsAction, String, String)> {
     r.timeline
         .entries
         .iter()
@@ -37,7 +51,7 @@ pub(crate) fn lvs_events(r: &RunResult) -> Vec<(f64, String, LvsAction, String, 
             Event::Lvs {
                 action, rs, detail, ..
             } => Some((
-                e.t,
+                sim::time::nanos(e.at),
                 e.node.clone().unwrap_or_default(),
                 *action,
                 rs.clone().unwrap_or_default(),
@@ -143,11 +157,7 @@ fn lvs_dr_failover_capture_decodes_cleanly_in_tshark_including_http() {
     if !tshark_available() {
         return;
     }
-    let l = util::load("lvs_dr_failover.ron");
-    let r = util::run(&l, l.scenario.seed);
-    let dir = util::tempdir("tshark-lvs-dr");
-    let file = dir.join("capture.pcapng");
-    std::fs::write(&file, &r.capture).unwrap();
+    let (_, file) = util::run_to_capture("lvs_dr_failover.ron", "tshark-lvs-dr");
     let vrrp = assert_clean(&file);
     assert!(vrrp > 100, "{vrrp} VRRP frames");
     // keepalived's HTTP_GET requests, exactly as it sends them, from both directors to both real servers.

@@ -72,11 +72,7 @@ fn lvs_sync_daemon_capture_decodes_cleanly_in_tshark_as_ipvs() {
     if !tshark_available() {
         return;
     }
-    let l = util::load("lvs_sync_daemon.ron");
-    let r = util::run(&l, l.scenario.seed);
-    let dir = util::tempdir("tshark-lvs-sync");
-    let file = dir.join("capture.pcapng");
-    std::fs::write(&file, &r.capture).unwrap();
+    let (_, file) = util::run_to_capture("lvs_sync_daemon.ron", "tshark-lvs-sync");
     assert!(assert_clean(&file) > 50);
     // Every sync datagram is dissected as IPVS sync v1 with syncid 51, from the VI_1 master of the moment.
     let ids = fields(&file, "udp.dstport == 8848", "ipvs.syncid");

@@ -3,6 +3,7 @@
 
 mod arp_learning;
 mod check_config;
+mod checkers;
 mod determinism;
 mod expectations;
 mod explore;
@@ -12,7 +13,10 @@ mod html;
 mod ipv6;
 mod library;
 mod lvs;
+mod lvs_nat_tun;
+mod lvs_quorum;
 mod lvs_sync;
+mod nginx;
 mod properties;
 mod scenario_errors;
 mod scenario_props;

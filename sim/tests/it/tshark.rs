@@ -20,7 +20,8 @@ pub fn tshark_available() -> bool {
     found
 }
 
-fn fields(file: &Path, filter: &str, field: &str) -> Vec<String> {
+/// The values of `field` in the frames matching `filter`.
+pub fn fields(file: &Path, filter: &str, field: &str) -> Vec<String> {
     let out = Command::new("tshark")
         .arg("-r")
         .arg(file)

@@ -33,3 +33,13 @@ pub fn tempdir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+/// Loads `scenarios/<rel>`, runs it with its own seed and writes the capture to a fresh temporary directory
+/// `<dir>/capture.pcapng`, for tshark.
+pub fn run_to_capture(rel: &str, dir: &str) -> (RunResult, PathBuf) {
+    let l = load(rel);
+    let r = run(&l, l.scenario.seed);
+    let file = tempdir(dir).join("capture.pcapng");
+    std::fs::write(&file, &r.capture).unwrap();
+    (r, file)
+}

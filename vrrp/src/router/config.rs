@@ -143,6 +143,10 @@ pub struct RouterConfig {
     pub garp_lower_prio_delay: Duration,
     /// keepalived `state`.
     pub initial_state: InitialState,
+    /// keepalived `vrrp_startup_delay` (global): for this long after [`Router::start`](crate::router::Router::start)
+    /// the router does not become master; a Backup's Master_Down_Timer armed during the delay runs from its end
+    /// (keepalived `vrrp_init_instance_sands`). Zero (the default) disables it.
+    pub startup_delay: Duration,
     /// keepalived `down_timer_adverts` (the 3 in Master_Down_Interval).
     pub down_timer_adverts: u32,
     /// keepalived `lower_prio_no_advert`: a master does NOT answer a lower-priority advert.
@@ -237,6 +241,7 @@ impl RouterConfig {
             garp_lower_prio_repeat: 0,
             garp_lower_prio_delay: Duration::ZERO,
             initial_state: InitialState::Backup,
+            startup_delay: Duration::ZERO,
             down_timer_adverts: 3,
             lower_prio_no_advert: mode != Mode::Keepalived && mode != Mode::Rfc9568,
             higher_prio_send_advert: false,

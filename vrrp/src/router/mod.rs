@@ -90,6 +90,8 @@ pub struct Router {
     sync_fault: bool,
     wants_master: bool,
     preempt_time: Option<Instant>,
+    /// End of keepalived's `vrrp_startup_delay`, set by [`Router::start`].
+    delayed_start_until: Option<Instant>,
     garp_refresh_at: Option<Instant>,
     master_src: Option<IpAddr>,
     master_priority: u8,
@@ -120,6 +122,7 @@ impl Router {
             sync_fault: false,
             wants_master: false,
             preempt_time: None,
+            delayed_start_until: None,
             garp_refresh_at: None,
             master_src: None,
             master_priority: 0,
@@ -221,6 +224,8 @@ impl Router {
         if self.state != State::Initialize {
             return;
         }
+        self.delayed_start_until =
+            (self.cfg.startup_delay > Duration::ZERO).then(|| now + self.cfg.startup_delay);
         self.recompute_priority(now);
         if self.is_faulty() {
             let reason = if !self.interface_up {
@@ -233,10 +238,14 @@ impl Router {
             self.set_state(State::Fault, reason);
             return;
         }
-        if self.starts_as_owner() {
-            self.become_master(now, Reason::OwnerStartup);
-        } else {
-            self.enter_backup(now, Reason::Startup);
+        match (self.starts_as_owner(), self.delayed_start_until) {
+            (true, None) => self.become_master(now, Reason::OwnerStartup),
+            (true, Some(end)) => {
+                // keepalived vrrp_state_goto_master holds the owner's first advert until the delay ends.
+                self.enter_backup(now, Reason::Startup);
+                self.timers[Timer::MasterDown as usize] = Some(end);
+            }
+            (false, _) => self.enter_backup(now, Reason::Startup),
         }
     }
 
@@ -401,6 +410,15 @@ impl Router {
         self.own_fault() || self.sync_fault
     }
 
+    /// When a Master_Down_Timer armed now for `wait` expires: keepalived `vrrp_init_instance_sands` runs it
+    /// from the end of `vrrp_startup_delay` while the delay lasts.
+    fn down_deadline(&self, now: Instant, wait: Duration) -> Instant {
+        match self.delayed_start_until {
+            Some(end) if now < end => end + wait,
+            _ => now + wait,
+        }
+    }
+
     fn starts_as_owner(&self) -> bool {
         self.effective_priority == 255
             && (self.cfg.mode != Mode::Keepalived || self.cfg.initial_state == InitialState::Master)
@@ -459,7 +477,8 @@ impl Router {
         self.master_adver_int = self.adver_int;
         self.recompute_timing(true);
         self.timers = [None; 4];
-        self.timers[Timer::MasterDown as usize] = Some(now + self.master_down_interval);
+        self.timers[Timer::MasterDown as usize] =
+            Some(self.down_deadline(now, self.master_down_interval));
         self.preempt_time = None;
         self.set_state(State::Backup, reason);
     }
@@ -501,7 +520,8 @@ impl Router {
         self.release_vips();
         self.timers = [None; 4];
         self.recompute_timing(true);
-        self.timers[Timer::MasterDown as usize] = Some(now + self.master_down_interval);
+        self.timers[Timer::MasterDown as usize] =
+            Some(self.down_deadline(now, self.master_down_interval));
         self.preempt_time = None;
         self.set_state(State::Backup, reason);
     }
@@ -548,7 +568,7 @@ impl Router {
                 self.master_down_interval
             };
         self.timers = [None; 4];
-        self.timers[Timer::MasterDown as usize] = Some(now + wait);
+        self.timers[Timer::MasterDown as usize] = Some(self.down_deadline(now, wait));
         self.preempt_time = None;
         self.set_state(State::Backup, reason);
     }
@@ -643,7 +663,8 @@ impl Router {
         if self.sync_member {
             // keepalived vrrp_sync_can_goto_master: wait until every member wants master.
             self.wants_master = true;
-            self.timers[Timer::MasterDown as usize] = Some(now + self.master_down_interval);
+            self.timers[Timer::MasterDown as usize] =
+                Some(self.down_deadline(now, self.master_down_interval));
             self.events.push_back(Event::WantMaster);
             return;
         }
@@ -837,7 +858,7 @@ impl Router {
     fn backup_rx(&mut self, now: Instant, src_ip: IpAddr, repr: &VrrpRepr) {
         if repr.priority == 0 {
             // "Set the Master_Down_Timer to Skew_Time".
-            self.timers[Timer::MasterDown as usize] = Some(now + self.skew_time);
+            self.timers[Timer::MasterDown as usize] = Some(self.down_deadline(now, self.skew_time));
             return;
         }
         let delay_holds = self.cfg.preempt_delay > Duration::ZERO
@@ -849,7 +870,8 @@ impl Router {
                 self.master_adver_int = repr.adver_int();
                 self.recompute_timing(self.cfg.mode != Mode::Rfc5798);
             }
-            self.timers[Timer::MasterDown as usize] = Some(now + self.master_down_interval);
+            self.timers[Timer::MasterDown as usize] =
+                Some(self.down_deadline(now, self.master_down_interval));
             self.master_src = Some(src_ip);
             self.master_priority = repr.priority;
             self.wants_master = false;

@@ -489,3 +489,34 @@ fn keepalived_excluded_addresses_are_managed_but_not_advertised() {
     assert_eq!(garps(&tx), 10, "5 rounds over both addresses");
     assert!(drain_ev(&mut r).contains(&Event::AddAddresses(vec![v4(100), v4(200)])));
 }
+
+#[test]
+fn keepalived_vrrp_startup_delay_runs_the_master_down_timer_from_the_end_of_the_delay() {
+    // vrrp_startup_delay 10: priority 100 has Master_Down_Interval 3 s + 156/256 s = 3.609375 s.
+    let mut c = ka(1, 100);
+    c.startup_delay = Duration::from_secs(10);
+    let mdi = Duration::from_nanos(3_609_375_000);
+    let mut r = started(c.clone(), t_ms(0));
+    assert_eq!(r.state(), State::Backup);
+    assert_eq!(r.timer(Timer::MasterDown), Some(t_ms(10_000) + mdi));
+    // An advert heard during the delay re-arms from the delay's end again (vrrp_init_instance_sands).
+    r.handle_advert(t_ms(4_000), v4(2), mcast4(), 255, &advert(&c, 200));
+    assert_eq!(r.timer(Timer::MasterDown), Some(t_ms(10_000) + mdi));
+    // After the delay, from the advert as usual.
+    r.handle_advert(t_ms(12_000), v4(2), mcast4(), 255, &advert(&c, 200));
+    assert_eq!(r.timer(Timer::MasterDown), Some(t_ms(12_000) + mdi));
+    // Without adverts the router becomes master at the delay's end plus its Master_Down_Interval.
+    let mut quiet = started(c, t_ms(0));
+    assert_eq!(to_master(&mut quiet), t_ms(10_000) + mdi);
+}
+
+#[test]
+fn keepalived_vrrp_startup_delay_holds_the_address_owner_until_the_delay_ends() {
+    let mut c = ka(1, 255);
+    c.initial_state = InitialState::Master;
+    c.startup_delay = Duration::from_secs(5);
+    let mut r = started(c, t_ms(0));
+    assert_eq!(r.state(), State::Backup);
+    assert!(drain_tx(&mut r).is_empty(), "no advert during the delay");
+    assert_eq!(to_master(&mut r), t_ms(5_000));
+}
