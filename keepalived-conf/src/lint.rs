@@ -693,6 +693,9 @@ pub fn cluster(configs: &[(&Path, &Config)]) -> Vec<Diagnostic> {
                     if a.virtual_router_id.is_none() || a.virtual_router_id != b.virtual_router_id {
                         continue;
                     }
+                    if a.is_ipv6() == b.is_ipv6() {
+                        out.extend(unicast_mismatch(a, b));
+                    }
                     let pa = i32::from(a.effective_priority());
                     let pb = i32::from(b.effective_priority());
                     if pa <= pb || pa == 255 {
@@ -736,6 +739,47 @@ pub fn cluster(configs: &[(&Path, &Config)]) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// `a` sends unicast adverts that the same virtual router on another node cannot receive: the other node uses
+/// multicast (keepalived discards adverts of the other mode), or `a`'s unicast_peer list lacks the other node's
+/// `unicast_src_ip`. Either way that node hears nothing and becomes MASTER too.
+fn unicast_mismatch(a: &VrrpInstance, b: &VrrpInstance) -> Option<Diagnostic> {
+    if a.unicast_peer.is_empty() {
+        return None;
+    }
+    if b.unicast_peer.is_empty() {
+        return Some(
+            Diagnostic::vrrpsim(
+                Severity::Warning,
+                "unicast-multicast-mismatch",
+                a.span.clone(),
+                format!(
+                    "({}) sends its adverts to its unicast_peer list, but the peer's {} (same VRID) uses multicast: keepalived discards adverts of the other mode, so neither hears the other",
+                    a.name, b.name
+                ),
+                "both instances become MASTER and stay MASTER (split brain)",
+            )
+            .with_help("give every node a unicast_peer block listing all the other nodes"),
+        );
+    }
+    let src = b.unicast_src_ip?;
+    if a.unicast_peer.iter().any(|p| p.addr == src) {
+        return None;
+    }
+    Some(
+        Diagnostic::vrrpsim(
+            Severity::Warning,
+            "unicast-peer-missing",
+            a.span.clone(),
+            format!(
+                "({}) unicast_peer does not list {src}, the unicast_src_ip of the peer's {}: that node never hears this one's adverts",
+                a.name, b.name
+            ),
+            "the peer becomes MASTER as well and stays MASTER (split brain)",
+        )
+        .with_help(format!("add {src} to unicast_peer")),
+    )
 }
 
 fn tracking_weights(cfg: &Config, v: &VrrpInstance) -> Vec<i32> {

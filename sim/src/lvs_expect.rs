@@ -15,6 +15,7 @@ struct LvsEntry<'a> {
     at: Instant,
     node: &'a str,
     action: LvsAction,
+    vs: Option<&'a str>,
     rs: Option<&'a str>,
     rs_node: Option<&'a str>,
     client: Option<&'a str>,
@@ -24,6 +25,7 @@ fn entries(timeline: &Timeline) -> impl Iterator<Item = LvsEntry<'_>> {
     timeline.entries.iter().filter_map(|e| match &e.event {
         Event::Lvs {
             action,
+            vs,
             rs,
             rs_node,
             client,
@@ -32,6 +34,7 @@ fn entries(timeline: &Timeline) -> impl Iterator<Item = LvsEntry<'_>> {
             at: e.at,
             node: e.node.as_deref()?,
             action: *action,
+            vs: vs.as_deref(),
             rs: rs.as_deref(),
             rs_node: rs_node.as_deref(),
             client: client.as_deref(),
@@ -318,21 +321,22 @@ pub fn persistence_across_failover(
     }
 }
 
-/// `QuorumChange`: on each director (or `director`) that recorded quorum changes, the first one in direction `up`
-/// after `after` lies in `[after + min, after + within]`.
+/// `QuorumChange`: on each director (or `director`) that recorded quorum changes (of virtual server `vs`, if
+/// given), the first one in direction `up` after `after` lies in `[after + min, after + within]`.
 pub fn quorum_change(
     timeline: &Timeline,
     up: bool,
     after: Instant,
     (min, within): (Duration, Duration),
-    director: Option<&str>,
+    (director, vs): (Option<&str>, Option<&str>),
 ) -> Verdict {
     let what = if up { "quorum_up" } else { "quorum_down" };
     let desc = format!(
-        "{what} between {} and {} after {}s{}",
+        "{what} between {} and {} after {}s{}{}",
         format_duration(min),
         format_duration(within),
         Secs(after),
+        vs.map(|v| format!(" of {v}")).unwrap_or_default(),
         director.map(|d| format!(" on {d}")).unwrap_or_default()
     );
     let want = if up {
@@ -344,6 +348,7 @@ pub fn quorum_change(
     let mut first: BTreeMap<&str, Option<Instant>> = BTreeMap::new();
     for e in entries(timeline) {
         if director.is_some_and(|d| d != e.node)
+            || vs.is_some_and(|v| e.vs != Some(v))
             || !matches!(e.action, LvsAction::QuorumUp | LvsAction::QuorumDown)
         {
             continue;
@@ -618,21 +623,49 @@ mod tests {
         quorum(&mut t, 125, "lb1", true);
         let s = |x| Duration::from_secs(x);
         let at = |x| Instant::ZERO + Duration::from_secs(x);
-        let v = quorum_change(&t, false, at(50), (s(7), s(13)), None);
+        let v = quorum_change(&t, false, at(50), (s(7), s(13)), (None, None));
         assert!(v.passed, "{}", v.measured);
         assert_eq!(
             v.measured,
             "lb1: quorum_down at 58.000000s (8000.000 ms after)"
         );
-        assert!(!quorum_change(&t, false, at(50), (s(9), s(13)), None).passed);
-        assert!(quorum_change(&t, true, at(90), (s(30), s(36)), Some("lb1")).passed);
+        assert!(!quorum_change(&t, false, at(50), (s(9), s(13)), (None, None)).passed);
         assert!(
-            !quorum_change(&t, true, at(90), (s(36), s(40)), None).passed,
+            quorum_change(
+                &t,
+                true,
+                at(90),
+                (s(30), s(36)),
+                (Some("lb1"), Some("10.0.0.1:80/TCP"))
+            )
+            .passed
+        );
+        assert!(
+            !quorum_change(&t, true, at(90), (s(36), s(40)), (None, None)).passed,
             "too early"
         );
-        let v = quorum_change(&t, true, at(130), (s(0), s(40)), None);
+        assert!(
+            !quorum_change(
+                &t,
+                true,
+                at(90),
+                (s(30), s(36)),
+                (None, Some("10.0.0.2:80/TCP"))
+            )
+            .passed
+        );
+        let v = quorum_change(&t, true, at(130), (s(0), s(40)), (None, None));
         assert_eq!(v.measured, "lb1: no quorum_up after 130.000000s");
-        assert!(!quorum_change(&Timeline::default(), true, at(0), (s(0), s(1)), None).passed);
+        assert!(
+            !quorum_change(
+                &Timeline::default(),
+                true,
+                at(0),
+                (s(0), s(1)),
+                (None, None)
+            )
+            .passed
+        );
     }
 
     #[test]

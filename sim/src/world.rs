@@ -1110,11 +1110,25 @@ impl World {
                     }
                 }
             }
-            Fault::Reload { node, overrides } => {
-                self.note_fault(now, Some(node), "config reload".into());
+            Fault::Reload {
+                node,
+                overrides,
+                config,
+            } => {
+                let what = match config {
+                    Some(crate::scenario::ConfigSource::File(f)) => format!("config reload ({f})"),
+                    Some(crate::scenario::ConfigSource::Inline(_)) => {
+                        "config reload (new inline config)".into()
+                    }
+                    None => "config reload".into(),
+                };
+                self.note_fault(now, Some(node), what);
                 if let Some(i) = self.node_id(node) {
                     let o = overrides.clone();
-                    self.with_router(now, i, |r, now, io| r.reload(now, o.as_ref(), io));
+                    let key = config.as_ref().map(crate::router_host::reload_key);
+                    self.with_router(now, i, |r, now, io| {
+                        r.reload(now, o.as_ref(), key.as_deref(), io)
+                    });
                 }
             }
             Fault::SetHttp { node, http } => {
@@ -1166,8 +1180,32 @@ impl World {
                 );
                 if let (Some(i), Ok(a)) = (self.node_id(node), address.parse::<Ipv4Addr>()) {
                     if let Some(n) = self.nodes.get_mut(i) {
-                        n.stack.remove_address(a);
+                        if a == n.ip.0 {
+                            n.stack.set_primary_present(false);
+                        } else {
+                            n.stack.remove_address(a);
+                        }
                     }
+                    // keepalived hears the deletion over netlink.
+                    self.with_router(now, i, |r, now, io| r.address_removed(now, a, io));
+                }
+            }
+            Fault::AddAddress { node, address } => {
+                self.note_fault(
+                    now,
+                    Some(node),
+                    format!("address {address} added to the interface"),
+                );
+                if let (Some(i), Ok(a)) = (self.node_id(node), address.parse::<Ipv4Addr>()) {
+                    if let Some(n) = self.nodes.get_mut(i) {
+                        if a == n.ip.0 {
+                            n.stack.set_primary_present(true);
+                        } else {
+                            let mac = n.mac;
+                            n.stack.add_address(a, mac);
+                        }
+                    }
+                    self.with_router(now, i, |r, now, io| r.address_added(now, a, io));
                 }
             }
         }
@@ -1238,6 +1276,9 @@ impl World {
             Fault::Reload { node, .. } => (None, inj(format!("config reload on {node}"))),
             Fault::RemoveAddress { node, address } => {
                 (None, inj(format!("{address} deleted on {node}")))
+            }
+            Fault::AddAddress { node, address } => {
+                (None, heal(format!("{address} deleted on {node}")))
             }
             Fault::SetHttp { node, http } if *http == HttpBehaviour::default() => {
                 (None, heal(format!("HTTP service of {node}")))

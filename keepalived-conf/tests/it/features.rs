@@ -250,3 +250,39 @@ fn vrrp_startup_delay_is_decimal_seconds_and_zero_is_rejected() {
         bad.render_diagnostics()
     );
 }
+
+#[test]
+fn unicast_peer_lists_that_miss_the_peer_or_meet_multicast_are_flagged_across_files() {
+    let inst = |src: &str, peers: &str| {
+        parse(&format!(
+            "vrrp_instance V {{\n interface eth0\n virtual_router_id 9\n{src}{peers} virtual_ipaddress {{\n 192.0.2.1\n }}\n}}\n"
+        ))
+    };
+    let codes = |a: &keepalived_conf::Parsed, b: &keepalived_conf::Parsed| {
+        lint_cluster(&[(Path::new("a"), &a.config), (Path::new("b"), &b.config)])
+            .iter()
+            .map(|d| (d.code, d.span.line))
+            .collect::<Vec<_>>()
+    };
+    let r1 = inst(
+        " unicast_src_ip 192.0.2.11\n",
+        " unicast_peer {\n 192.0.2.12\n }\n",
+    );
+    let r2 = inst(
+        " unicast_src_ip 192.0.2.12\n",
+        " unicast_peer {\n 192.0.2.11\n }\n",
+    );
+    assert!(codes(&r1, &r2).is_empty());
+    // r1 lists the peer's old address: only r1's instance is flagged (r2 lists r1 correctly).
+    let stale = inst(
+        " unicast_src_ip 192.0.2.11\n",
+        " unicast_peer {\n 192.0.2.13\n }\n",
+    );
+    assert_eq!(codes(&stale, &r2), vec![("unicast-peer-missing", 1)]);
+    // A multicast peer: the unicast side is flagged once.
+    let multicast = inst("", "");
+    assert_eq!(
+        codes(&r1, &multicast),
+        vec![("unicast-multicast-mismatch", 1)]
+    );
+}

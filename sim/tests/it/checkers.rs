@@ -298,3 +298,232 @@ fn lvs_checkers_capture_decodes_cleanly_with_udp_icmp_and_bfd() {
         );
     }
 }
+
+/// One director (lb1) with an IPv6 PING_CHECK on rs6 and a BFD_CHECK on rsb, for the cases the main scenario
+/// does not cover.
+const EXTRA: &str = r#"
+Scenario(
+    name: "checkers_extra",
+    duration: "30s",
+    seed: 3,
+    segments: [(name: "lan")],
+    nodes: [
+        Router(
+            name: "lb1",
+            segment: "lan",
+            ip: "192.0.2.11/24",
+            ip6: "2001:db8::11/64",
+            http_port: None,
+            track_files: {"rsf_weight": 0},
+            misc_scripts: {"/bin/slow_check": (exit: 0, runtime: "500ms")},
+            config: Inline("
+track_file rsf_weight {
+    file /run/rsf_weight
+    weight 2
+}
+bfd_instance rsb {
+    neighbor_ip 192.0.2.24
+    min_rx 50
+    min_tx 50
+    multiplier 4
+}
+vrrp_instance VI_1 {
+    state MASTER
+    interface eth0
+    virtual_router_id 61
+    priority 100
+    advert_int 1
+    virtual_ipaddress {
+        192.0.2.100
+    }
+}
+virtual_server 2001:db8::100 80 {
+    delay_loop 2
+    lb_algo rr
+    lb_kind DR
+    protocol TCP
+    real_server 2001:db8::22 80 {
+        PING_CHECK {
+            connect_timeout 1
+            retry 0
+        }
+    }
+}
+virtual_server 192.0.2.100 80 {
+    delay_loop 2
+    lb_algo rr
+    lb_kind DR
+    protocol TCP
+    real_server 192.0.2.24 80 {
+        BFD_CHECK {
+            name rsb
+        }
+    }
+    real_server 192.0.2.21 80 {
+        UDP_CHECK {
+            connect_port 7
+            connect_timeout 1
+            require_reply
+        }
+    }
+    real_server 192.0.2.23 80 {
+        weight 1
+        FILE_CHECK {
+            track_file rsf_weight
+        }
+    }
+    real_server 192.0.2.25 80 {
+        MISC_CHECK {
+            misc_path /bin/slow_check
+            misc_timeout 2
+        }
+    }
+}
+"),
+        ),
+        Host(name: "rs6", segment: "lan", ip: "192.0.2.22/24", ip6: "2001:db8::22/64"),
+        Host(name: "rsu", segment: "lan", ip: "192.0.2.21/24", udp: (port: 7)),
+        Host(name: "rsf", segment: "lan", ip: "192.0.2.23/24"),
+        Host(name: "rsm", segment: "lan", ip: "192.0.2.25/24"),
+        Host(
+            name: "rsb",
+            segment: "lan",
+            ip: "192.0.2.24/24",
+            bfd: (min_rx: "50ms", min_tx: "50ms", idle_tx: "1s", multiplier: 3),
+        ),
+    ],
+    faults: [
+        (at: "8s", fault: TrackFile(node: "lb1", file: "rsf_weight", value: 3)),
+        (at: "12s", fault: SetUdp(node: "rsu", udp: (port: 7, silent: true))),
+        (at: "14s", fault: SetMiscScript(node: "lb1", script: "/bin/slow_check", result: (exit: 0, runtime: "3s"))),
+        (at: "16s", fault: TrackFile(node: "lb1", file: "rsf_weight", value: -5)),
+        (at: "10s", fault: SetBfd(node: "rsb", bfd: (min_rx: "50ms", min_tx: "50ms", idle_tx: "1s", multiplier: 3, admin_down: true))),
+        (at: "15s", fault: Crash(node: "rs6")),
+        (at: "20s", fault: SetBfd(node: "rsb", bfd: (min_rx: "50ms", min_tx: "50ms", idle_tx: "1s", multiplier: 3))),
+    ],
+    expect: [
+        RealServerRemoved(server: "[2001:db8::22]:80", after: "15s", within: "3.1s"),
+        RealServerRemoved(server: "rsu", after: "12s", within: "5.1s"),
+        RealServerRemoved(server: "rsm", after: "14s", within: "4.1s"),
+        CaptureConforms(profile: "keepalived"),
+    ],
+)
+"#;
+
+fn extra() -> &'static RunResult {
+    static R: OnceLock<RunResult> = OnceLock::new();
+    R.get_or_init(|| {
+        let l = util::from_text("checkers_extra.ron", EXTRA);
+        util::run(&l, l.scenario.seed)
+    })
+}
+
+#[test]
+fn keepalived_ping_check_over_ipv6_uses_icmpv6_echo() {
+    let r = extra();
+    for v in &r.report.expectations {
+        assert!(v.passed, "{}: {}", v.expectation, v.measured);
+    }
+    let removed = times(r, LvsAction::Remove, "[2001:db8::22]:80");
+    assert_eq!(removed.len(), 1, "{:?}", lvs(r));
+    if !tshark_available() {
+        return;
+    }
+    let dir = util::tempdir("tshark-checkers-extra");
+    let f = dir.join("capture.pcapng");
+    std::fs::write(&f, &r.capture).unwrap();
+    let bad = tshark_fields(
+        &f,
+        "_ws.malformed || _ws.expert.severity >= error",
+        &["frame.number"],
+    );
+    assert!(bad.is_empty(), "malformed or error frames: {bad:?}");
+    let req = tshark_fields(&f, "icmpv6.type == 128", &["icmpv6.checksum.status"]);
+    let rep = tshark_fields(&f, "icmpv6.type == 129", &["frame.number"]);
+    assert!(!req.is_empty() && !rep.is_empty());
+    assert!(
+        req.iter().all(|s| s == "1"),
+        "ICMPv6 checksum not Good: {req:?}"
+    );
+}
+
+#[test]
+fn keepalived_bfd_check_keeps_the_server_when_the_peer_signals_admin_down() {
+    // RFC 5880 §6.8.16 and keepalived's bfd_state_fall: the remote's AdminDown takes the session Down
+    // (diag 3, Neighbor Signaled Session Down) but is no path failure, so no event reaches the checker.
+    let r = extra();
+    let states: Vec<(f64, String)> = lvs(r)
+        .into_iter()
+        .filter(|e| e.1 == LvsAction::Bfd)
+        .map(|e| (e.0, e.3))
+        .collect();
+    let down = states
+        .iter()
+        .find(|s| s.1.contains("Up -> Down (diag 3)"))
+        .unwrap_or_else(|| panic!("{states:?}"));
+    assert!(down.0 >= 10.0 && down.0 < 10.1, "{down:?}");
+    let removed = times(r, LvsAction::Remove, "192.0.2.24:80");
+    assert_eq!(
+        removed.len(),
+        1,
+        "only the start-up report removes it: {removed:?}"
+    );
+    assert!(close(removed[0], 0.0));
+    // Out of AdminDown at 20 s the session comes Up again.
+    assert!(
+        states
+            .iter()
+            .any(|s| s.0 > 20.0 && s.1.ends_with("-> Up (diag 0)")),
+        "{states:?}"
+    );
+}
+
+#[test]
+fn keepalived_udp_check_require_reply_removes_a_silent_service() {
+    // Silent from 12 s: every attempt waits connect_timeout (1 s); retry 1, delay_before_retry 1 s:
+    // removal = t1 + 3 s with t1 in (12, 14 + a check].
+    let r = extra();
+    for v in &r.report.expectations {
+        assert!(v.passed, "{}: {}", v.expectation, v.measured);
+    }
+    let failed: Vec<_> = lvs(r)
+        .into_iter()
+        .filter(|e| e.1 == LvsAction::CheckFailed && e.2 == "192.0.2.21:80")
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(failed[0].3.ends_with("No reply"), "{failed:?}");
+    assert!(failed[0].0 > 15.0 && failed[0].0 < 17.1, "{failed:?}");
+}
+
+#[test]
+fn keepalived_file_check_weight_moves_the_effective_weight_at_each_write() {
+    // track_file weight 2: value 3 adds 6 to the configured weight 1 (IPVS weight 7); value -5 gives
+    // 1 - 10, clamped to 0 in IPVS, and the server stays in the table.
+    let r = extra();
+    let w: Vec<(f64, String)> = lvs(r)
+        .into_iter()
+        .filter(|e| e.1 == LvsAction::Weight && e.2 == "192.0.2.23:80")
+        .map(|e| (e.0, e.3))
+        .collect();
+    assert_eq!(w.len(), 2, "{w:?}");
+    assert!(close(w[0].0, 8.0) && w[0].1.ends_with(" 7"), "{w:?}");
+    assert!(close(w[1].0, 16.0) && w[1].1.ends_with(" 0"), "{w:?}");
+    assert!(times(r, LvsAction::Remove, "192.0.2.23:80").is_empty());
+}
+
+#[test]
+fn keepalived_misc_check_script_running_past_misc_timeout_fails() {
+    // The script takes 500 ms (passes) until 14 s, then 3 s > misc_timeout 2 s: "timed out", retry 0.
+    let r = extra();
+    let ev: Vec<_> = lvs(r)
+        .into_iter()
+        .filter(|e| e.2 == "192.0.2.25:80")
+        .collect();
+    let failed: Vec<_> = ev
+        .iter()
+        .filter(|e| e.1 == LvsAction::CheckFailed)
+        .collect();
+    assert_eq!(failed.len(), 1, "{ev:?}");
+    assert!(failed[0].3.ends_with("Misc check timed out"), "{failed:?}");
+    assert!(failed[0].0 > 16.0 && failed[0].0 < 18.1, "{failed:?}");
+}

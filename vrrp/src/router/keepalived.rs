@@ -19,6 +19,12 @@ pub struct Deviation {
     pub reason: &'static str,
 }
 
+/// keepalived >= 2.2.8's `v3_checksum_as_v2` (modelled as [`Mode::Keepalived`](crate::router::Mode) with the
+/// [`ChecksumForm::Rfc9568`](crate::wire::ChecksumForm) form): a received VRRPv3/IPv4 checksum is not verified.
+pub fn skips_v3_checksum_check(cfg: &super::RouterConfig) -> bool {
+    cfg.mode == super::Mode::Keepalived && cfg.checksum_form == crate::wire::ChecksumForm::Rfc9568
+}
+
 /// Every keepalived deviation implemented by [`crate::router::Router`] in keepalived mode.
 pub const DEVIATIONS: &[Deviation] = &[
     Deviation {
@@ -110,6 +116,12 @@ pub const DEVIATIONS: &[Deviation] = &[
         rfc: "RFC 5798 §6.1 Skew_Time in centiseconds, rounding unspecified",
         keepalived: "timers in whole microseconds: v2 skew = (256-p)*1000000/256 µs truncated",
         reason: "reproduces keepalived's takeover instants to the microsecond",
+    },
+    Deviation {
+        id: "v3-checksum-as-v2",
+        rfc: "RFC 5798 §5.2.8 / §7.1: the receiver MUST verify the checksum (pseudo-header form for IPv4)",
+        keepalived: "keepalived >= 2.2.8 with v3_checksum_as_v2 sends the VRRPv3/IPv4 checksum without the pseudo-header and, on receipt, skips the check entirely (vrrp_check_packet: the error branch needs the flag clear), so it accepts both forms",
+        reason: "the setting that lets a keepalived 2.2.8 router interoperate with pseudo-header-less (Cisco-like) peers; not a 2.2.7 behaviour, applied only when the caller models 2.2.8",
     },
     Deviation {
         id: "ip-header",
