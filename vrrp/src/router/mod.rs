@@ -323,12 +323,13 @@ impl Router {
     pub fn handle_frame(&mut self, now: Instant, adv: &ParsedAdvert) {
         let ok = match adv.checksum {
             None => false,
-            Some(form) => {
-                // v2 and IPv6 have one form; for v3/IPv4 the configured form must match.
-                adv.repr.version == Version::V2
-                    || matches!(adv.src_ip, IpAddr::V6(_))
-                    || form == self.cfg.checksum_form
-            }
+            // v2/IPv4 and v3/IPv6 have one form; for v3/IPv4 and v2/IPv6 the router's must match
+            // (keepalived's kernel drops a v2-over-IPv6 advert without the pseudo-header).
+            Some(form) => form.same_for(
+                self.cfg.wire_checksum_form(),
+                adv.repr.version,
+                Family::of(&adv.src_ip),
+            ),
         };
         if !ok {
             self.discard(adv.src_ip, Discard::BadChecksum);
@@ -726,7 +727,7 @@ impl Router {
                 dst_ip,
                 src_mac,
                 ipv4_id: self.ipv4_id,
-                checksum_form: self.cfg.checksum_form,
+                checksum_form: self.cfg.wire_checksum_form(),
             }));
         }
     }
