@@ -27,7 +27,7 @@ fn v2_v6_router() -> Rtr {
 /// authentication trailer for IPv4 only) and a checksum the kernel fills with the IPv6 pseudo-header
 /// (`IPV6_CHECKSUM` at offset 6 on the raw socket, vrrp_if.c; `vrrp_build_vrrp_v2` leaves it 0).
 fn keepalived_v2_v6_frame(r: &Rtr) -> Vec<u8> {
-    let mut b = r.frame(r.prio);
+    let b = r.frame(r.prio);
     let (src, dst) = (
         r.ip,
         IpAddr::V6(Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12)),
