@@ -491,6 +491,8 @@ impl Builder {
                     }
                 }
                 "vrrp_skip_check_adv_addr" => g.vrrp_skip_check_adv_addr = true,
+                // keepalived ≥ 2.2.8 (tree.rs keeps it after its keyword-too-new warning): takes no value.
+                "v3_checksum_as_v2" => g.v3_checksum_as_v2 = true,
                 "vrrp_check_unicast_src" => g.vrrp_check_unicast_src = true,
                 "vrrp_lower_prio_no_advert" => {
                     let b = self.flag_bool(c, "global_defs");
@@ -1545,6 +1547,14 @@ impl Builder {
                     }
                 }
                 "skip_check_adv_addr" => v.skip_check_adv_addr = self.flag_bool(c, &name),
+                // keepalived ≥ 2.2.8 (tree.rs keeps it after its keyword-too-new warning). 2.2.7 ignores the
+                // whole line, so a bad value is not an error here: it is simply not recorded.
+                "v3_checksum_as_v2" => {
+                    v.v3_checksum_as_v2 = match c.args.first() {
+                        None => Some(true),
+                        Some(t) => true_false(&t.text),
+                    }
+                }
                 "lower_prio_no_advert" => v.lower_prio_no_advert = self.flag_bool(c, &name),
                 "higher_prio_send_advert" => v.higher_prio_send_advert = self.flag_bool(c, &name),
                 "promote_secondaries" => v.promote_secondaries = true,

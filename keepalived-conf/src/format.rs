@@ -370,6 +370,7 @@ fn global_defs(w: &mut W, g: &GlobalDefs) {
     w.dur("vrrp_garp_interval", &g.vrrp_garp_interval);
     w.dur("vrrp_gna_interval", &g.vrrp_gna_interval);
     w.flag("vrrp_skip_check_adv_addr", g.vrrp_skip_check_adv_addr);
+    w.flag("v3_checksum_as_v2", g.v3_checksum_as_v2);
     w.flag("vrrp_check_unicast_src", g.vrrp_check_unicast_src);
     w.tri("vrrp_lower_prio_no_advert", &g.vrrp_lower_prio_no_advert);
     w.tri(
@@ -492,6 +493,7 @@ fn instance(w: &mut W, v: &VrrpInstance) {
     w.flag("dont_track_primary", v.dont_track_primary);
     w.tri("strict_mode", &v.strict_mode);
     w.tri("skip_check_adv_addr", &v.skip_check_adv_addr);
+    w.tri("v3_checksum_as_v2", &v.v3_checksum_as_v2);
     w.tri("lower_prio_no_advert", &v.lower_prio_no_advert);
     w.tri("higher_prio_send_advert", &v.higher_prio_send_advert);
     w.flag("promote_secondaries", v.promote_secondaries);

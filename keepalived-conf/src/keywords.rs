@@ -91,6 +91,13 @@ pub const LATER: &[(&str, &str, &str)] = &[
     ("2.3.3", "vrrp_instance", "owner_ignore_adverts"),
 ];
 
+/// Later keywords that the model records although keepalived 2.2.7 ignores them (still reported as
+/// `keyword-too-new`), so that a caller modelling a newer keepalived can apply them: (block, keyword).
+pub const RECORDED_LATER: &[(&str, &str)] = &[
+    ("global_defs", "v3_checksum_as_v2"),
+    ("vrrp_instance", "v3_checksum_as_v2"),
+];
+
 /// The version that introduced `name` in `block`, for keywords newer than 2.2.7.
 pub fn introduced_after_227(block: &str, name: &str) -> Option<&'static str> {
     LATER

@@ -104,6 +104,11 @@ pub struct GlobalDefs {
     pub vrrp_gna_interval: Option<Duration>,
     /// `vrrp_skip_check_adv_addr`.
     pub vrrp_skip_check_adv_addr: bool,
+    /// `v3_checksum_as_v2` (keepalived ≥ 2.2.8; 2.2.7 ignores it with "Unknown keyword", reported as
+    /// `keyword-too-new`): VRRPv3 over IPv4 checksums without the pseudo-header, for every instance.
+    /// Serialized only when set (a 2.2.8 keyword: configs for 2.2.7 never have it).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub v3_checksum_as_v2: bool,
     /// `vrrp_check_unicast_src`.
     pub vrrp_check_unicast_src: bool,
     /// `vrrp_lower_prio_no_advert`.
@@ -543,6 +548,10 @@ pub struct VrrpInstance {
     pub native_ipv6: bool,
     /// `skip_check_adv_addr`.
     pub skip_check_adv_addr: Option<bool>,
+    /// `v3_checksum_as_v2 [BOOL]` (keepalived ≥ 2.2.8; 2.2.7 ignores it, reported as `keyword-too-new`).
+    /// Serialized only when set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub v3_checksum_as_v2: Option<bool>,
     /// `lower_prio_no_advert`.
     pub lower_prio_no_advert: Option<bool>,
     /// `higher_prio_send_advert`.
@@ -631,6 +640,7 @@ impl VrrpInstance {
             strict_mode: None,
             native_ipv6: false,
             skip_check_adv_addr: None,
+            v3_checksum_as_v2: None,
             lower_prio_no_advert: None,
             higher_prio_send_advert: None,
             promote_secondaries: false,
@@ -716,6 +726,12 @@ impl VrrpInstance {
             return a;
         }
         self.effective_priority() == 255 || !self.effective_strict(global)
+    }
+
+    /// keepalived ≥ 2.2.8's `v3_checksum_as_v2`: the instance's own setting, else the global one. keepalived
+    /// 2.2.7 knows neither: callers modelling 2.2.7 must not apply it.
+    pub fn effective_v3_checksum_as_v2(&self, global: &GlobalDefs) -> bool {
+        self.v3_checksum_as_v2.unwrap_or(global.v3_checksum_as_v2)
     }
 
     /// `strict_mode`, else the global `vrrp_strict`.

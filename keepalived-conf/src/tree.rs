@@ -128,6 +128,19 @@ impl Builder<'_> {
             }
             let Some(&(_, kind)) = keywords.iter().find(|(k, _)| *k == s) else {
                 self.diags.push(unknown_keyword(first, ctx));
+                // A later keyword the model records (for callers modelling that keepalived version) is kept as
+                // a plain keyword; 2.2.7's verdict (ignore it) is the diagnostic just pushed.
+                let path = CONTEXTS.get(ctx).map_or("<top>", |c| c.path);
+                if crate::keywords::RECORDED_LATER.contains(&(path, s)) {
+                    nodes.push(Node {
+                        kw: first.clone(),
+                        args: line.toks[1..].to_vec(),
+                        children: Vec::new(),
+                        values: Vec::new(),
+                        close: None,
+                        is_block: false,
+                    });
+                }
                 continue;
             };
             let kw = first.clone();

@@ -561,7 +561,135 @@ fn evaluate_one(
             *min_clients,
         ),
         Expectation::CaptureConforms { .. } => return None,
+        Expectation::StateIs {
+            node,
+            at,
+            state,
+            vrid,
+        } => state_is(timeline, node, Instant::ZERO + *at, state, *vrid),
+        Expectation::NotifyState {
+            node,
+            at,
+            state,
+            instance,
+            via,
+        } => notify_state(
+            timeline,
+            node,
+            Instant::ZERO + *at,
+            state,
+            instance.as_deref(),
+            via.as_deref(),
+        ),
     })
+}
+
+/// `NotifyState`: the state of the last notification of `node` (and `instance`, `via`) completed by `t`.
+fn notify_state(
+    timeline: &Timeline,
+    node: &str,
+    t: Instant,
+    want: &str,
+    instance: Option<&str>,
+    via: Option<&str>,
+) -> Verdict {
+    let mine = |e: &&crate::timeline::Entry| e.node.as_deref() == Some(node);
+    // Unset `via`: the FIFO when this router has one (it then reports every transition through it).
+    let via = via.map(str::to_string).unwrap_or_else(|| {
+        let fifo = timeline
+            .entries
+            .iter()
+            .filter(mine)
+            .any(|e| matches!(&e.event, Event::NotifyDone { via, .. } if via == "fifo"));
+        if fifo { "fifo" } else { "script" }.to_string()
+    });
+    let mut instances = BTreeSet::new();
+    let mut last: Option<(&str, f64, Option<&str>)> = None;
+    for e in timeline.entries.iter().filter(mine) {
+        let Event::NotifyDone {
+            instance: i,
+            state,
+            via: v,
+            script,
+            started,
+        } = &e.event
+        else {
+            continue;
+        };
+        if *v != via || instance.is_some_and(|x| x != i) {
+            continue;
+        }
+        instances.insert(i.as_str());
+        if e.at <= t {
+            last = Some((state.as_str(), *started, script.as_deref()));
+        }
+    }
+    let desc = format!(
+        "the outside world last told {want} by {node}'s notify {via}{} at {}",
+        instance.map(|i| format!(" ({i})")).unwrap_or_default(),
+        format_duration(t - Instant::ZERO)
+    );
+    if instance.is_none() && instances.len() > 1 {
+        return Verdict {
+            expectation: desc,
+            passed: false,
+            measured: format!(
+                "{node} notifies for several instances ({instances:?}): name one with `instance:`"
+            ),
+        };
+    }
+    match last {
+        None => Verdict {
+            expectation: desc,
+            passed: false,
+            measured: format!("no notification via {via} completed by {}", secs(t)),
+        },
+        Some((state, started, script)) => Verdict {
+            expectation: desc,
+            passed: state == want,
+            measured: format!(
+                "last completed by {}: {state} (started at {started:.6}s{})",
+                secs(t),
+                script.map(|s| format!(", {s}")).unwrap_or_default()
+            ),
+        },
+    }
+}
+
+/// `StateIs`: the node's last state change at or before `t` (DOWN before its first one).
+fn state_is(timeline: &Timeline, node: &str, t: Instant, want: &str, vrid: Option<u8>) -> Verdict {
+    let mut vrids = BTreeSet::new();
+    let mut last: Option<VrrpState> = None;
+    for e in &timeline.entries {
+        let Event::State { vrid: v, to, .. } = &e.event else {
+            continue;
+        };
+        if e.node.as_deref() != Some(node) || vrid.is_some_and(|x| x != *v) {
+            continue;
+        }
+        vrids.insert(*v);
+        if e.at <= t {
+            last = Some(*to);
+        }
+    }
+    let desc = format!(
+        "{node} is {want} at {}{}",
+        format_duration(t - Instant::ZERO),
+        vrid.map(|v| format!(" (vrid {v})")).unwrap_or_default()
+    );
+    if vrid.is_none() && vrids.len() > 1 {
+        return Verdict {
+            expectation: desc,
+            passed: false,
+            measured: format!("{node} has several VRIDs ({vrids:?}): name one with `vrid:`"),
+        };
+    }
+    let got = last.unwrap_or(VrrpState::Down).name();
+    Verdict {
+        expectation: desc,
+        passed: got == want,
+        measured: format!("{node} at {}: {got}", secs(t)),
+    }
 }
 
 fn for_client(client: &Option<String>) -> String {

@@ -609,10 +609,12 @@ impl Model {
                         vec![Fault::Reload {
                             node: r.name.clone(),
                             overrides: Some(o),
+                            config: None,
                         }],
                         vec![Fault::Reload {
                             node: r.name.clone(),
                             overrides: Some(r.overrides.clone()),
+                            config: None,
                         }],
                     )
                 }

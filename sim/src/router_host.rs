@@ -70,6 +70,95 @@ struct Notify {
     any: Option<String>,
 }
 
+/// A notification in flight: a forked notify script, or an event the notify FIFO's reader has yet to finish.
+#[derive(Clone, Debug)]
+struct PendingNotify {
+    done: Instant,
+    /// Order of creation, so that notifications finishing at the same instant keep keepalived's order.
+    seq: u64,
+    instance: String,
+    state: &'static str,
+    via: &'static str,
+    script: Option<String>,
+    started: Instant,
+}
+
+/// Notifications in flight, for routers whose scenario gives notify durations (`notify: (...)`). keepalived forks
+/// each notify script and never waits for it, so scripts finish in the order of their durations; the FIFO's reader
+/// takes one event at a time, in the order keepalived wrote them.
+#[derive(Clone, Debug, Default)]
+struct NotifyQueue {
+    opts: Option<crate::scenario::NotifyOptions>,
+    /// The config has a notify FIFO (`notify_fifo` / `vrrp_notify_fifo` in global_defs).
+    fifo: bool,
+    /// When the FIFO's reader finishes what it has read so far.
+    fifo_busy_until: Instant,
+    pending: Vec<PendingNotify>,
+    seq: u64,
+}
+
+impl NotifyQueue {
+    /// keepalived notifies `state` for `instance`: `scripts` were forked now, and the FIFO (if any) gets a line.
+    fn started(&mut self, now: Instant, instance: &str, state: &'static str, scripts: Vec<String>) {
+        let Some(opts) = &self.opts else { return };
+        let d = opts.duration(state);
+        let mut add = |done: Instant, via: &'static str, script: Option<String>, seq: &mut u64| {
+            *seq += 1;
+            self.pending.push(PendingNotify {
+                done,
+                seq: *seq,
+                instance: instance.to_string(),
+                state,
+                via,
+                script,
+                started: now,
+            });
+        };
+        let mut seq = self.seq;
+        for s in scripts {
+            add(now + d, "script", Some(s), &mut seq);
+        }
+        if self.fifo {
+            let done = now.max(self.fifo_busy_until) + d;
+            self.fifo_busy_until = done;
+            add(done, "fifo", None, &mut seq);
+        }
+        self.seq = seq;
+    }
+
+    fn next(&self) -> Option<Instant> {
+        self.pending.iter().map(|p| p.done).min()
+    }
+
+    /// Records every notification finished by `now`, in the order they finished.
+    fn finish_due(&mut self, now: Instant, node: &str, timeline: &mut Timeline) {
+        let mut due: Vec<PendingNotify> = Vec::new();
+        self.pending.retain(|p| {
+            if p.done <= now {
+                due.push(p.clone());
+                false
+            } else {
+                true
+            }
+        });
+        due.sort_by_key(|p| (p.done, p.seq));
+        for p in due {
+            // Normally `now` is `p.done`; a node that was frozen (Stall) finishes them when it thaws.
+            timeline.push(
+                now,
+                Some(node),
+                TEvent::NotifyDone {
+                    instance: p.instance,
+                    state: p.state.to_string(),
+                    via: p.via.to_string(),
+                    script: p.script,
+                    started: crate::time::secs_f64(p.started),
+                },
+            );
+        }
+    }
+}
+
 struct Instance {
     name: String,
     config: RouterConfig,
@@ -85,6 +174,10 @@ struct Instance {
     tracked_nic: Vec<String>,
     /// Other `track_interface` names: interfaces carrying no simulated traffic (scenario `OtherInterface`).
     tracked_other: Vec<String>,
+    /// keepalived `dont_track_primary`: the instance ignores its own interface going down.
+    dont_track_primary: bool,
+    /// The config's `interface` (part of what keepalived matches an instance by on reload).
+    interface: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -101,6 +194,8 @@ pub struct RouterHost {
     corrections: Vec<String>,
     overrides: Overrides,
     mode: Mode,
+    /// The keepalived version this host runs (scenario `keepalived_version`).
+    version: KeepalivedVersion,
     mac: Mac,
     ip: Ipv4Addr,
     instances: Vec<Instance>,
@@ -122,6 +217,12 @@ pub struct RouterHost {
     groups: Vec<(SyncGroup, Vec<usize>)>,
     /// Link state of interfaces other than the NIC (`OtherInterface` faults); absent means up.
     other_ifaces: BTreeMap<String, bool>,
+    /// IPv4 addresses deleted from the NIC behind keepalived's back (`RemoveAddress`, until `AddAddress`).
+    lost_addresses: BTreeSet<Ipv4Addr>,
+    /// The configs this node's `Reload` faults switch to, read and checked when the scenario is loaded.
+    reload_configs: BTreeMap<String, KaConfig>,
+    /// Notifications in flight (scenario `notify` durations).
+    notifies: NotifyQueue,
     started_at: Instant,
     running: bool,
     /// Test double (`test_double_never_step_down` in the scenario): a master ignores adverts that should make
@@ -225,6 +326,7 @@ pub fn router_config(
     primary: Ipv4Addr,
     mac: Mac,
     overrides: &Overrides,
+    version: KeepalivedVersion,
 ) -> Result<RouterConfig, String> {
     let applies = overrides.instance.as_ref().is_none_or(|n| n == &inst.name);
     let vrid = inst
@@ -300,6 +402,14 @@ pub fn router_config(
     if let Some(n) = inst.down_timer_adverts {
         c.down_timer_adverts = n;
     }
+    // keepalived >= 2.2.8's v3_checksum_as_v2: the VRRPv3/IPv4 checksum without the pseudo-header (2.2.7 ignores
+    // the keyword; vrrp's keepalived mode then also skips the check on receipt).
+    if mode == Mode::Keepalived
+        && version >= V3_CHECKSUM_AS_V2
+        && inst.effective_v3_checksum_as_v2(g)
+    {
+        c.checksum_form = vrrp::wire::ChecksumForm::Rfc9568;
+    }
     for t in &inst.track_script {
         let script = ka.vrrp_scripts.iter().find(|s| s.name == t.name);
         let weight = t.weight.or(script.and_then(|s| s.weight)).unwrap_or(0);
@@ -328,6 +438,32 @@ pub fn router_config(
             reverse: t.reverse,
         });
     }
+    // keepalived also tracks the interface of every VIP configured on another interface (`dev eth1`, unless the
+    // VIP says `no_track`): while that interface is down the instance is in FAULT (vrrp.c
+    // vrrp_complete_instance, TRACK_ADDR with weight 0).
+    for name in vip_interfaces(inst) {
+        let id = format!("interface:{name}");
+        if !c.tracks.iter().any(|t| t.id == id) {
+            c.tracks.push(TrackConfig {
+                id,
+                weight: 0,
+                reverse: false,
+            });
+        }
+    }
+    // keepalived downs an IPv4 instance whose source address is deleted from its interface ("no IPv4 address
+    // for interface"), unless that address came from the config (unicast_src_ip / mcast_src_ip) and
+    // track_src_ip is off (keepalived_netlink.c, RTM_DELADDR).
+    let src_from_config = inst.unicast_src_ip.or(inst.mcast_src_ip).is_some();
+    if let IpAddr::V4(a) = src {
+        if !src_from_config || inst.track_src_ip {
+            c.tracks.push(TrackConfig {
+                id: address_track(a),
+                weight: 0,
+                reverse: false,
+            });
+        }
+    }
     if applies {
         if let Some(s) = overrides.state {
             c.initial_state = match s {
@@ -354,6 +490,77 @@ pub fn router_config(
         c.preempt_delay = Duration::ZERO;
     }
     Ok(c)
+}
+
+/// A keepalived version (major, minor, patch); vrrpsim models 2.2.7 unless a router says otherwise.
+pub type KeepalivedVersion = (u32, u32, u32);
+
+/// The version vrrpsim models by default.
+pub const KEEPALIVED_227: KeepalivedVersion = (2, 2, 7);
+
+/// The version that introduced `v3_checksum_as_v2`.
+const V3_CHECKSUM_AS_V2: KeepalivedVersion = (2, 2, 8);
+
+/// Does the config give keepalived a notify FIFO (`notify_fifo` or `vrrp_notify_fifo` in global_defs)?
+fn has_notify_fifo(ka: &KaConfig) -> bool {
+    ka.global_defs.extra.iter().any(|s| {
+        (s.keyword == "notify_fifo" || s.keyword == "vrrp_notify_fifo") && !s.args.is_empty()
+    })
+}
+
+/// The key under which a `Reload` fault's config is kept.
+pub fn reload_key(c: &ConfigSource) -> String {
+    match c {
+        ConfigSource::File(f) => format!("file:{f}"),
+        ConfigSource::Inline(t) => format!("inline:{t}"),
+    }
+}
+
+/// What keepalived matches an instance by when it reloads (`vrrp_exist`): VRID, family, interface, unicast mode
+/// (and, in unicast mode, the source address), VMAC and multicast group. An instance whose identity changes is
+/// deleted and created anew.
+#[derive(Debug, PartialEq)]
+struct Identity {
+    vrid: u8,
+    ipv6: bool,
+    interface: Option<String>,
+    unicast_src: Option<IpAddr>,
+    unicast: bool,
+    use_vmac: bool,
+    mcast_dst: Option<IpAddr>,
+}
+
+fn identity(interface: Option<&str>, c: &RouterConfig) -> Identity {
+    let unicast = !c.unicast_peers.is_empty();
+    Identity {
+        vrid: c.vrid,
+        ipv6: c.family() == vrrp::wire::Family::V6,
+        interface: interface.map(str::to_string),
+        unicast_src: unicast.then_some(c.primary_ip),
+        unicast,
+        use_vmac: c.use_vmac,
+        mcast_dst: c.mcast_dst,
+    }
+}
+
+/// The track id of an instance's source address (see [`router_config`]).
+fn address_track(a: Ipv4Addr) -> String {
+    format!("address:{a}")
+}
+
+/// Interfaces other than the instance's own that carry one of its VIPs without `no_track`: keepalived tracks them.
+fn vip_interfaces(inst: &VrrpInstance) -> Vec<String> {
+    let mut v: Vec<String> = inst
+        .virtual_ipaddress
+        .iter()
+        .chain(&inst.virtual_ipaddress_excluded)
+        .filter(|vip| !vip.no_track)
+        .filter_map(|vip| vip.dev.clone())
+        .filter(|d| inst.interface.as_deref() != Some(d.as_str()))
+        .collect();
+    v.sort();
+    v.dedup();
+    v
 }
 
 /// Config errors keepalived logs and then runs with a corrected value, and that the router host corrects the same
@@ -457,6 +664,11 @@ impl RouterHost {
             corrections,
             overrides: spec.overrides.clone(),
             mode,
+            version: spec
+                .keepalived_version
+                .as_deref()
+                .and_then(crate::scenario::parse_version)
+                .unwrap_or(KEEPALIVED_227),
             mac,
             ip,
             instances: vec![],
@@ -471,6 +683,9 @@ impl RouterHost {
             by_vrid: BTreeMap::new(),
             groups: vec![],
             other_ifaces: BTreeMap::new(),
+            lost_addresses: BTreeSet::new(),
+            reload_configs: BTreeMap::new(),
+            notifies: NotifyQueue::default(),
             started_at: Instant::ZERO,
             running: false,
             never_step_down: spec.test_double_never_step_down,
@@ -488,6 +703,26 @@ impl RouterHost {
         }
         host.instantiate()
             .map_err(|m| loaded.error_at(&spec.name, format!("router {:?}: {m}", spec.name)))?;
+        host.notifies.opts = spec.notify.clone();
+        host.notifies.fifo = has_notify_fifo(&host.ka);
+        // The configs its reloads switch to are checked now, so that a run never starts from a bad one.
+        for f in &loaded.scenario.faults {
+            if let crate::scenario::Fault::Reload {
+                node,
+                config: Some(c),
+                ..
+            } = &f.fault
+            {
+                if node == &spec.name {
+                    let other = RouterSpec {
+                        config: c.clone(),
+                        ..spec.clone()
+                    };
+                    let (ka, _) = load_config(loaded, &other)?;
+                    host.reload_configs.insert(reload_key(c), ka);
+                }
+            }
+        }
         Ok(host)
     }
 
@@ -505,6 +740,7 @@ impl RouterHost {
                 self.ip,
                 self.mac,
                 &self.overrides,
+                self.version,
             )?;
             let script =
                 |s: &Option<keepalived_conf::model::Script>| s.as_ref().map(|s| s.command.clone());
@@ -545,14 +781,28 @@ impl RouterHost {
                     .filter(|t| inst.interface.as_deref() == Some(t.name.as_str()))
                     .map(|t| t.name.clone())
                     .collect(),
-                tracked_other: inst
-                    .track_interface
-                    .iter()
-                    .filter(|t| inst.interface.as_deref() != Some(t.name.as_str()))
-                    .map(|t| t.name.clone())
-                    .collect(),
+                tracked_other: {
+                    let mut v: Vec<String> = inst
+                        .track_interface
+                        .iter()
+                        .filter(|t| inst.interface.as_deref() != Some(t.name.as_str()))
+                        .map(|t| t.name.clone())
+                        .chain(vip_interfaces(inst))
+                        .collect();
+                    v.sort();
+                    v.dedup();
+                    v
+                },
+                dont_track_primary: inst.dont_track_primary,
+                interface: inst.interface.clone(),
             });
         }
+        self.build_groups();
+        Ok(())
+    }
+
+    /// keepalived's `vrrp_sync_group`s over the current instances (their routers' current states).
+    fn build_groups(&mut self) {
         self.groups.clear();
         for g in &self.ka.sync_groups {
             let idx: Vec<usize> = self
@@ -569,7 +819,6 @@ impl RouterHost {
             let group = SyncGroup::new(&g.name, &mut members);
             self.groups.push((group, idx));
         }
-        Ok(())
     }
 
     /// Brings sync group `g`'s members into line (keepalived vrrp_sync.c); call after any input to a member.
@@ -657,6 +906,24 @@ impl RouterHost {
                 }
             }
         }
+        // keepalived 2.2.7 ignores keywords of later versions ("Unknown keyword"); say so where it matters.
+        if self.version < V3_CHECKSUM_AS_V2 {
+            let g = &self.ka.global_defs;
+            for inst in &self.ka.vrrp_instances {
+                if inst.effective_v3_checksum_as_v2(g) {
+                    io.timeline.push(
+                        now,
+                        Some(io.node),
+                        TEvent::Note {
+                            text: format!(
+                                "keepalived {}.{}.{} ignores v3_checksum_as_v2 (introduced in 2.2.8): ({}) keeps the pseudo-header checksum",
+                                self.version.0, self.version.1, self.version.2, inst.name
+                            ),
+                        },
+                    );
+                }
+            }
+        }
         for text in &self.corrections {
             io.timeline
                 .push(now, Some(io.node), TEvent::Note { text: text.clone() });
@@ -685,37 +952,53 @@ impl RouterHost {
             );
         }
         self.files = self.initial_files.clone();
-        for inst in &mut self.instances {
-            for name in &inst.scripts {
-                match self.scripts.get(name) {
-                    Some(st) if st.disabled.is_none() => {
-                        inst.router
-                            .set_track(now, &format!("script:{name}"), up(st.ok))
-                    }
-                    // A disabled script never changes the priority: it counts as up.
-                    _ => inst
-                        .router
-                        .set_track(now, &format!("script:{name}"), TrackInput::Up),
-                }
+        for k in 0..self.instances.len() {
+            self.prime_tracks(now, k);
+            if let Some(inst) = self.instances.get_mut(k) {
+                inst.router.start(now);
             }
-            for name in &inst.files {
-                let v = self.files.get(name).copied().unwrap_or(0);
-                inst.router
-                    .set_track(now, &format!("file:{name}"), TrackInput::Value(v));
-            }
-            for name in inst.tracked_nic.iter().chain(&inst.tracked_other) {
-                inst.router
-                    .set_track(now, &format!("interface:{name}"), TrackInput::Up);
-            }
-            for name in &inst.tracked_other {
-                if let Some(false) = self.other_ifaces.get(name) {
-                    inst.router
-                        .set_track(now, &format!("interface:{name}"), TrackInput::Down);
-                }
-            }
-            inst.router.start(now);
         }
         self.drain(now, io);
+    }
+
+    /// Gives instance `k`'s fresh router the current inputs of everything it tracks (scripts, files,
+    /// interfaces, its source address), as keepalived does before an instance starts.
+    fn prime_tracks(&mut self, now: Instant, k: usize) {
+        let Some(inst) = self.instances.get_mut(k) else {
+            return;
+        };
+        for name in &inst.scripts {
+            match self.scripts.get(name) {
+                Some(st) if st.disabled.is_none() => {
+                    inst.router
+                        .set_track(now, &format!("script:{name}"), up(st.ok))
+                }
+                // A disabled script never changes the priority: it counts as up.
+                _ => inst
+                    .router
+                    .set_track(now, &format!("script:{name}"), TrackInput::Up),
+            }
+        }
+        for name in &inst.files {
+            let v = self.files.get(name).copied().unwrap_or(0);
+            inst.router
+                .set_track(now, &format!("file:{name}"), TrackInput::Value(v));
+        }
+        for name in inst.tracked_nic.iter().chain(&inst.tracked_other) {
+            inst.router
+                .set_track(now, &format!("interface:{name}"), TrackInput::Up);
+        }
+        for name in &inst.tracked_other {
+            if let Some(false) = self.other_ifaces.get(name) {
+                inst.router
+                    .set_track(now, &format!("interface:{name}"), TrackInput::Down);
+            }
+        }
+        // An instance whose source address is missing starts in FAULT.
+        for a in &self.lost_addresses {
+            inst.router
+                .set_track(now, &address_track(*a), TrackInput::Down);
+        }
     }
 
     /// Everything a frame with IP protocol 112 does.
@@ -784,6 +1067,8 @@ impl RouterHost {
 
     /// Fires due timers and script changes, then applies what the routers want.
     pub fn poll(&mut self, now: Instant, io: &mut RouterIo<'_>) {
+        // Forked notify scripts finish whether or not keepalived still runs.
+        self.notifies.finish_due(now, io.node, io.timeline);
         if !self.running {
             return;
         }
@@ -845,8 +1130,9 @@ impl RouterHost {
 
     /// The earliest deadline of any instance or pending script run.
     pub fn poll_timeout(&mut self) -> Option<Instant> {
+        let notify = self.notifies.next();
         if !self.running {
-            return None;
+            return notify;
         }
         let r = self.deadlines.first().map(|d| d.0);
         let s = self
@@ -855,10 +1141,7 @@ impl RouterHost {
             .map(|p| p.0)
             .chain(self.pending_garps.iter().map(|p| p.0))
             .min();
-        match (r, s) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [r, s, notify].into_iter().flatten().min()
     }
 
     fn drain(&mut self, now: Instant, io: &mut RouterIo<'_>) {
@@ -913,7 +1196,7 @@ impl RouterHost {
                             },
                         );
                         inst.state = t;
-                        record_notify(now, io, &inst.name, &inst.notify, t);
+                        record_notify(now, io, &inst.name, &inst.notify, t, &mut self.notifies);
                     }
                     REvent::AddAddresses(addrs) => {
                         let mac = if inst.config.use_vmac {
@@ -1026,7 +1309,14 @@ impl RouterHost {
                         cause: "keepalived stopped".into(),
                     },
                 );
-                record_notify(now, io, &inst.name, &inst.notify, VrrpState::Down);
+                record_notify(
+                    now,
+                    io,
+                    &inst.name,
+                    &inst.notify,
+                    VrrpState::Down,
+                    &mut self.notifies,
+                );
                 inst.state = VrrpState::Down;
             }
         }
@@ -1069,6 +1359,10 @@ impl RouterHost {
     /// The host died: no adverts, no notify; the timeline records the loss of state.
     pub fn crash(&mut self, now: Instant, node: &str, timeline: &mut Timeline) {
         self.running = false;
+        // A reboot configures the interface's addresses again, and kills every running notify script.
+        self.lost_addresses.clear();
+        self.notifies.pending.clear();
+        self.notifies.fifo_busy_until = Instant::ZERO;
         for inst in &mut self.instances {
             if inst.state != VrrpState::Down {
                 timeline.push(
@@ -1097,7 +1391,10 @@ impl RouterHost {
             return;
         }
         for inst in &mut self.instances {
-            inst.router.set_interface_up(now, up);
+            // keepalived dont_track_primary: the instance does not react to its own interface (VRRP_NOT_TRACK_IF).
+            if !inst.dont_track_primary {
+                inst.router.set_interface_up(now, up);
+            }
             // track_interface of the node's own NIC (by its name in the config).
             for name in &inst.tracked_nic {
                 let input = if up { TrackInput::Up } else { TrackInput::Down };
@@ -1126,6 +1423,45 @@ impl RouterHost {
             if inst.tracked_other.iter().any(|n| n == name) {
                 inst.router
                     .set_track(now, &format!("interface:{name}"), input);
+            }
+        }
+        self.drain(now, io);
+    }
+
+    /// An address was deleted from the NIC: an instance that sends from it (and did not take it from the
+    /// config) enters FAULT, as keepalived does on netlink's RTM_DELADDR; a master sends its priority-0 advert
+    /// first, from the address that is going.
+    pub fn address_removed(&mut self, now: Instant, addr: Ipv4Addr, io: &mut RouterIo<'_>) {
+        self.lost_addresses.insert(addr);
+        self.set_address(now, addr, false, io);
+    }
+
+    /// An address was added to the NIC: instances that lost it as their source address leave FAULT.
+    pub fn address_added(&mut self, now: Instant, addr: Ipv4Addr, io: &mut RouterIo<'_>) {
+        self.lost_addresses.remove(&addr);
+        self.set_address(now, addr, true, io);
+    }
+
+    fn set_address(&mut self, now: Instant, addr: Ipv4Addr, present: bool, io: &mut RouterIo<'_>) {
+        if !self.running {
+            return;
+        }
+        let id = address_track(addr);
+        for inst in &mut self.instances {
+            if inst.config.tracks.iter().any(|t| t.id == id) {
+                if !present {
+                    io.timeline.push(
+                        now,
+                        Some(io.node),
+                        TEvent::Note {
+                            text: format!(
+                                "keepalived: ({}) entering FAULT state (no IPv4 address for interface): {addr} deleted",
+                                inst.name
+                            ),
+                        },
+                    );
+                }
+                inst.router.set_track(now, &id, up(present));
             }
         }
         self.drain(now, io);
@@ -1197,53 +1533,129 @@ impl RouterHost {
         self.drain(now, io);
     }
 
-    /// keepalived reloads its configuration, possibly with new overrides: instances whose configuration changed
-    /// restart (as keepalived does on SIGHUP for changed instances); VIPs follow.
-    pub fn reload(&mut self, now: Instant, overrides: Option<&Overrides>, io: &mut RouterIo<'_>) {
+    /// keepalived reloads its configuration (SIGHUP), with new overrides and/or a new keepalived.conf
+    /// (`config`, a key from [`reload_key`]). As keepalived 2.2.7 does (vrrp_exist, clear_diff_vrrp,
+    /// restore_vrrp_state, vrrp_init_state): an instance found again with the same identity (VRID, family,
+    /// interface, unicast mode, VMAC, multicast group) keeps its state and takes its new settings: a master
+    /// advertises at once, a backup restarts its Master_Down_Timer. An instance that is gone, or whose identity
+    /// changed, is deleted (a master sends priority 0 and releases its VIPs), and a new or re-created one starts
+    /// from scratch (BACKUP, then master after Master_Down_Interval if nobody better advertises).
+    pub fn reload(
+        &mut self,
+        now: Instant,
+        overrides: Option<&Overrides>,
+        config: Option<&str>,
+        io: &mut RouterIo<'_>,
+    ) {
         if let Some(o) = overrides {
             self.overrides = o.clone();
         }
+        let new_ka = config.and_then(|k| self.reload_configs.get(k).cloned());
         if !self.running {
+            if let Some(ka) = new_ka {
+                self.notifies.fifo = has_notify_fifo(&ka);
+                self.ka = ka;
+            }
             return;
         }
-        let mut changed = vec![];
-        for (k, inst) in self.ka.vrrp_instances.iter().enumerate() {
-            if let Ok(c) = router_config(
-                &self.ka,
+        // Which old instance each new one continues, by identity.
+        let ka = new_ka.unwrap_or_else(|| self.ka.clone());
+        let mut new_ids = Vec::new();
+        for inst in &ka.vrrp_instances {
+            let Ok(c) = router_config(
+                &ka,
                 inst,
                 self.mode,
                 self.ip,
                 self.mac,
                 &self.overrides,
-            ) {
-                if self.instances.get(k).is_some_and(|i| i.config != c) {
-                    changed.push((k, c));
-                }
-            }
+                self.version,
+            ) else {
+                // keepalived drops an instance it cannot build; so does the reload.
+                continue;
+            };
+            new_ids.push(identity(inst.interface.as_deref(), &c));
         }
-        for (k, c) in changed {
-            if let Some(inst) = self.instances.get_mut(k) {
+        let kept: Vec<bool> = self
+            .instances
+            .iter()
+            .map(|i| new_ids.contains(&identity(i.interface.as_deref(), &i.config)))
+            .collect();
+        // Deleted instances go first: priority 0 and VIPs released while the old instance list is in place.
+        for (inst, keep) in self.instances.iter_mut().zip(&kept) {
+            if !keep {
+                io.timeline.push(
+                    now,
+                    Some(io.node),
+                    TEvent::Note {
+                        text: format!(
+                            "reload: ({}) has no match in the new config (VRID, interface, unicast mode, VMAC and multicast group): deleted",
+                            inst.name
+                        ),
+                    },
+                );
                 inst.router.shutdown(now);
             }
-            self.drain(now, io);
-            if let Some(inst) = self.instances.get_mut(k) {
-                inst.config = c.clone();
-                // keepalived applies vrrp_startup_delay when the process starts, never on a reload.
-                inst.router = Router::new(RouterConfig {
-                    startup_delay: Duration::ZERO,
-                    ..c
-                });
-                for name in &inst.scripts {
-                    let ok = self
-                        .scripts
-                        .get(name)
-                        .is_none_or(|s| s.disabled.is_some() || s.ok);
-                    inst.router
-                        .set_track(now, &format!("script:{name}"), up(ok));
+        }
+        self.drain(now, io);
+        let mut old: Vec<Instance> = std::mem::take(&mut self.instances)
+            .into_iter()
+            .zip(kept)
+            .filter(|(_, keep)| *keep)
+            .map(|(i, _)| i)
+            .collect();
+        self.notifies.fifo = has_notify_fifo(&ka);
+        self.ka = ka;
+        if self.instantiate().is_err() {
+            return;
+        }
+        for k in 0..self.instances.len() {
+            let Some(inst) = self.instances.get(k) else {
+                continue;
+            };
+            let id = identity(inst.interface.as_deref(), &inst.config);
+            let found = old
+                .iter()
+                .position(|o| identity(o.interface.as_deref(), &o.config) == id);
+            match found {
+                Some(p) => {
+                    let o = old.remove(p);
+                    if let Some(inst) = self.instances.get_mut(k) {
+                        // keepalived applies vrrp_startup_delay when the process starts, never on a reload.
+                        let cfg = RouterConfig {
+                            startup_delay: Duration::ZERO,
+                            ..inst.config.clone()
+                        };
+                        inst.router = o.router;
+                        inst.state = o.state;
+                        if o.config != inst.config {
+                            inst.router.reload(now, cfg);
+                        }
+                    }
                 }
-                inst.router.start(now);
+                None => {
+                    io.timeline.push(
+                        now,
+                        Some(io.node),
+                        TEvent::Note {
+                            text: format!("reload: ({}) is new: it starts from scratch", inst.name),
+                        },
+                    );
+                    if let Some(inst) = self.instances.get_mut(k) {
+                        inst.router = Router::new(RouterConfig {
+                            startup_delay: Duration::ZERO,
+                            ..inst.config.clone()
+                        });
+                    }
+                    self.prime_tracks(now, k);
+                    if let Some(inst) = self.instances.get_mut(k) {
+                        inst.router.start(now);
+                    }
+                }
             }
         }
+        // Sync groups see the routers the instances kept.
+        self.build_groups();
         self.drain(now, io);
     }
 }
@@ -1277,7 +1689,14 @@ fn up(ok: bool) -> TrackInput {
     }
 }
 
-fn record_notify(now: Instant, io: &mut RouterIo<'_>, instance: &str, n: &Notify, to: VrrpState) {
+fn record_notify(
+    now: Instant,
+    io: &mut RouterIo<'_>,
+    instance: &str,
+    n: &Notify,
+    to: VrrpState,
+    q: &mut NotifyQueue,
+) {
     let (specific, state) = match to {
         VrrpState::Master => (&n.master, "MASTER"),
         VrrpState::Backup => (&n.backup, "BACKUP"),
@@ -1308,4 +1727,9 @@ fn record_notify(now: Instant, io: &mut RouterIo<'_>, instance: &str, n: &Notify
             },
         );
     }
+    let mut forked: Vec<String> = specific.iter().cloned().collect();
+    if let Some(s) = &n.any {
+        forked.push(format!("{s} INSTANCE {instance} {state}"));
+    }
+    q.started(now, instance, state, forked);
 }

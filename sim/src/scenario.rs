@@ -6,6 +6,7 @@
 
 pub use crate::host::nginx::NginxSpec;
 pub use crate::host::realserver::HttpBehaviour;
+pub use crate::host::tls_smtp_dns::{DnsService, HttpsService, ServiceChange, SmtpService};
 use crate::net::{LinkOptions, SegmentOptions};
 use crate::time::{serde_dur, Duration};
 use serde::{Deserialize, Serialize};
@@ -117,6 +118,9 @@ pub enum ModeName {
 }
 
 /// One host.
+// A scenario has a handful of nodes, so the size of the Router variant does not matter; boxing it would only make
+// every construction site noisier.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum NodeSpec {
     /// A keepalived router.
@@ -182,9 +186,57 @@ pub struct RouterSpec {
     /// (`--plant-bug never-step-down`) to prove it finds and shrinks such a bug; never set it otherwise.
     #[serde(default, skip_serializing_if = "is_false")]
     pub test_double_never_step_down: bool,
+    /// The keepalived version the router runs, "2.2.7" (default, the version vrrpsim models) or later: keywords
+    /// of later versions that vrrpsim records (`v3_checksum_as_v2`, 2.2.8) apply only when it is new enough.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keepalived_version: Option<String>,
+    /// How long notify scripts and the notify FIFO's reader take; when set, every notify's completion is recorded
+    /// (`notify done` in the timeline) and `NotifyState` can check what the outside world was last told.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify: Option<NotifyOptions>,
     /// nginx on this node (the seed's nginx pair): it takes the HTTP port instead of the plain responder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nginx: Option<NginxSpec>,
+}
+
+/// The notify vocabulary of a router: how long each notify takes to complete, by the state it reports. keepalived
+/// forks one process per notify script and per transition and never waits for it, so scripts run concurrently and
+/// finish in the order of their durations; a `notify_fifo` gets the same events in order and its reader
+/// (`notify_fifo_script`, or any program reading the FIFO) handles one at a time, taking the same durations.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotifyOptions {
+    /// Run time for a MASTER notification (`notify_master`, `notify ... MASTER`, the FIFO's MASTER line).
+    #[serde(with = "serde_dur")]
+    pub master: Duration,
+    /// Run time for a BACKUP notification.
+    #[serde(with = "serde_dur")]
+    pub backup: Duration,
+    /// Run time for a FAULT notification.
+    #[serde(with = "serde_dur")]
+    pub fault: Duration,
+    /// Run time for a STOP notification.
+    #[serde(with = "serde_dur")]
+    pub stop: Duration,
+}
+
+impl NotifyOptions {
+    /// The run time for a notification of `state` ("MASTER", "BACKUP", "FAULT", "STOP").
+    pub fn duration(&self, state: &str) -> Duration {
+        match state {
+            "MASTER" => self.master,
+            "BACKUP" => self.backup,
+            "FAULT" => self.fault,
+            _ => self.stop,
+        }
+    }
+}
+
+/// A keepalived version "MAJOR.MINOR.PATCH", comparable.
+pub fn parse_version(text: &str) -> Option<(u32, u32, u32)> {
+    let mut it = text.trim().split('.').map(|p| p.parse::<u32>().ok());
+    let v = (it.next()??, it.next()??, it.next()??);
+    it.next().is_none().then_some(v)
 }
 
 fn is_false(b: &bool) -> bool {
@@ -275,6 +327,15 @@ pub struct HostSpec {
     /// Decapsulates IP-in-IP sent to its address (Linux `ipip` module with `tunl0` up: an LVS-TUN real server).
     #[serde(default, skip_serializing_if = "is_false")]
     pub ipip: bool,
+    /// An HTTPS service (for SSL_GET), with a certificate from the run's test CA; `SetService` changes it.
+    #[serde(default)]
+    pub https: Option<HttpsService>,
+    /// An SMTP service (for SMTP_CHECK); `SetService` changes it.
+    #[serde(default)]
+    pub smtp: Option<SmtpService>,
+    /// A DNS service on UDP (for DNS_CHECK); `SetService` changes it.
+    #[serde(default)]
+    pub dns: Option<DnsService>,
 }
 
 impl NodeSpec {
@@ -469,13 +530,17 @@ pub enum Fault {
         /// New value written to the file.
         value: i64,
     },
-    /// keepalived reloads its config (SIGHUP), optionally with different overrides.
+    /// keepalived reloads its config (SIGHUP), optionally with different overrides and/or a different
+    /// keepalived.conf (the file the administrator edited).
     Reload {
         /// Node.
         node: String,
         /// New overrides, if they change.
         #[serde(default)]
         overrides: Option<Overrides>,
+        /// The new keepalived.conf, if it changes (a path is relative to the scenario file).
+        #[serde(default)]
+        config: Option<ConfigSource>,
     },
     /// A host's HTTP responder changes behaviour (a real server starts refusing, hanging, answering 500, slowly, or
     /// with a wrong body; fields not given take their defaults, so `SetHttp(node: "rs1")` makes it healthy again).
@@ -487,8 +552,24 @@ pub enum Fault {
         #[serde(default)]
         http: HttpBehaviour,
     },
+    /// A host's HTTPS, SMTP or DNS service gets a new configuration (`SetService(node: "rs1", service:
+    /// Smtp(banner: 554))`); fields not given take their defaults, so `Smtp()` is a healthy SMTP service.
+    SetService {
+        /// Host node.
+        node: String,
+        /// The service and its new configuration.
+        service: ServiceChange,
+    },
     /// An address is deleted from the node's interface behind keepalived's back (`ip addr del`).
     RemoveAddress {
+        /// Node.
+        node: String,
+        /// Address.
+        address: String,
+    },
+    /// An address is added to the node's interface (`ip addr add`), e.g. the primary address that a
+    /// `RemoveAddress` deleted: keepalived instances that lost their source address with it leave FAULT.
+    AddAddress {
         /// Node.
         node: String,
         /// Address.
@@ -810,7 +891,45 @@ pub enum Expectation {
         #[serde(default)]
         expected: Vec<String>,
     },
+    /// `node`'s instance of the VRID is in `state` ("MASTER", "BACKUP", "FAULT", "INIT" or "DOWN") at `at`:
+    /// for states other than MASTER (an instance stuck in FAULT, a router that stayed BACKUP).
+    StateIs {
+        /// Node.
+        node: String,
+        /// Time.
+        #[serde(with = "serde_dur")]
+        at: Duration,
+        /// State name as keepalived logs it.
+        state: String,
+        /// VRID (when unset: the node's only one).
+        #[serde(default)]
+        vrid: Option<u8>,
+    },
+    /// What the outside world was last told about `node`'s instance at `at`: the state of the notification that
+    /// completed last (needs the router's `notify` options). `via` is `"script"` (notify_master / notify_backup /
+    /// ... / notify scripts) or `"fifo"` (the notify FIFO's reader); unset: the FIFO when the config has one.
+    NotifyState {
+        /// Node.
+        node: String,
+        /// Time.
+        #[serde(with = "serde_dur")]
+        at: Duration,
+        /// "MASTER", "BACKUP", "FAULT" or "STOP".
+        state: String,
+        /// Only this vrrp_instance (when unset: the node's only one).
+        #[serde(default)]
+        instance: Option<String>,
+        /// "script" or "fifo".
+        #[serde(default)]
+        via: Option<String>,
+    },
 }
+
+/// The states a notify reports, as `NotifyState` names them.
+pub const NOTIFY_STATES: [&str; 4] = ["MASTER", "BACKUP", "FAULT", "STOP"];
+
+/// The state names a `StateIs` expectation accepts.
+pub const STATE_NAMES: [&str; 5] = ["MASTER", "BACKUP", "FAULT", "INIT", "DOWN"];
 
 fn default_grace() -> Duration {
     Duration::from_millis(10)
@@ -1054,6 +1173,17 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
                 }
             }
             NodeSpec::Router(r) => {
+                if let Some(v) = &r.keepalived_version {
+                    if parse_version(v).is_none_or(|v| v < (2, 2, 7)) {
+                        return Err(l.error_at(
+                            v,
+                            format!(
+                                "router {:?}: keepalived_version {v:?} is not a version from \"2.2.7\" on (write \"2.2.8\")",
+                                r.name
+                            ),
+                        ));
+                    }
+                }
                 if let Some(NginxSpec {
                     config: ConfigSource::File(f),
                     ..
@@ -1127,9 +1257,31 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
             | Fault::SetPriority { node: n, .. }
             | Fault::TrackScript { node: n, .. }
             | Fault::TrackFile { node: n, .. }
-            | Fault::SetMiscScript { node: n, .. }
-            | Fault::Reload { node: n, .. } => node(n)?,
-            Fault::SetUdp { node: n, .. } | Fault::SetBfd { node: n, .. } => {
+            | Fault::SetMiscScript { node: n, .. } => node(n)?,
+            Fault::Reload {
+                node: n, config, ..
+            } => {
+                node(n)?;
+                if !s
+                    .nodes
+                    .iter()
+                    .any(|x| matches!(x, NodeSpec::Router(r) if r.name == *n))
+                {
+                    return Err(l.error_at(n, format!("Reload: {n:?} is not a Router node")));
+                }
+                if let Some(ConfigSource::File(f)) = config {
+                    let p = l.resolve(f);
+                    if !p.is_file() {
+                        return Err(l.error_at(
+                            f,
+                            format!("Reload of {n:?}: config file {} not found", p.display()),
+                        ));
+                    }
+                }
+            }
+            Fault::SetUdp { node: n, .. }
+            | Fault::SetBfd { node: n, .. }
+            | Fault::SetService { node: n, .. } => {
                 node(n)?;
                 if !s
                     .nodes
@@ -1159,7 +1311,7 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
                     return Err(l.error_at(n, format!("{n:?} is not a Router node with nginx")));
                 }
             }
-            Fault::RemoveAddress { node: n, address } => {
+            Fault::RemoveAddress { node: n, address } | Fault::AddAddress { node: n, address } => {
                 node(n)?;
                 if address.parse::<Ipv4Addr>().is_err() {
                     return Err(l.error_at(address, format!("invalid address {address:?}")));
@@ -1182,6 +1334,51 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
     for e in &s.expect {
         match e {
             Expectation::MasterIs { node: n, .. } => node(n)?,
+            Expectation::NotifyState {
+                node: n,
+                state,
+                via,
+                ..
+            } => {
+                node(n)?;
+                if !NOTIFY_STATES.contains(&state.as_str()) {
+                    return Err(l.error_at(
+                        state,
+                        format!(
+                            "unknown notify state {state:?} (one of {})",
+                            NOTIFY_STATES.join(", ")
+                        ),
+                    ));
+                }
+                if let Some(v) = via {
+                    if v != "script" && v != "fifo" {
+                        return Err(
+                            l.error_at(v, format!("via {v:?}: write \"script\" or \"fifo\""))
+                        );
+                    }
+                }
+                let has_notify = s.nodes.iter().any(
+                    |x| matches!(x, NodeSpec::Router(r) if r.name == *n && r.notify.is_some()),
+                );
+                if !has_notify {
+                    return Err(l.error_at(
+                        n,
+                        format!("NotifyState: router {n:?} needs `notify: (...)` durations"),
+                    ));
+                }
+            }
+            Expectation::StateIs { node: n, state, .. } => {
+                node(n)?;
+                if !STATE_NAMES.contains(&state.as_str()) {
+                    return Err(l.error_at(
+                        state,
+                        format!(
+                            "unknown state {state:?} (one of {})",
+                            STATE_NAMES.join(", ")
+                        ),
+                    ));
+                }
+            }
             Expectation::FailoverWithin { to: Some(n), .. }
             | Expectation::FailoverBetween { to: Some(n), .. }
             | Expectation::ConvergeWithin {
@@ -1227,6 +1424,53 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
                     });
                 }
             }
+            _ => {}
+        }
+    }
+    validate_services(l)?;
+    Ok(())
+}
+
+/// The UDP / BFD services of hosts, initial and in faults: a reply must be hex (keepalived's notation), BFD
+/// timers within keepalived's `bfd_instance` ranges (min_rx and min_tx at least 1 ms, idle_tx at least 1 s,
+/// multiplier at least 1).
+fn validate_services(l: &Loaded) -> Result<(), ScenarioError> {
+    use crate::host::services::{BfdPeerBehaviour, UdpBehaviour};
+    let s = &l.scenario;
+    let udp = |owner: &str, u: &UdpBehaviour| match &u.reply {
+        Some(r) if lvs::check::read_hex_str(r, false).is_none() => Err(l.error_at(
+            r,
+            format!("{owner}: UDP reply {r:?} is not hex (write \"4f4b\")"),
+        )),
+        _ if u.port == 0 => Err(l.error_at(owner, format!("{owner}: UDP port 0"))),
+        _ => Ok(()),
+    };
+    let bfd = |owner: &str, b: &BfdPeerBehaviour| {
+        let ms = Duration::from_millis(1);
+        if b.min_rx < ms || b.min_tx < ms || b.idle_tx < Duration::from_secs(1) || b.multiplier == 0
+        {
+            Err(l.error_at(
+                owner,
+                format!("{owner}: BFD timers need min_rx, min_tx >= 1ms, idle_tx >= 1s, multiplier >= 1"),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    for n in &s.nodes {
+        if let NodeSpec::Host(h) = n {
+            if let Some(u) = &h.udp {
+                udp(&h.name, u)?;
+            }
+            if let Some(b) = &h.bfd {
+                bfd(&h.name, b)?;
+            }
+        }
+    }
+    for f in &s.faults {
+        match &f.fault {
+            Fault::SetUdp { node, udp: u } => udp(node, u)?,
+            Fault::SetBfd { node, bfd: b } => bfd(node, b)?,
             _ => {}
         }
     }

@@ -98,6 +98,20 @@ pub enum Event {
         /// Text.
         text: String,
     },
+    /// A notification finished (routers with `notify` durations): from here on the outside world (a route, a
+    /// service, a firewall the script manages) reflects `state`.
+    NotifyDone {
+        /// Instance name.
+        instance: String,
+        /// The state it reported.
+        state: String,
+        /// "script" (a forked notify script) or "fifo" (the notify FIFO's reader).
+        via: String,
+        /// The script, for `via: "script"`.
+        script: Option<String>,
+        /// When keepalived started it (the transition), seconds since start.
+        started: f64,
+    },
     /// nginx on a router node: process starts and deaths, upstream attempts and passive-health changes,
     /// chk_nginx.sh runs (`crate::host::nginx`).
     Nginx {
@@ -202,6 +216,23 @@ impl Timeline {
                     }
                 }
                 Event::Request { .. } => {}
+                Event::NotifyDone {
+                    instance,
+                    state,
+                    via,
+                    script,
+                    started,
+                } => {
+                    let s = script
+                        .as_deref()
+                        .map(|s| format!(" {s}"))
+                        .unwrap_or_default();
+                    let _ = writeln!(
+                        out,
+                        "{:>12} {node:<8} notify done {instance} {state} via {via}{s} (started {started:.6})",
+                        Secs(e.at).to_string()
+                    );
+                }
             }
         }
         out

@@ -11,6 +11,7 @@ use crate::host::nginx::{ChkAction, NginxNode};
 use crate::host::realserver::{HttpBehaviour, RealServer};
 use crate::host::services::RsServices;
 use crate::host::stack::Stack;
+use crate::host::tls_smtp_dns::TlsSmtpDns;
 use crate::lvs_host::DirectorHost;
 use crate::net::{Dir, FrameKind, LinkOptions, Mac, Port, Segment};
 use crate::rng::{SimRng, Stream};
@@ -66,6 +67,8 @@ pub struct Node {
     pub director: Option<Box<DirectorHost>>,
     /// A Host's UDP service and BFD peer (targets of UDP_CHECK and BFD_CHECK).
     services: Option<RsServices>,
+    /// A Host's HTTPS, SMTP and DNS services (targets of SSL_GET, SMTP_CHECK and DNS_CHECK).
+    tls_smtp_dns: Option<TlsSmtpDns>,
     /// nginx (and chk_nginx.sh) on a router node whose scenario entry has `nginx`.
     pub nginx: Option<Box<NginxNode>>,
     loopback: Vec<Ipv4Addr>,
@@ -160,6 +163,9 @@ pub struct World {
     /// VRRP frames handed to a running keepalived, by receiving node, when an observer asked for them
     /// (`explore` derives "adverts flow both ways" from this).
     vrrp_heard: Option<Vec<(usize, Frame)>>,
+    /// The run's test CA (from the seed), which signs the hosts' HTTPS certificates; only made when a
+    /// scenario has an HTTPS service.
+    pki: Option<lvs::check::ssl::SimPki>,
 }
 
 /// Events allowed at one instant before the driver reports a livelock.
@@ -192,6 +198,9 @@ impl World {
         let mut nodes = vec![];
         let mut node_index = BTreeMap::new();
         let names = crate::lvs_host::node_names(s);
+        let pki = needs_pki(s)
+            .then(|| lvs::check::ssl::SimPki::new(seed))
+            .flatten();
         for (i, spec) in s.nodes.iter().enumerate() {
             let seg = segment_index.get(spec.segment()).copied().unwrap_or(0);
             let link = s
@@ -215,6 +224,7 @@ impl World {
             let mut director = None;
             let mut real = None;
             let mut services = None;
+            let mut tsd_config = None;
             let mut nginx = None;
             let ip6 = spec.ip6().and_then(scenario::parse_cidr6);
             if let Some((a, p)) = ip6 {
@@ -268,6 +278,7 @@ impl World {
                     let lo = h.loopback.iter().filter_map(|a| a.parse().ok()).collect();
                     // A host's HTTP service is scriptable (SetHttp); healthy, it answers like HttpServer.
                     real = h.http_port.map(|p| (p, h.http.clone()));
+                    tsd_config = Some((h.https.clone(), h.smtp.clone(), h.dns.clone()));
                     if h.udp.is_some() || h.bfd.is_some() {
                         services = Some(RsServices::new(
                             h.udp.clone(),
@@ -294,6 +305,20 @@ impl World {
                 let srv = RealServer::new(p, spec.name(), b.clone(), &mut stack);
                 (p, b, srv)
             });
+            // The TLS sessions of the HTTPS service get their own stream of the host's seed.
+            let tls_smtp_dns = tsd_config
+                .map(|(https, smtp, dns)| {
+                    TlsSmtpDns::new(
+                        spec.name(),
+                        stack_seed ^ 0x7365_7276_6963_6573,
+                        https,
+                        smtp,
+                        dns,
+                        pki.as_ref(),
+                        &mut stack,
+                    )
+                })
+                .filter(|sv| !sv.is_empty() || has_set_service(s, spec.name()));
             node_index.insert(spec.name().to_string(), i);
             nodes.push(Node {
                 name: spec.name().to_string(),
@@ -307,6 +332,7 @@ impl World {
                 real,
                 director,
                 services,
+                tls_smtp_dns,
                 nginx,
                 loopback,
                 gateway,
@@ -344,6 +370,7 @@ impl World {
             done: vec![],
             conf_events: vec![],
             vrrp_heard: None,
+            pki,
         })
     }
 
@@ -550,6 +577,7 @@ impl World {
                 real,
                 director,
                 services,
+                tls_smtp_dns,
                 nginx,
                 name,
                 ..
@@ -658,6 +686,11 @@ impl World {
             if let Some(svc) = services {
                 // Datagrams that arrived in this poll are answered in the same step.
                 svc.poll(now, stack);
+                stack.poll(now, &mut out);
+            }
+            if let Some(tsd) = tls_smtp_dns {
+                // TLS records, SMTP lines and DNS queries that arrived in this poll are answered in the same step.
+                tsd.poll(stack);
                 stack.poll(now, &mut out);
             }
             if let Some(ng) = nginx {
@@ -1139,11 +1172,25 @@ impl World {
                     }
                 }
             }
-            Fault::Reload { node, overrides } => {
-                self.note_fault(now, Some(node), "config reload".into());
+            Fault::Reload {
+                node,
+                overrides,
+                config,
+            } => {
+                let what = match config {
+                    Some(crate::scenario::ConfigSource::File(f)) => format!("config reload ({f})"),
+                    Some(crate::scenario::ConfigSource::Inline(_)) => {
+                        "config reload (new inline config)".into()
+                    }
+                    None => "config reload".into(),
+                };
+                self.note_fault(now, Some(node), what);
                 if let Some(i) = self.node_id(node) {
                     let o = overrides.clone();
-                    self.with_router(now, i, |r, now, io| r.reload(now, o.as_ref(), io));
+                    let key = config.as_ref().map(crate::router_host::reload_key);
+                    self.with_router(now, i, |r, now, io| {
+                        r.reload(now, o.as_ref(), key.as_deref(), io)
+                    });
                 }
             }
             Fault::SetHttp { node, http } => {
@@ -1187,6 +1234,18 @@ impl World {
                     self.node_input(now, i, None);
                 }
             }
+            Fault::SetService { node, service } => {
+                self.note_fault(now, Some(node), service.describe());
+                if let Some(i) = self.node_id(node) {
+                    let pki = self.pki.as_ref();
+                    if let Some(n) = self.nodes.get_mut(i) {
+                        if let Some(tsd) = &mut n.tls_smtp_dns {
+                            tsd.change(service, pki, &mut n.stack);
+                        }
+                    }
+                    self.node_input(now, i, None);
+                }
+            }
             Fault::RemoveAddress { node, address } => {
                 self.note_fault(
                     now,
@@ -1195,8 +1254,32 @@ impl World {
                 );
                 if let (Some(i), Ok(a)) = (self.node_id(node), address.parse::<Ipv4Addr>()) {
                     if let Some(n) = self.nodes.get_mut(i) {
-                        n.stack.remove_address(a);
+                        if a == n.ip.0 {
+                            n.stack.set_primary_present(false);
+                        } else {
+                            n.stack.remove_address(a);
+                        }
                     }
+                    // keepalived hears the deletion over netlink.
+                    self.with_router(now, i, |r, now, io| r.address_removed(now, a, io));
+                }
+            }
+            Fault::AddAddress { node, address } => {
+                self.note_fault(
+                    now,
+                    Some(node),
+                    format!("address {address} added to the interface"),
+                );
+                if let (Some(i), Ok(a)) = (self.node_id(node), address.parse::<Ipv4Addr>()) {
+                    if let Some(n) = self.nodes.get_mut(i) {
+                        if a == n.ip.0 {
+                            n.stack.set_primary_present(true);
+                        } else {
+                            let mac = n.mac;
+                            n.stack.add_address(a, mac);
+                        }
+                    }
+                    self.with_router(now, i, |r, now, io| r.address_added(now, a, io));
                 }
             }
         }
@@ -1269,6 +1352,9 @@ impl World {
             Fault::RemoveAddress { node, address } => {
                 (None, inj(format!("{address} deleted on {node}")))
             }
+            Fault::AddAddress { node, address } => {
+                (None, heal(format!("{address} deleted on {node}")))
+            }
             Fault::SetHttp { node, http } if *http == HttpBehaviour::default() => {
                 (None, heal(format!("HTTP service of {node}")))
             }
@@ -1277,6 +1363,12 @@ impl World {
                 (None, heal(format!("UDP service of {node}")))
             }
             Fault::SetUdp { node, .. } => (None, inj(format!("UDP service of {node}"))),
+            Fault::SetService { node, service } if service.is_healthy() => {
+                (None, heal(format!("{} of {node}", service.describe())))
+            }
+            Fault::SetService { node, service } => {
+                (None, inj(format!("{} of {node}", service.describe())))
+            }
             Fault::SetBfd { node, bfd } if !bfd.stopped && !bfd.admin_down => {
                 (None, heal(format!("BFD peer of {node}")))
             }
@@ -1325,6 +1417,20 @@ impl World {
             (p, b, srv)
         });
         // Its UDP service and BFD daemon come back too, with no session state.
+        // Its HTTPS/SMTP/DNS services come back as configured too, with fresh sockets.
+        if let Some(tsd) = n.tls_smtp_dns.take() {
+            let (https, smtp, dns) = tsd.config();
+            let seed = n.stack_seed ^ 0x7365_7276_6963_6573 ^ now.as_nanos();
+            n.tls_smtp_dns = Some(TlsSmtpDns::new(
+                &n.name,
+                seed,
+                https,
+                smtp,
+                dns,
+                self.pki.as_ref(),
+                &mut stack,
+            ));
+        }
         n.services = n.services.take().map(|s| {
             RsServices::new(
                 s.udp().cloned(),
@@ -1384,4 +1490,27 @@ fn describe_link(o: &LinkOptions) -> String {
     } else {
         parts.join(" ")
     }
+}
+
+/// Whether a scenario has an HTTPS service (configured or set by a fault), so the run needs its test CA.
+fn needs_pki(s: &scenario::Scenario) -> bool {
+    s.nodes
+        .iter()
+        .any(|n| matches!(n, NodeSpec::Host(h) if h.https.is_some()))
+        || s.faults.iter().any(|f| {
+            matches!(
+                &f.fault,
+                Fault::SetService {
+                    service: scenario::ServiceChange::Https(_),
+                    ..
+                }
+            )
+        })
+}
+
+/// Whether a fault sets a service on `node` (which then needs a slot even without one at start).
+fn has_set_service(s: &scenario::Scenario, node: &str) -> bool {
+    s.faults
+        .iter()
+        .any(|f| matches!(&f.fault, Fault::SetService { node: n, .. } if n == node))
 }

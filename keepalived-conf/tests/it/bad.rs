@@ -386,6 +386,32 @@ fn keyword_from_a_later_keepalived_is_tagged_with_its_version() {
 }
 
 #[test]
+fn v3_checksum_as_v2_is_warned_for_227_and_recorded_for_a_228_caller() {
+    // keepalived 2.2.7 ignores the line (the warning); keepalived 2.2.8 sets the global default, and an instance's
+    // own `v3_checksum_as_v2 BOOL` overrides it (vrrp_parser.c: no value means true).
+    let p = parse(Path::new("tests/fixtures/bad/29_newer_keyword.conf"));
+    assert_eq!(
+        p.diagnostics
+            .iter()
+            .filter(|d| d.code == "keyword-too-new")
+            .count(),
+        1
+    );
+    assert!(p.config.global_defs.v3_checksum_as_v2);
+    let inst = &p.config.vrrp_instances[0];
+    assert_eq!(inst.v3_checksum_as_v2, None);
+    assert!(inst.effective_v3_checksum_as_v2(&p.config.global_defs));
+    let text = "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n v3_checksum_as_v2 false\n virtual_ipaddress {\n  192.0.2.10/24\n }\n}\n";
+    let p = keepalived_conf::parse_str(
+        text,
+        Path::new("k.conf"),
+        &keepalived_conf::ParseOptions::default(),
+    );
+    assert_eq!(p.config.vrrp_instances[0].v3_checksum_as_v2, Some(false));
+    assert!(p.diagnostics.iter().all(|d| d.severity != Severity::Error));
+}
+
+#[test]
 fn sync_group_member_that_does_not_exist_is_ignored() {
     check(
         "30_sync_group_unknown_member.conf",

@@ -177,6 +177,9 @@ pub struct Stack {
     /// smoltcp's sockets; applications add theirs here.
     pub sockets: SocketSet<'static>,
     answer_for: BTreeMap<Ipv4Addr, Mac>,
+    /// False while the primary address is deleted from the NIC (`ip addr del`, scenario `RemoveAddress`): the
+    /// host neither answers ARP for it nor uses it.
+    primary_present: bool,
     loopback: BTreeSet<Ipv4Addr>,
     extra_macs: BTreeSet<Mac>,
     arp: BTreeMap<Ipv4Addr, ArpEntry>,
@@ -269,6 +272,7 @@ impl Stack {
             dev,
             sockets: SocketSet::new(vec![]),
             answer_for: BTreeMap::new(),
+            primary_present: true,
             loopback: BTreeSet::new(),
             extra_macs: BTreeSet::new(),
             arp: BTreeMap::new(),
@@ -285,7 +289,10 @@ impl Stack {
     }
 
     fn sync_addrs(&mut self) {
-        let mut addrs: Vec<IpCidr> = vec![IpCidr::new(IpAddress::Ipv4(self.ip), self.prefix)];
+        let mut addrs: Vec<IpCidr> = Vec::new();
+        if self.primary_present {
+            addrs.push(IpCidr::new(IpAddress::Ipv4(self.ip), self.prefix));
+        }
         addrs.extend(
             self.answer_for
                 .keys()
@@ -397,7 +404,15 @@ impl Stack {
 
     /// True if this stack currently answers ARP for `addr`.
     pub fn holds(&self, addr: Ipv4Addr) -> bool {
-        addr == self.ip || self.answer_for.contains_key(&addr)
+        (addr == self.ip && self.primary_present) || self.answer_for.contains_key(&addr)
+    }
+
+    /// The primary address is deleted from the NIC (false) or configured again (true).
+    pub fn set_primary_present(&mut self, present: bool) {
+        if self.primary_present != present {
+            self.primary_present = present;
+            self.sync_addrs();
+        }
     }
 
     /// The MAC this host's ARP cache holds for `addr`.
@@ -670,7 +685,7 @@ impl Stack {
         }
         // Linux updates an existing neighbour entry from any ARP sent by that address, including gratuitous
         // ARP; it creates an entry only when the ARP is aimed at one of its addresses.
-        let target_is_us = arp.tpa == self.ip || self.answer_for.contains_key(&arp.tpa);
+        let target_is_us = self.holds(arp.tpa);
         if self.arp.contains_key(&arp.spa) || (target_is_us && arp.spa != arp.tpa) {
             // A gratuitous ARP updates the address but confirms nothing about reachability (Linux: STALE);
             // an ARP aimed at us does.

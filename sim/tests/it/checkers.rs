@@ -314,7 +314,13 @@ Scenario(
             ip: "192.0.2.11/24",
             ip6: "2001:db8::11/64",
             http_port: None,
+            track_files: {"rsf_weight": 0},
+            misc_scripts: {"/bin/slow_check": (exit: 0, runtime: "500ms")},
             config: Inline("
+track_file rsf_weight {
+    file /run/rsf_weight
+    weight 2
+}
 bfd_instance rsb {
     neighbor_ip 192.0.2.24
     min_rx 50
@@ -353,10 +359,32 @@ virtual_server 192.0.2.100 80 {
             name rsb
         }
     }
+    real_server 192.0.2.21 80 {
+        UDP_CHECK {
+            connect_port 7
+            connect_timeout 1
+            require_reply
+        }
+    }
+    real_server 192.0.2.23 80 {
+        weight 1
+        FILE_CHECK {
+            track_file rsf_weight
+        }
+    }
+    real_server 192.0.2.25 80 {
+        MISC_CHECK {
+            misc_path /bin/slow_check
+            misc_timeout 2
+        }
+    }
 }
 "),
         ),
         Host(name: "rs6", segment: "lan", ip: "192.0.2.22/24", ip6: "2001:db8::22/64"),
+        Host(name: "rsu", segment: "lan", ip: "192.0.2.21/24", udp: (port: 7)),
+        Host(name: "rsf", segment: "lan", ip: "192.0.2.23/24"),
+        Host(name: "rsm", segment: "lan", ip: "192.0.2.25/24"),
         Host(
             name: "rsb",
             segment: "lan",
@@ -365,12 +393,18 @@ virtual_server 192.0.2.100 80 {
         ),
     ],
     faults: [
+        (at: "8s", fault: TrackFile(node: "lb1", file: "rsf_weight", value: 3)),
+        (at: "12s", fault: SetUdp(node: "rsu", udp: (port: 7, silent: true))),
+        (at: "14s", fault: SetMiscScript(node: "lb1", script: "/bin/slow_check", result: (exit: 0, runtime: "3s"))),
+        (at: "16s", fault: TrackFile(node: "lb1", file: "rsf_weight", value: -5)),
         (at: "10s", fault: SetBfd(node: "rsb", bfd: (min_rx: "50ms", min_tx: "50ms", idle_tx: "1s", multiplier: 3, admin_down: true))),
         (at: "15s", fault: Crash(node: "rs6")),
         (at: "20s", fault: SetBfd(node: "rsb", bfd: (min_rx: "50ms", min_tx: "50ms", idle_tx: "1s", multiplier: 3))),
     ],
     expect: [
         RealServerRemoved(server: "[2001:db8::22]:80", after: "15s", within: "3.1s"),
+        RealServerRemoved(server: "rsu", after: "12s", within: "5.1s"),
+        RealServerRemoved(server: "rsm", after: "14s", within: "4.1s"),
         CaptureConforms(profile: "keepalived"),
     ],
 )
@@ -442,4 +476,91 @@ fn keepalived_bfd_check_keeps_the_server_when_the_peer_signals_admin_down() {
             .any(|s| s.0 > 20.0 && s.1.ends_with("-> Up (diag 0)")),
         "{states:?}"
     );
+}
+
+#[test]
+fn keepalived_udp_check_require_reply_removes_a_silent_service() {
+    // Silent from 12 s: every attempt waits connect_timeout (1 s); retry 1, delay_before_retry 1 s:
+    // removal = t1 + 3 s with t1 in (12, 14 + a check].
+    let r = extra();
+    for v in &r.report.expectations {
+        assert!(v.passed, "{}: {}", v.expectation, v.measured);
+    }
+    let failed: Vec<_> = lvs(r)
+        .into_iter()
+        .filter(|e| e.1 == LvsAction::CheckFailed && e.2 == "192.0.2.21:80")
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(failed[0].3.ends_with("No reply"), "{failed:?}");
+    assert!(failed[0].0 > 15.0 && failed[0].0 < 17.1, "{failed:?}");
+}
+
+#[test]
+fn keepalived_file_check_weight_moves_the_effective_weight_at_each_write() {
+    // track_file weight 2: value 3 adds 6 to the configured weight 1 (IPVS weight 7); value -5 gives
+    // 1 - 10, clamped to 0 in IPVS, and the server stays in the table.
+    let r = extra();
+    let w: Vec<(f64, String)> = lvs(r)
+        .into_iter()
+        .filter(|e| e.1 == LvsAction::Weight && e.2 == "192.0.2.23:80")
+        .map(|e| (e.0, e.3))
+        .collect();
+    assert_eq!(w.len(), 2, "{w:?}");
+    assert!(close(w[0].0, 8.0) && w[0].1.ends_with(" 7"), "{w:?}");
+    assert!(close(w[1].0, 16.0) && w[1].1.ends_with(" 0"), "{w:?}");
+    assert!(times(r, LvsAction::Remove, "192.0.2.23:80").is_empty());
+}
+
+#[test]
+fn keepalived_misc_check_script_running_past_misc_timeout_fails() {
+    // The script takes 500 ms (passes) until 14 s, then 3 s > misc_timeout 2 s: "timed out", retry 0.
+    let r = extra();
+    let ev: Vec<_> = lvs(r)
+        .into_iter()
+        .filter(|e| e.2 == "192.0.2.25:80")
+        .collect();
+    let failed: Vec<_> = ev
+        .iter()
+        .filter(|e| e.1 == LvsAction::CheckFailed)
+        .collect();
+    assert_eq!(failed.len(), 1, "{ev:?}");
+    assert!(failed[0].3.ends_with("Misc check timed out"), "{failed:?}");
+    assert!(failed[0].0 > 16.0 && failed[0].0 < 18.1, "{failed:?}");
+}
+
+#[test]
+fn lvs_checkers_timeline_snapshot() {
+    // The whole timeline as text (table changes, checker verdicts with keepalived's reasons, BFD state
+    // changes, faults), so any change of timing or wording shows up in review.
+    insta::assert_snapshot!("lvs_checkers_timeline", run().timeline.render_text());
+}
+
+fn scenario_error(text: &str) -> String {
+    match sim::scenario::parse_str(&util::repo().join("scenarios/bad.ron"), text) {
+        Ok(_) => panic!("should not parse:\n{text}"),
+        Err(e) => e.to_string().replace(
+            &util::repo().join("scenarios").display().to_string(),
+            "scenarios",
+        ),
+    }
+}
+
+#[test]
+fn bad_udp_reply_and_bfd_timers_are_located_errors() {
+    let head = r#"Scenario(
+    duration: "10s",
+    segments: [(name: "lan")],
+    nodes: [
+        Host(name: "rs", segment: "lan", ip: "192.0.2.21/24", udp: (port: 7, reply: "zz")),
+    ],
+)"#;
+    let e = scenario_error(head);
+    assert!(e.starts_with("scenarios/bad.ron:5:"), "{e}");
+    assert!(e.contains("is not hex"), "{e}");
+    let bfd = head.replace(
+        r#"udp: (port: 7, reply: "zz")"#,
+        r#"bfd: (idle_tx: "10ms")"#,
+    );
+    let e = scenario_error(&bfd);
+    assert!(e.contains("idle_tx >= 1s"), "{e}");
 }

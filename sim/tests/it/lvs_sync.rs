@@ -102,3 +102,20 @@ fn lvs_sync_daemon_capture_decodes_cleanly_in_tshark_as_ipvs() {
     let dsts = fields(&file, "ipvs", "ipvs.daddr").join(",");
     assert!(dsts.contains("192.168.145.203") && dsts.contains("192.168.145.205"));
 }
+
+#[test]
+fn lvs_sync_nat_tun_quorum_scenarios_are_deterministic() {
+    // Same scenario and seed: byte-identical capture and timeline (the sync daemon's datagrams, NAT rewrites,
+    // tunnels and quorum swaps included).
+    for rel in [
+        "lvs_sync_daemon.ron",
+        "lvs_nat.ron",
+        "lvs_tun.ron",
+        "lvs_quorum_sorry.ron",
+    ] {
+        let l = util::load(rel);
+        let (a, b) = (util::run(&l, 7), util::run(&l, 7));
+        assert_eq!(a.capture, b.capture, "{rel}");
+        assert_eq!(lvs_events(&a), lvs_events(&b), "{rel}");
+    }
+}

@@ -14,6 +14,7 @@ mod html;
 mod ipv6;
 mod library;
 mod lvs;
+mod lvs_checkers;
 mod lvs_nat_tun;
 mod lvs_quorum;
 mod lvs_sync;

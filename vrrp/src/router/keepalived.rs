@@ -19,6 +19,12 @@ pub struct Deviation {
     pub reason: &'static str,
 }
 
+/// keepalived >= 2.2.8's `v3_checksum_as_v2` (modelled as [`Mode::Keepalived`](crate::router::Mode) with the
+/// [`ChecksumForm::Rfc9568`](crate::wire::ChecksumForm) form): a received VRRPv3/IPv4 checksum is not verified.
+pub fn skips_v3_checksum_check(cfg: &super::RouterConfig) -> bool {
+    cfg.mode == super::Mode::Keepalived && cfg.checksum_form == crate::wire::ChecksumForm::Rfc9568
+}
+
 /// Every keepalived deviation implemented by [`crate::router::Router`] in keepalived mode.
 pub const DEVIATIONS: &[Deviation] = &[
     Deviation {
@@ -112,9 +118,21 @@ pub const DEVIATIONS: &[Deviation] = &[
         reason: "reproduces keepalived's takeover instants to the microsecond",
     },
     Deviation {
+        id: "v3-checksum-as-v2",
+        rfc: "RFC 5798 §5.2.8 / §7.1: the receiver MUST verify the checksum (pseudo-header form for IPv4)",
+        keepalived: "keepalived >= 2.2.8 with v3_checksum_as_v2 sends the VRRPv3/IPv4 checksum without the pseudo-header and, on receipt, skips the check entirely (vrrp_check_packet: the error branch needs the flag clear), so it accepts both forms",
+        reason: "the setting that lets a keepalived 2.2.8 router interoperate with pseudo-header-less (Cisco-like) peers; not a 2.2.7 behaviour, applied only when the caller models 2.2.8",
+    },
+    Deviation {
         id: "ip-header",
         rfc: "silent",
-        keepalived: "IPv4 TOS 0xc0, DF clear, IP ID a per-instance counter starting at 1 (vrrp_build_ip4, vrrp_update_pkt)",
+        keepalived: "IPv4 TOS 0xc0, DF clear, IP ID a per-instance counter starting at 1 (vrrp_build_ip4, vrrp_update_pkt); IPv6 traffic class 0xc0 (IPV6_TCLASS)",
         reason: "byte-identical frames with the captures (golden test)",
+    },
+    Deviation {
+        id: "v2-over-ipv6",
+        rfc: "RFC 3768 §1 / §5.3.8: VRRPv2 is IPv4 only, with an 8-byte authentication trailer and a checksum over the message alone",
+        keepalived: "version 2 with IPv6 addresses (no strict_mode) sends 8 + 16n bytes, no trailer (vrrp_pkt_len), and leaves the checksum to the kernel (IPV6_CHECKSUM at offset 6 on the raw socket, vrrp_if.c), which adds the IPv6 pseudo-header and drops received adverts without it",
+        reason: "byte-identical frames with pcaps/own/keepalived-vrrpv2-ipv6.pcap (golden test keepalived_vrrpv2_over_ipv6_emits_the_real_frames); RouterConfig::wire_checksum_form",
     },
 ];

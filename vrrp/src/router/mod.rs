@@ -290,6 +290,78 @@ impl Router {
         self.apply_tracking(now);
     }
 
+    /// keepalived's reload (SIGHUP) of an instance it finds again in the new configuration (keepalived
+    /// `vrrp_exist`: same VRID, family, interface, unicast mode, VMAC and multicast group; the caller decides
+    /// that). The instance keeps its state and takes `cfg` (keepalived `restore_vrrp_state` and
+    /// `vrrp_init_state` on reload): a master advertises at once with the new values (`reload_master`: its
+    /// timer is due now) and its addresses follow the new lists; a backup restarts its Master_Down_Timer with
+    /// the new values. Tracked inputs are kept for the track ids that remain; a track that now fails (or
+    /// recovers) moves the instance into (out of) Fault as usual. Before [`Router::start`] it only replaces
+    /// the configuration.
+    pub fn reload(&mut self, now: Instant, cfg: RouterConfig) {
+        let inputs: Vec<Option<TrackInput>> = cfg
+            .tracks
+            .iter()
+            .map(|t| {
+                self.cfg
+                    .tracks
+                    .iter()
+                    .position(|o| o.id == t.id)
+                    .and_then(|i| self.track_inputs.get(i).copied().flatten())
+            })
+            .collect();
+        let old_addrs = self.managed_addresses();
+        let was_faulty = self.track_fault;
+        self.track_inputs = inputs;
+        self.base_priority = cfg.priority;
+        self.adver_int = Duration::from_centis(u64::from(cfg.adver_int_cs()));
+        self.cfg = cfg;
+        self.recompute_priority(now);
+        match self.state {
+            State::Initialize => {
+                self.master_adver_int = self.adver_int;
+                self.recompute_timing(true);
+                return;
+            }
+            State::Master => {
+                self.master_adver_int = self.adver_int;
+                self.recompute_timing(true);
+                let new_addrs = self.managed_addresses();
+                let gone: Vec<IpAddr> = old_addrs
+                    .iter()
+                    .filter(|a| !new_addrs.contains(a))
+                    .copied()
+                    .collect();
+                let added: Vec<IpAddr> = new_addrs
+                    .iter()
+                    .filter(|a| !old_addrs.contains(a))
+                    .copied()
+                    .collect();
+                if !gone.is_empty() {
+                    self.events.push_back(Event::RemoveAddresses(gone));
+                }
+                if !added.is_empty() {
+                    self.events.push_back(Event::AddAddresses(added));
+                }
+                if !self.track_fault {
+                    self.send_advert(self.effective_priority);
+                    self.timers[Timer::Adver as usize] = Some(now + self.adver_int);
+                }
+            }
+            State::Backup => {
+                self.master_adver_int = self.adver_int;
+                self.recompute_timing(true);
+                self.timers[Timer::MasterDown as usize] = Some(now + self.master_down_interval);
+            }
+            State::Fault => {}
+        }
+        if self.track_fault && !was_faulty {
+            self.enter_fault(now, Reason::TrackFault, true);
+        } else if !self.track_fault && was_faulty {
+            self.leave_fault_if_clear(now, Reason::TrackRecovered);
+        }
+    }
+
     /// Changes the configured (base) priority at run time, 1-255.
     pub fn set_priority(&mut self, now: Instant, priority: u8) {
         self.base_priority = priority.max(1);
@@ -321,7 +393,10 @@ impl Router {
 
     /// A parsed frame: checks the checksum form, then [`Router::handle_advert`].
     pub fn handle_frame(&mut self, now: Instant, adv: &ParsedAdvert) {
+        let v3_ipv4 = adv.repr.version == Version::V3 && adv.src_ip.is_ipv4();
         let ok = match adv.checksum {
+            // keepalived ≥ 2.2.8 with v3_checksum_as_v2 does not verify a v3/IPv4 checksum at all.
+            _ if v3_ipv4 && keepalived::skips_v3_checksum_check(&self.cfg) => true,
             None => false,
             // v2/IPv4 and v3/IPv6 have one form; for v3/IPv4 and v2/IPv6 the router's must match
             // (keepalived's kernel drops a v2-over-IPv6 advert without the pseudo-header).

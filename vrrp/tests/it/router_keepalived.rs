@@ -36,7 +36,7 @@ fn keepalived_defaults_follow_keepalived_conf_man_page() {
         Version::V3,
         "IPv6 instances always use version 3"
     );
-    assert_eq!(DEVIATIONS.len(), 16);
+    assert_eq!(DEVIATIONS.len(), 18);
 }
 
 #[test]
@@ -488,6 +488,58 @@ fn keepalived_excluded_addresses_are_managed_but_not_advertised() {
     assert_eq!(adverts(&tx)[0].repr.addresses, vec![v4(100)]);
     assert_eq!(garps(&tx), 10, "5 rounds over both addresses");
     assert!(drain_ev(&mut r).contains(&Event::AddAddresses(vec![v4(100), v4(200)])));
+}
+
+/// A VRRPv3 advert of `form` from a priority-200 sender, as a parsed frame.
+fn v3_frame(form: vrrp::wire::ChecksumForm) -> (Instant, vrrp::frame::ParsedAdvert) {
+    let mut sender = ka(2, 200);
+    sender.version = Version::V3;
+    sender.checksum_form = form;
+    let mut s = started(sender, t_ms(0));
+    let t = s.poll_timeout().unwrap();
+    s.handle_timeout(t);
+    let tx = drain_tx(&mut s);
+    let bytes = tx[0].build_frame([2, 0, 0, 0, 0, 2], None).unwrap();
+    (t, vrrp::frame::parse(&bytes).unwrap())
+}
+
+#[test]
+fn keepalived_227_discards_a_v3_advert_without_the_pseudo_header() {
+    // keepalived <= 2.2.7 (and FRR) always include the IPv4 pseudo-header: "Invalid VRRPv3 checksum".
+    let mut c = ka(1, 100);
+    c.version = Version::V3;
+    let (t, adv) = v3_frame(vrrp::wire::ChecksumForm::Rfc9568);
+    let mut r = started(c, t_ms(0));
+    r.handle_frame(t, &adv);
+    assert_eq!(r.stats().discards.get("bad_checksum"), Some(&1));
+    assert_eq!(r.state(), State::Backup);
+}
+
+#[test]
+fn keepalived_228_v3_checksum_as_v2_sends_the_v2_form_and_accepts_both() {
+    use vrrp::wire::ChecksumForm;
+    let mut c = ka(1, 100);
+    c.version = Version::V3;
+    c.checksum_form = ChecksumForm::Rfc9568;
+    assert!(vrrp::router::keepalived::skips_v3_checksum_check(&c));
+    // It sends the message-only form...
+    let mut me = started(c.clone(), t_ms(0));
+    let t = me.poll_timeout().unwrap();
+    me.handle_timeout(t);
+    let tx = drain_tx(&mut me);
+    let bytes = tx[0].build_frame([2, 0, 0, 0, 0, 1], None).unwrap();
+    assert_eq!(
+        vrrp::frame::parse(&bytes).unwrap().checksum,
+        Some(ChecksumForm::Rfc9568)
+    );
+    // ...and accepts a higher-priority advert of either form: no bad_checksum discard, it steps down.
+    for form in [ChecksumForm::Rfc5798, ChecksumForm::Rfc9568] {
+        let (t, adv) = v3_frame(form);
+        let mut r = started(c.clone(), t_ms(0));
+        r.handle_frame(t, &adv);
+        assert_eq!(r.stats().discards.get("bad_checksum"), None, "{form:?}");
+        assert_eq!(r.master_address(), Some(adv.src_ip), "{form:?}");
+    }
 }
 
 #[test]
