@@ -23,6 +23,8 @@
 //!   [`format::repair_text`] (the repair mode for pasted invisible characters).
 //! - [`lint_cluster`]: cross-node lints for the configs of one cluster (weights that can never
 //!   move the master).
+//! - [`router::router_config`]: a `vrrp_instance` as the `vrrp` crate's `RouterConfig` (the one
+//!   mapping the simulator and the daemon share).
 //! - [`keywords`]: the keepalived 2.2.7 grammar (every block and keyword) and the keywords of
 //!   later versions with the version that introduced them.
 //!
@@ -51,6 +53,7 @@ pub mod keywords;
 mod lexer;
 mod lint;
 pub mod model;
+pub mod router;
 mod tree;
 
 pub use diag::{Diagnostic, Severity, Source, Span};

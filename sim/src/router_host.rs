@@ -25,7 +25,7 @@ use vrrp::router::{
     Event as REvent, Mode, Reason, Router, RouterConfig, State, SyncGroup, TrackConfig, TrackInput,
     Transmit,
 };
-use vrrp::wire::{Auth, Version};
+use vrrp::wire::Version;
 
 /// What the router host may touch while it runs: its stack, the frames to send, the timeline.
 pub struct RouterIo<'a> {
@@ -318,7 +318,8 @@ pub fn link_local(mac: Mac) -> std::net::Ipv6Addr {
     )
 }
 
-/// Builds the `RouterConfig` keepalived would run for `inst`, applying the node's overrides.
+/// Builds the `RouterConfig` keepalived would run for `inst` (the mapping shared with vrrpd,
+/// `keepalived_conf::router`), applying the node's overrides.
 pub fn router_config(
     ka: &KaConfig,
     inst: &VrrpInstance,
@@ -329,114 +330,22 @@ pub fn router_config(
     version: KeepalivedVersion,
 ) -> Result<RouterConfig, String> {
     let applies = overrides.instance.as_ref().is_none_or(|n| n == &inst.name);
-    let vrid = inst
-        .virtual_router_id
-        .ok_or_else(|| format!("vrrp_instance {} has no virtual_router_id", inst.name))?;
-    let vips: Vec<IpAddr> = inst.virtual_ipaddress.iter().map(|v| v.addr).collect();
     // RFC 5798 §5.1.2.1: an IPv6 advert comes from the interface's link-local address.
     let own = if inst.is_ipv6() {
         IpAddr::V6(link_local(mac))
     } else {
         IpAddr::V4(primary)
     };
-    let src = inst.unicast_src_ip.or(inst.mcast_src_ip).unwrap_or(own);
-    let mut c = RouterConfig::new(mode, vrid, src, vips);
-    let g = &ka.global_defs;
-    c.version = match inst.effective_version(g) {
-        3 => Version::V3,
-        _ => Version::V2,
-    };
-    c.priority = inst.effective_priority();
-    c.adver_int = to_vrrp_duration(inst.effective_advert_int(g));
-    c.initial_state = match inst.effective_state() {
-        keepalived_conf::model::InitialState::Master => vrrp::router::InitialState::Master,
-        keepalived_conf::model::InitialState::Backup => vrrp::router::InitialState::Backup,
-    };
-    c.preempt = !inst.nopreempt;
-    if let Some(d) = inst.preempt_delay {
-        c.preempt_delay = to_vrrp_duration(d);
-    }
-    if let Some(d) = g.vrrp_startup_delay {
-        c.startup_delay = to_vrrp_duration(d);
-    }
-    c.accept_mode = inst.effective_accept(g);
-    if let Some(a) = &inst.authentication {
-        if let (Some(keepalived_conf::model::AuthType::Pass), Some(p)) = (a.auth_type, &a.auth_pass)
-        {
-            if c.version == Version::V2 {
-                c.auth = Auth::simple_text(p);
-            }
-        }
-    }
-    c.use_vmac = inst.use_vmac.is_some() || (mode != Mode::Keepalived && c.use_vmac);
-    c.unicast_peers = inst.unicast_peer.iter().map(|p| p.addr).collect();
-    if let Some(d) = inst.garp_master_delay.or(g.vrrp_garp_master_delay) {
-        c.garp_master_delay = to_vrrp_duration(d);
-    }
-    if let Some(r) = inst.garp_master_repeat.or(g.vrrp_garp_master_repeat) {
-        c.garp_master_repeat = r;
-    }
-    if let Some(d) = inst.garp_master_refresh.or(g.vrrp_garp_master_refresh) {
-        c.garp_master_refresh = to_vrrp_duration(d);
-    }
-    if let Some(r) = inst
-        .garp_master_refresh_repeat
-        .or(g.vrrp_garp_master_refresh_repeat)
-    {
-        c.garp_master_refresh_repeat = r;
-    }
-    if let Some(v) = inst.lower_prio_no_advert.or(g.vrrp_lower_prio_no_advert) {
-        c.lower_prio_no_advert = v;
-    }
-    if let Some(v) = inst
-        .higher_prio_send_advert
-        .or(g.vrrp_higher_prio_send_advert)
-    {
-        c.higher_prio_send_advert = v;
-    }
-    if let Some(v) = inst.skip_check_adv_addr {
-        c.skip_check_adv_addr = v;
-    } else if g.vrrp_skip_check_adv_addr {
-        c.skip_check_adv_addr = true;
-    }
-    if let Some(n) = inst.down_timer_adverts {
-        c.down_timer_adverts = n;
-    }
+    let src = keepalived_conf::router::configured_source(inst).unwrap_or(own);
+    let mut c = keepalived_conf::router::router_config(ka, inst, mode, src)
+        .map_err(|_| format!("vrrp_instance {} has no virtual_router_id", inst.name))?;
     // keepalived >= 2.2.8's v3_checksum_as_v2: the VRRPv3/IPv4 checksum without the pseudo-header (2.2.7 ignores
     // the keyword; vrrp's keepalived mode then also skips the check on receipt).
     if mode == Mode::Keepalived
         && version >= V3_CHECKSUM_AS_V2
-        && inst.effective_v3_checksum_as_v2(g)
+        && inst.effective_v3_checksum_as_v2(&ka.global_defs)
     {
         c.checksum_form = vrrp::wire::ChecksumForm::Rfc9568;
-    }
-    for t in &inst.track_script {
-        let script = ka.vrrp_scripts.iter().find(|s| s.name == t.name);
-        let weight = t.weight.or(script.and_then(|s| s.weight)).unwrap_or(0);
-        let reverse = t.reverse || script.is_some_and(|s| s.weight_reverse);
-        c.tracks.push(TrackConfig {
-            id: format!("script:{}", t.name),
-            weight,
-            reverse,
-        });
-    }
-    for t in &inst.track_file {
-        let file = ka.vrrp_track_files.iter().find(|s| s.name == t.name);
-        let weight = t.weight.or(file.and_then(|s| s.weight)).unwrap_or(1);
-        let reverse = t.reverse || file.is_some_and(|s| s.weight_reverse);
-        c.tracks.push(TrackConfig {
-            id: format!("file:{}", t.name),
-            weight,
-            reverse,
-        });
-    }
-    for t in &inst.track_interface {
-        // keepalived: weight 0 (the default) puts the instance in FAULT while the interface is down.
-        c.tracks.push(TrackConfig {
-            id: format!("interface:{}", t.name),
-            weight: t.weight.unwrap_or(0),
-            reverse: t.reverse,
-        });
     }
     // keepalived also tracks the interface of every VIP configured on another interface (`dev eth1`, unless the
     // VIP says `no_track`): while that interface is down the instance is in FAULT (vrrp.c

@@ -2,9 +2,10 @@
 //! [`InstanceSpec`] (a `vrrp::router::RouterConfig` plus the interface, VIP prefixes, VMAC
 //! and notify scripts) per `vrrp_instance`, and one [`ScriptSpec`] per used `vrrp_script`.
 //!
-//! This module is the only place in the daemon that knows keepalived's keywords and their
-//! effective defaults. It is self-contained on purpose so that it can move to a crate shared
-//! with the simulator (which has its own copy of the `RouterConfig` part today).
+//! This module is the only place in the daemon that knows keepalived's keywords. The
+//! `RouterConfig` part is `keepalived_conf::router::router_config`, the mapping the simulator
+//! uses too; this module adds what only a real host needs (interfaces, VIP prefixes and
+//! devices, VMAC names, scripts, notify).
 //!
 //! The mapping needs to know the interface addresses (the advert source is the interface's
 //! primary IPv4 address or its IPv6 link-local address, RFC 5798 §5.1.1.1 / §5.1.2.1); it asks
@@ -13,11 +14,10 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration as StdDuration;
 
-use keepalived_conf::model::{AuthType, InitialState as KaState};
+use keepalived_conf::router;
 use keepalived_conf::{Config, Script, VrrpInstance};
-use vrrp::router::{InitialState, Mode, RouterConfig, TrackConfig};
-use vrrp::time::Duration;
-use vrrp::wire::{Auth, Family, Version};
+use vrrp::router::{Mode, RouterConfig};
+use vrrp::wire::Family;
 
 /// Where the daemon learns interface addresses from (the kernel in production, a table in
 /// tests).
@@ -144,15 +144,13 @@ pub struct DaemonConfig {
     pub instances: Vec<InstanceSpec>,
     /// Scripts that at least one instance tracks, in file order.
     pub scripts: Vec<ScriptSpec>,
+    /// Interfaces that at least one instance tracks (`track_interface`), first use first.
+    pub interfaces: Vec<String>,
 }
 
-/// The router track id of a `vrrp_script` (same naming as the simulator).
+/// The router track id of a `vrrp_script` (the shared mapping's naming).
 pub fn track_id(script: &str) -> String {
-    format!("script:{script}")
-}
-
-fn dur(d: StdDuration) -> Duration {
-    Duration::from_nanos(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+    router::script_track_id(script)
 }
 
 fn argv(s: &Option<Script>) -> Option<Vec<String>> {
@@ -195,7 +193,17 @@ pub fn build(
             })
         })
         .collect();
-    Ok(DaemonConfig { instances, scripts })
+    let mut interfaces: Vec<String> = Vec::new();
+    for t in cfg.vrrp_instances.iter().flat_map(|i| &i.track_interface) {
+        if !interfaces.contains(&t.name) {
+            interfaces.push(t.name.clone());
+        }
+    }
+    Ok(DaemonConfig {
+        instances,
+        scripts,
+        interfaces,
+    })
 }
 
 fn instance(
@@ -217,10 +225,9 @@ fn instance(
             at: at.clone(),
             name: name.clone(),
         })?;
-    let g = &cfg.global_defs;
     let v6 = inst.is_ipv6();
     // RFC 5798 §5.1.1.1 / §5.1.2.1: the primary IPv4 address, or the link-local IPv6 address.
-    let src: IpAddr = match (inst.unicast_src_ip.or(inst.mcast_src_ip), v6) {
+    let src: IpAddr = match (router::configured_source(inst), v6) {
         (Some(a), _) => a,
         (None, false) => info.primary_v4(&ifname).map(IpAddr::V4).ok_or_else(|| {
             ConfigError::NoSourceAddress {
@@ -239,83 +246,26 @@ fn instance(
             }
         })?,
     };
-    let vip_list: Vec<IpAddr> = inst.virtual_ipaddress.iter().map(|v| v.addr).collect();
-    let mut c = RouterConfig::new(mode, vrid, src, vip_list);
-    c.version = match inst.effective_version(g) {
-        3 => Version::V3,
-        _ => Version::V2,
-    };
-    c.priority = inst.effective_priority();
-    c.adver_int = dur(inst.effective_advert_int(g));
-    c.initial_state = match inst.effective_state() {
-        KaState::Master => InitialState::Master,
-        KaState::Backup => InitialState::Backup,
-    };
-    c.preempt = !inst.nopreempt;
-    if let Some(d) = inst.preempt_delay {
-        c.preempt_delay = dur(d);
-    }
-    c.accept_mode = inst.effective_accept(g);
-    if let Some(a) = &inst.authentication {
-        if let (Some(AuthType::Pass), Some(p), Version::V2) = (a.auth_type, &a.auth_pass, c.version)
-        {
-            c.auth = Auth::simple_text(p);
-        }
-    }
-    c.use_vmac = inst.use_vmac.is_some() || (mode != Mode::Keepalived && c.use_vmac);
-    c.unicast_peers = inst.unicast_peer.iter().map(|p| p.addr).collect();
-    let mcast_group = if v6 {
-        g.vrrp_mcast_group6
-    } else {
-        g.vrrp_mcast_group4
-    };
-    c.mcast_dst = mcast_group;
-    if let Some(d) = inst.garp_master_delay.or(g.vrrp_garp_master_delay) {
-        c.garp_master_delay = dur(d);
-    }
-    if let Some(r) = inst.garp_master_repeat.or(g.vrrp_garp_master_repeat) {
-        c.garp_master_repeat = r;
-    }
-    if let Some(d) = inst.garp_master_refresh.or(g.vrrp_garp_master_refresh) {
-        c.garp_master_refresh = dur(d);
-    }
-    if let Some(r) = inst
-        .garp_master_refresh_repeat
-        .or(g.vrrp_garp_master_refresh_repeat)
-    {
-        c.garp_master_refresh_repeat = r;
-    }
-    if let Some(v) = inst.lower_prio_no_advert.or(g.vrrp_lower_prio_no_advert) {
-        c.lower_prio_no_advert = v;
-    }
-    if let Some(v) = inst
-        .higher_prio_send_advert
-        .or(g.vrrp_higher_prio_send_advert)
-    {
-        c.higher_prio_send_advert = v;
-    }
-    if let Some(v) = inst.skip_check_adv_addr {
-        c.skip_check_adv_addr = v;
-    } else if g.vrrp_skip_check_adv_addr {
-        c.skip_check_adv_addr = true;
-    }
-    if let Some(n) = inst.down_timer_adverts {
-        c.down_timer_adverts = n;
-    }
-    for t in &inst.track_script {
-        let script = cfg.vrrp_scripts.iter().find(|s| s.name == t.name);
-        // A track_script naming no runnable vrrp_script never reports: keepalived ignores it.
-        if script.and_then(|s| argv(&s.script)).is_none() {
-            continue;
-        }
-        let weight = t.weight.or(script.and_then(|s| s.weight)).unwrap_or(0);
-        let reverse = t.reverse || script.is_some_and(|s| s.weight_reverse);
-        c.tracks.push(TrackConfig {
-            id: track_id(&t.name),
-            weight,
-            reverse,
+    let mut c = router::router_config(cfg, inst, mode, src).map_err(|_| ConfigError::NoVrid {
+        at: at.clone(),
+        name: name.clone(),
+    })?;
+    // The daemon drives the tracks of the vrrp_scripts it runs and of the tracked interfaces
+    // (see `build`); a track_script naming no runnable vrrp_script never reports, and
+    // keepalived ignores it. track_file is not supported yet (docs/interop.md): a track nobody
+    // reports would stay "up" forever, so it is left out rather than pretending.
+    c.tracks.retain(|t| {
+        let script = cfg.vrrp_scripts.iter().any(|s| {
+            t.id == track_id(&s.name)
+                && argv(&s.script).is_some()
+                && inst.track_script.iter().any(|ts| ts.name == s.name)
         });
-    }
+        script
+            || inst
+                .track_interface
+                .iter()
+                .any(|ti| t.id == router::interface_track_id(&ti.name))
+    });
     let vips = inst
         .virtual_ipaddress
         .iter()

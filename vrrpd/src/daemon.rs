@@ -31,6 +31,13 @@ pub enum Control {
         /// Succeeds now.
         up: bool,
     },
+    /// A `track_interface` interface went up (with carrier) or down.
+    Link {
+        /// Interface name.
+        interface: String,
+        /// Up with carrier now.
+        up: bool,
+    },
     /// SIGTERM / SIGINT: priority 0, remove VIPs, stop.
     Shutdown,
 }
@@ -186,8 +193,14 @@ impl<I: VrrpIo> Daemon<I> {
             let now = self.now();
             match wake {
                 Wake::Ctl(None) | Wake::Ctl(Some(Control::Shutdown)) => break,
-                Wake::Ctl(Some(Control::Track { script, up })) => {
-                    let id = track_id(&script);
+                Wake::Ctl(Some(c @ (Control::Track { .. } | Control::Link { .. }))) => {
+                    let (id, up) = match c {
+                        Control::Track { script, up } => (track_id(&script), up),
+                        Control::Link { interface, up } => {
+                            (keepalived_conf::router::interface_track_id(&interface), up)
+                        }
+                        Control::Shutdown => continue,
+                    };
                     let input = if up { TrackInput::Up } else { TrackInput::Down };
                     for i in 0..self.insts.len() {
                         self.insts[i].router.set_track(now, &id, input);

@@ -14,6 +14,8 @@
 //! - `use_vmac` creates a macvlan interface with the virtual MAC (RFC 5798 §7.3) through
 //!   `ip link` at start-up and deletes it at exit; adverts then leave from it.
 //! - Notify scripts are spawned as processes and not waited for (keepalived does the same).
+//! - `track_interface`: [`watch_links`] reports each tracked interface's state (up with
+//!   carrier) at start and on every rtnetlink link change.
 //! - [`PreciseTimer`] wakes the event loop on a timerfd, to the microsecond, where tokio's
 //!   timer wheel would round up to the next millisecond (keepalived also waits on a timerfd).
 
@@ -31,6 +33,7 @@ use vrrp::router::{State, Transmit};
 use vrrp::wire::{self, Family};
 
 use crate::config::{InstanceSpec, Notify};
+use crate::daemon::Control;
 use crate::io::{Inbound, VrrpIo};
 use crate::log::{self, Level};
 use crate::sys;
@@ -198,6 +201,45 @@ impl LinuxIo {
         );
         self.vmacs.push(name.to_string());
         Ok(())
+    }
+}
+
+/// keepalived's `track_interface`: sends every tracked interface's state at start, then a
+/// [`Control::Link`] whenever it changes (rtnetlink `RTMGRP_LINK` tells that something
+/// changed; sysfs says what). Ends when the event loop has gone.
+pub async fn watch_links(names: Vec<String>, tx: mpsc::Sender<Control>) -> io::Result<()> {
+    let fd = sys::netlink_link_monitor()?;
+    // SAFETY: as for the packet sockets: the AsyncFd alone owns the descriptor and
+    // deregisters it before closing it.
+    let fd = unsafe { AsyncFd::register(fd) }.map_err(io::Error::from)?;
+    let mut state: BTreeMap<String, bool> = BTreeMap::new();
+    loop {
+        for name in &names {
+            let up = sys::link_up(name);
+            if state.get(name) != Some(&up) {
+                state.insert(name.clone(), up);
+                log::log(
+                    Level::Info,
+                    &format!("track_interface {name}: {}", if up { "up" } else { "down" }),
+                );
+                let msg = Control::Link {
+                    interface: name.clone(),
+                    up,
+                };
+                if tx.send(msg).await.is_err() {
+                    return Ok(());
+                }
+            }
+        }
+        // Wait for the next batch of link messages; which interface changed is re-read above.
+        loop {
+            let mut guard = fd.readable().await?;
+            match guard.try_io(|inner| sys::netlink_link_changes(inner.get_ref())) {
+                Ok(Ok(_)) => break,
+                Ok(Err(e)) => return Err(e),
+                Err(_would_block) => continue,
+            }
+        }
     }
 }
 

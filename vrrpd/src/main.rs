@@ -110,6 +110,14 @@ async fn run(dc: config::DaemonConfig) -> anyhow::Result<()> {
     for s in dc.scripts {
         tokio::spawn(run_script(ProcessExec, s, tx.clone()));
     }
+    if !dc.interfaces.is_empty() {
+        let (names, link_tx) = (dc.interfaces.clone(), tx.clone());
+        tokio::spawn(async move {
+            if let Err(e) = vrrpd::linux::watch_links(names, link_tx).await {
+                log::log(Level::Error, &format!("track_interface: rtnetlink: {e}"));
+            }
+        });
+    }
     drop(tx);
     let mut daemon = Daemon::new(io, dc.instances);
     match vrrpd::linux::PreciseTimer::new() {

@@ -332,3 +332,111 @@ pub fn timerfd_read(fd: &OwnedFd) -> io::Result<u64> {
     }
     Ok(u64::from_ne_bytes(n))
 }
+
+/// Is `ifname` up with carrier (`IFF_UP` in sysfs `flags` and `carrier` = 1)? keepalived's
+/// `track_interface` test. A missing interface is down.
+pub fn link_up(ifname: &str) -> bool {
+    let base = std::path::Path::new("/sys/class/net").join(ifname);
+    let flags = std::fs::read_to_string(base.join("flags"))
+        .ok()
+        .and_then(|s| u32::from_str_radix(s.trim().trim_start_matches("0x"), 16).ok())
+        .unwrap_or(0);
+    // `carrier` cannot be read (EINVAL) while the interface is administratively down.
+    let carrier = std::fs::read_to_string(base.join("carrier"))
+        .map(|s| s.trim() == "1")
+        .unwrap_or(false);
+    flags & (libc::IFF_UP as u32) != 0 && carrier
+}
+
+/// A non-blocking rtnetlink socket subscribed to link changes (`RTMGRP_LINK`).
+pub fn netlink_link_monitor() -> io::Result<OwnedFd> {
+    // SAFETY: plain socket(2) call; the result is checked before use.
+    let fd = unsafe {
+        libc::socket(
+            libc::AF_NETLINK,
+            libc::SOCK_RAW | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
+            libc::NETLINK_ROUTE,
+        )
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: fd is a fresh, valid descriptor that nothing else owns.
+    let sock = unsafe { OwnedFd::from_raw_fd(fd) };
+    // SAFETY: sockaddr_nl is plain old data; all-zero is a valid value.
+    let mut sa: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
+    sa.nl_family = libc::AF_NETLINK as u16;
+    sa.nl_groups = libc::RTMGRP_LINK as u32;
+    // SAFETY: sa is a valid sockaddr_nl and the length matches it.
+    let r = unsafe {
+        libc::bind(
+            sock.as_raw_fd(),
+            &sa as *const libc::sockaddr_nl as *const libc::sockaddr,
+            std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
+        )
+    };
+    if r != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(sock)
+}
+
+/// Reads one batch of link messages from [`netlink_link_monitor`]'s socket: the interface
+/// indexes that changed (`RTM_NEWLINK` / `RTM_DELLINK`). `WouldBlock` when none is queued.
+pub fn netlink_link_changes(fd: &OwnedFd) -> io::Result<Vec<u32>> {
+    let mut buf = vec![0u8; 16384];
+    // SAFETY: buf is valid for writes of its length.
+    let n = unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(link_indexes(buf.get(..n as usize).unwrap_or(&[])))
+}
+
+/// The `ifi_index` of every RTM_NEWLINK / RTM_DELLINK message in a netlink datagram.
+fn link_indexes(mut b: &[u8]) -> Vec<u32> {
+    let mut out = Vec::new();
+    // nlmsghdr is 16 bytes; ifinfomsg follows (family, pad, type: u16, index: i32, ...).
+    while b.len() >= 16 {
+        let len = u32::from_ne_bytes([b[0], b[1], b[2], b[3]]) as usize;
+        let ty = u16::from_ne_bytes([b[4], b[5]]);
+        if len < 16 || len > b.len() {
+            break;
+        }
+        if (ty == libc::RTM_NEWLINK || ty == libc::RTM_DELLINK) && len >= 16 + 8 {
+            out.push(u32::from_ne_bytes([b[20], b[21], b[22], b[23]]));
+        }
+        let next = (len + 3) & !3;
+        b = b.get(next..).unwrap_or(&[]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::link_indexes;
+
+    fn msg(ty: u16, index: u32) -> Vec<u8> {
+        // nlmsghdr (16) + ifinfomsg (16), no attributes.
+        let mut m = Vec::new();
+        m.extend_from_slice(&32u32.to_ne_bytes());
+        m.extend_from_slice(&ty.to_ne_bytes());
+        m.extend_from_slice(&[0; 10]);
+        m.extend_from_slice(&[0, 0, 0, 0]);
+        m.extend_from_slice(&index.to_ne_bytes());
+        m.extend_from_slice(&[0; 8]);
+        m
+    }
+
+    #[test]
+    fn keepalived_track_interface_link_messages_name_their_interface() {
+        let mut d = msg(libc::RTM_NEWLINK, 7);
+        d.extend(msg(libc::RTM_NEWADDR, 9));
+        d.extend(msg(libc::RTM_DELLINK, 3));
+        assert_eq!(link_indexes(&d), vec![7, 3]);
+        // Truncated or garbage datagrams yield what is whole, never a panic.
+        assert_eq!(link_indexes(&d[..40]), vec![7]);
+        assert_eq!(link_indexes(&[0xff; 7]), Vec::<u32>::new());
+        assert_eq!(link_indexes(&[0xff; 64]), Vec::<u32>::new());
+    }
+}

@@ -7,4 +7,5 @@ mod fixtures;
 mod fuzz_regressions;
 mod parity;
 mod roundtrip;
+mod router;
 mod util;

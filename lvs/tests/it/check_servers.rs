@@ -33,6 +33,8 @@ pub enum Mode {
     Hang,
     /// HTTPS: speaks plain HTTP on the TLS port. SMTP: banner with this status. DNS: this RCODE.
     Wrong(u16),
+    /// HTTPS: sends the response header at once, then one body byte every 2 s, never closing.
+    Trickle,
 }
 
 /// The service on the port.
@@ -147,7 +149,7 @@ impl Harness {
                 attempt,
                 Net::Data(format!("{code} service not available\r\n").into_bytes()),
             ),
-            (Service::Https, Mode::Up) => {
+            (Service::Https, Mode::Up | Mode::Trickle) => {
                 let s = TlsServer::new(self.tls_config.clone(), attempt.0).unwrap();
                 self.tls.insert(attempt, s);
             }
@@ -159,7 +161,7 @@ impl Harness {
         self.wire.extend_from_slice(&data);
         let mode = self.modes.get(&attempt).cloned().unwrap_or(Mode::Silent);
         match (self.service, mode) {
-            (Service::Https, Mode::Up) => {
+            (Service::Https, mode @ (Mode::Up | Mode::Trickle)) => {
                 let Some(s) = self.tls.get_mut(&attempt) else {
                     return;
                 };
@@ -169,6 +171,21 @@ impl Harness {
                     return;
                 };
                 let mut close = false;
+                let mut trickle = vec![];
+                if !plain.is_empty() && mode == Mode::Trickle {
+                    self.received.push(plain);
+                    s.send_plain(b"HTTP/1.0 200 OK\r\n\r\n");
+                    let header = s.take_outgoing();
+                    for k in 1..=5u64 {
+                        s.send_plain(b"x");
+                        trickle.push((now + RTT + Duration::from_secs(2 * k), s.take_outgoing()));
+                    }
+                    self.push(now + RTT, attempt, Net::Data(header));
+                    for (at, rec) in trickle {
+                        self.push(at, attempt, Net::Data(rec));
+                    }
+                    return;
+                }
                 if !plain.is_empty() {
                     self.received.push(plain);
                     s.send_plain(&http_response());
@@ -212,7 +229,7 @@ impl Harness {
         self.wire.extend_from_slice(&data);
         self.received.push(data.clone());
         match self.mode_at(now) {
-            Mode::Silent | Mode::Hang => {}
+            Mode::Silent | Mode::Hang | Mode::Trickle => {}
             Mode::Refuse => self.push(now + RTT, attempt, Net::Unreachable),
             Mode::Up | Mode::Wrong(_) => {
                 let rcode = match self.mode_at(now) {

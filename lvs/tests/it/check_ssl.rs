@@ -132,3 +132,17 @@ fn ssl_get_sends_sni_only_with_enable_sni() {
         assert_eq!(h.received.len(), 1);
     }
 }
+
+#[test]
+fn keepalived_ssl_get_read_deadline_is_set_once_at_the_first_response_bytes() {
+    // The server sends the response header at once and then one body byte every 2 s without ever
+    // closing. HTTP_GET re-arms its read timeout after every read and would keep waiting;
+    // ssl_read_thread re-registers with the remaining time, so SSL_GET times out connect_timeout
+    // after the first response bytes: each attempt lasts 3 ms + 3 s (header at +3 ms), t₁ = 25.012 s,
+    // removal at t₁ + 4 × 3.003 + 3 × 3 = 46.024 s.
+    let h = run(
+        vec![(ms(0), Mode::Up), (ms(20_000), Mode::Trickle)],
+        100_000,
+    );
+    assert_eq!(h.downs(), vec![(ms(46_024), FailReason::ReadTimeout)]);
+}

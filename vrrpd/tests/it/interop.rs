@@ -310,16 +310,17 @@ pub fn run_pair(case: &str, p: Pair) -> Measured {
                 report.to_text()
             )
         });
-    let sim_node = |name, conf, src| SimNode {
+    let sim_node = |name, conf, src, host| SimNode {
         name,
         conf,
         mode: "keepalived",
         src,
+        host,
     };
     let predicted = predict(
         &lab.dir,
-        &sim_node("high", "high.conf", &hi_src),
-        &sim_node("low", "low.conf", &lo_src),
+        &sim_node("high", "high.conf", &hi_src, 11),
+        &sim_node("low", "low.conf", &lo_src, 12),
         p.ipv6,
         Profile::Keepalived,
     );
@@ -553,5 +554,115 @@ fn rfc3768_interop_unicast_peers_election_and_graceful_stop() {
         g.gap_ms <= p.skew_ms(LOW_PRIO) + SLACK_MS,
         "{case}: graceful gap {} ms",
         g.gap_ms
+    );
+}
+
+/// keepalived `track_interface` (weight 0): while the tracked interface is down the instance is
+/// in FAULT and gives up mastership; when it comes back, the higher priority preempts again.
+#[test]
+fn keepalived_track_interface_down_faults_vrrpd_and_keepalived_takes_over() {
+    if !keepalived_ready() {
+        return;
+    }
+    let case = "track-interface";
+    let p = Pair {
+        version: 2,
+        ipv6: false,
+        advert_int: "1",
+        high: Imp::Vrrpd,
+        low: Imp::Keepalived,
+    };
+    let mut lab = Lab::new(case, 2);
+    let ns = lab.nodes[0].ns.clone();
+    // The tracked uplink: a veth pair in vrrpd's namespace; taking the far end (eth1p) down
+    // takes eth1's carrier away, as a pulled cable would.
+    for args in [
+        vec![
+            "ip", "-n", &ns, "link", "add", "eth1", "type", "veth", "peer", "name", "eth1p",
+        ],
+        vec!["ip", "-n", &ns, "link", "set", "eth1", "up"],
+        vec!["ip", "-n", &ns, "link", "set", "eth1p", "up"],
+    ] {
+        let st = std::process::Command::new(args[0])
+            .args(&args[1..])
+            .status()
+            .expect("ip");
+        assert!(st.success(), "{args:?}");
+    }
+    let cap = lab.start_capture();
+    let hi_conf = lab.write(
+        "high.conf",
+        &conf(&p, "high", HIGH_PRIO).replace(
+            "    virtual_ipaddress",
+            "    track_interface {\n        eth1\n    }\n    virtual_ipaddress",
+        ),
+    );
+    let lo_conf = lab.write("low.conf", &conf(&p, "low", LOW_PRIO));
+    let vip = p.vip();
+    let lo = start(&mut lab, 1, p.low, &lo_conf, "low");
+    let hi = start(&mut lab, 0, p.high, &hi_conf, "high");
+    let limit = Duration::from_millis(p.mdi_ms(LOW_PRIO) as u64 + 3000);
+    let elected = lab.wait_until(limit, |l| l.has_addr(0, vip) && !l.has_addr(1, vip));
+    assert!(
+        elected.is_some(),
+        "{case}: vrrpd never became master:\n{}",
+        lab.log("high")
+    );
+    std::thread::sleep(Duration::from_secs(2));
+
+    let link = |state: &str| {
+        let st = std::process::Command::new("ip")
+            .args(["-n", &ns, "link", "set", "eth1p", state])
+            .status()
+            .expect("ip");
+        assert!(st.success());
+    };
+    link("down");
+    let took = lab.wait_until(limit, |l| l.has_addr(1, vip) && !l.has_addr(0, vip));
+    assert!(
+        took.is_some(),
+        "{case}: keepalived did not take over while vrrpd's tracked interface was down:\nhigh:\n{}\nlow:\n{}",
+        lab.log("high"),
+        lab.log("low")
+    );
+    assert!(
+        lab.log("high").contains("-> FAULT"),
+        "{case}: vrrpd did not log FAULT:\n{}",
+        lab.log("high")
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        lab.has_addr(1, vip) && !lab.has_addr(0, vip),
+        "{case}: vrrpd came back while its tracked interface was down"
+    );
+
+    link("up");
+    let back = lab.wait_until(limit, |l| l.has_addr(0, vip) && !l.has_addr(1, vip));
+    assert!(
+        back.is_some(),
+        "{case}: vrrpd did not preempt after its tracked interface came back:\n{}",
+        lab.log("high")
+    );
+    // keepalived stays silent for longer than 3 intervals + 1 s before it takes over again, so
+    // the capture shows that mastership as a new epoch.
+    std::thread::sleep(Duration::from_millis(5500));
+    lab.term(hi);
+    std::thread::sleep(Duration::from_secs(2));
+    lab.term(lo);
+    lab.stop_capture();
+    let report = conformance::check_path(
+        &cap,
+        &CheckOptions {
+            profile: Profile::Keepalived,
+            ..CheckOptions::default()
+        },
+    )
+    .expect("capture readable");
+    let ours = lab.nodes[0].ipv4.clone();
+    let errors = hard_errors(&report, &[ours.as_str()]);
+    assert!(
+        errors.is_empty(),
+        "{case}: conformance errors: {errors:?}\n{}",
+        report.to_text()
     );
 }

@@ -33,13 +33,15 @@ pub struct SimNode<'a> {
     pub mode: &'a str,
     /// Its advert source in the capture (IPv4 address or IPv6 link-local).
     pub src: &'a str,
+    /// Its lab address's last byte: 192.0.2.HOST, 2001:db8::HOST, MAC 02:00:00:00:00:HOST
+    /// (node i of the lab is 11 + i).
+    pub host: u8,
 }
 
 /// Kill times (s) spread over one advert interval: the crash gap must not depend on them.
 const KILL_PHASES: [f64; 3] = [8.05, 8.4, 8.75];
 
-/// Runs the lab's sequence in the simulator: `high` (node 0, 192.0.2.11, 02:00:00:00:00:11)
-/// and `low` (node 1, .12 / :12) start together; `high` is killed at one of [`KILL_PHASES`],
+/// Runs the lab's sequence in the simulator: `high` and `low` start together; `high` is killed at one of [`KILL_PHASES`],
 /// restarted at 14 s, stopped gracefully at 25.3 s. Returns the gaps (asserting they do not
 /// depend on the kill phase) and writes each scenario to `dir` for reproduction with `sim`.
 pub fn predict(
@@ -110,7 +112,8 @@ pub fn predict(
 
 fn scenario(high: &SimNode, low: &SimNode, ipv6: bool, kill: f64, profile: Profile) -> String {
     let profile = profile.name();
-    let node = |n: &SimNode, host: u8| {
+    let node = |n: &SimNode| {
+        let host = n.host;
         let ip6 = if ipv6 {
             format!(" ip6: \"2001:db8::{host}/64\",")
         } else {
@@ -127,8 +130,8 @@ Scenario(\n    name: \"interop/lab\",\n    description: \"crash at {kill} s, res
 segments: [(name: \"br0\", link: (latency: \"20us\"))],\n    nodes: [\n{}{}    ],\n    \
 faults: [\n        (at: \"{kill}s\", fault: Kill(node: \"{h}\")),\n        (at: \"14s\", fault: Restart(node: \"{h}\")),\n        (at: \"25.3s\", fault: Stop(node: \"{h}\")),\n    ],\n    \
 expect: [\n        MasterIs(node: \"{h}\", at: \"7s\"),\n        MasterIs(node: \"{l}\", at: \"13.5s\"),\n        MasterIs(node: \"{h}\", at: \"24s\"),\n        MasterIs(node: \"{l}\", at: \"30s\"),\n        CaptureConforms(profile: \"{profile}\"),\n    ],\n)\n",
-        node(high, 11),
-        node(low, 12),
+        node(high),
+        node(low),
         h = high.name,
         l = low.name,
     )
