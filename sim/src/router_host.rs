@@ -767,6 +767,12 @@ impl RouterHost {
         })
     }
 
+    /// The address each instance sends its adverts from (primary IPv4, link-local IPv6, or its
+    /// `unicast_src_ip` / `mcast_src_ip`), in config order.
+    pub fn source_addresses(&self) -> impl Iterator<Item = IpAddr> + '_ {
+        self.instances.iter().map(|i| i.config.primary_ip)
+    }
+
     /// Facts about each instance.
     pub fn info(&self) -> Vec<InstanceInfo> {
         self.instances

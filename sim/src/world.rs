@@ -83,6 +83,27 @@ pub struct Node {
 }
 
 impl Node {
+    /// Every address this node's adverts can come from, as the conformance checker's event log names
+    /// the node: the primary IPv4 address, the global IPv6 address, the EUI-64 link-local address
+    /// (the source of IPv6 adverts, RFC 5798 §5.1.2.1) and each instance's configured source
+    /// (`unicast_src_ip` / `mcast_src_ip`), without repeats.
+    pub fn addresses(&self) -> Vec<std::net::IpAddr> {
+        use std::net::IpAddr;
+        let mut out = vec![IpAddr::V4(self.ip.0)];
+        out.extend(self.ip6.map(|(a, _)| IpAddr::V6(a)));
+        out.push(IpAddr::V6(crate::router_host::link_local(self.mac)));
+        if let Role::Router(r) = &self.role {
+            out.extend(r.source_addresses());
+        }
+        let mut seen = Vec::with_capacity(out.len());
+        out.retain(|a| {
+            let new = !seen.contains(a);
+            seen.push(*a);
+            new
+        });
+        out
+    }
+
     /// True while a `Stall` keeps the node frozen at `now` (it handles nothing until it thaws).
     pub fn is_frozen(&self, now: Instant) -> bool {
         self.frozen_until.is_some_and(|t| now < t)
@@ -112,7 +133,8 @@ pub struct RunOutput {
     pub routers: BTreeMap<String, Vec<crate::router_host::InstanceInfo>>,
     /// Virtual time covered.
     pub duration: Duration,
-    /// Node starts, stops, crashes and faults, for the conformance checker.
+    /// Node starts, stops, crashes and faults, for the conformance checker (nodes named by all their
+    /// addresses, see [`Node::addresses`]).
     pub events: Vec<conformance::Event>,
     /// Each router's keepalived config by the address its adverts come from, for the conformance checker.
     pub configs: Vec<(std::net::IpAddr, keepalived_conf::Config)>,
@@ -748,6 +770,9 @@ impl World {
             return;
         };
         let booting = !n.alive;
+        // keepalived starting (at boot, after a `start:` delay, or by a Start / Restart fault) is a
+        // NodeStart for the conformance checker: the start-up rules and the liveness checks need it.
+        let mut started = false;
         if !n.alive {
             n.alive = true;
             n.frozen_until = None;
@@ -775,6 +800,7 @@ impl World {
             };
             let was_running = r.is_running();
             r.start(now, &mut io);
+            started = r.is_running() && !was_running;
             if let Some(d) = director {
                 if r.is_running() {
                     d.start(now, stack, &mut self.timeline, name);
@@ -787,6 +813,9 @@ impl World {
             }
             self.send(now, node, &mut out);
             self.scratch_out = out;
+        }
+        if started {
+            self.conformance_event(now, Some(node), conformance::EventKind::NodeStart);
         }
         self.node_input(now, node, None);
     }
@@ -821,7 +850,7 @@ impl World {
         kind: conformance::EventKind,
     ) {
         let (name, addresses) = match node.and_then(|i| self.nodes.get(i)) {
-            Some(n) => (n.name.clone(), vec![std::net::IpAddr::V4(n.ip.0)]),
+            Some(n) => (n.name.clone(), n.addresses()),
             None => (String::new(), vec![]),
         };
         let addresses = if matches!(
@@ -1265,6 +1294,7 @@ impl World {
         let (node, kind) = match fault {
             Fault::Crash { node } | Fault::Kill { node } => (self.node_id(node), NodeCrash),
             Fault::Stop { node } => (self.node_id(node), NodeStop),
+            // `boot` logs the NodeStart when keepalived actually starts (not for a running one).
             Fault::Restart { .. } | Fault::Start { .. } => return,
             Fault::BlockVrrp { nodes } => {
                 (None, inj(format!("VRRP blocked on {}", nodes.join(","))))

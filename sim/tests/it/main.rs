@@ -4,6 +4,7 @@
 mod arp_learning;
 mod check_config;
 mod checkers;
+mod conformance_events;
 mod determinism;
 mod expectations;
 mod explore;
