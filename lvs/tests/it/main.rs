@@ -2,6 +2,7 @@
 //! table and persistence, frame forwarding, and keepalived checker timing.
 
 mod bfd_props;
+mod check_bytes;
 mod check_dns;
 mod check_more;
 mod check_servers;
