@@ -9,7 +9,6 @@ use sim::lvs_host::LvsAction;
 use sim::runner::RunResult;
 use sim::timeline::Event;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 const SCENARIO: &str = "lvs_checkers_udp_ping_file_bfd_misc.ron";
@@ -35,21 +34,7 @@ fn capture() -> &'static PathBuf {
 }
 
 fn tshark_fields(file: &Path, filter: &str, fields: &[&str]) -> Vec<String> {
-    let mut cmd = Command::new("tshark");
-    cmd.arg("-r").arg(file).args(["-Y", filter, "-T", "fields"]);
-    for f in fields {
-        cmd.args(["-e", f]);
-    }
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect()
+    crate::tshark::query(file, &[], filter, fields)
 }
 
 /// (time s, action, real server, detail) of the director's LVS timeline entries.

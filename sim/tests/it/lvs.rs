@@ -8,30 +8,14 @@ use sim::lvs_host::LvsAction;
 use sim::runner::RunResult;
 use sim::timeline::Event;
 use std::path::Path;
-use std::process::Command;
 
 pub(crate) fn fields(file: &Path, filter: &str, field: &str) -> Vec<String> {
-    fields_with(file, &[], filter, field)
+    crate::tshark::fields(file, filter, field)
 }
 
 /// [`fields`] with tshark preferences (`"tcp.check_checksum:TRUE"`, ...).
 pub(crate) fn fields_with(file: &Path, prefs: &[&str], filter: &str, field: &str) -> Vec<String> {
-    let out = Command::new("tshark")
-        .arg("-r")
-        .arg(file)
-        .args(prefs.iter().flat_map(|p| ["-o", p]))
-        .args(["-Y", filter, "-T", "fields", "-e", field])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect()
+    crate::tshark::query(file, prefs, filter, &[field])
 }
 
 /// (time s, node, action, real server "ip:port", detail) of every LVS timeline entry.

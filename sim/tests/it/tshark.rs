@@ -22,10 +22,18 @@ pub fn tshark_available() -> bool {
 
 /// The values of `field` in the frames matching `filter`.
 pub fn fields(file: &Path, filter: &str, field: &str) -> Vec<String> {
+    query(file, &[], filter, &[field])
+}
+
+/// One line per frame matching `filter`: the tab-separated values of `fields`, read with tshark
+/// preferences `prefs` (`"tcp.check_checksum:TRUE"`, ...).
+pub fn query(file: &Path, prefs: &[&str], filter: &str, fields: &[&str]) -> Vec<String> {
     let out = Command::new("tshark")
         .arg("-r")
         .arg(file)
-        .args(["-Y", filter, "-T", "fields", "-e", field])
+        .args(prefs.iter().flat_map(|p| ["-o", p]))
+        .args(["-Y", filter, "-T", "fields"])
+        .args(fields.iter().flat_map(|f| ["-e", f]))
         .output()
         .unwrap();
     assert!(
