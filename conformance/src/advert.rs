@@ -157,18 +157,10 @@ mod wire_adapter {
         if version == 2 {
             // RFC 3768: over the message only. keepalived's VRRPv2 over IPv6 (outside RFC 3768) leaves the
             // checksum to the kernel (IPV6_CHECKSUM at offset 6 on its raw socket, vrrp_if.c), which adds
-            // the IPv6 pseudo-header: computed as vrrp::wire's v3 form, which differs from v2 only in the
-            // pseudo-header.
-            let plain = pkt.verify_checksum(src, dst, ChecksumForm::Rfc5798).is_ok();
-            let pseudo = !plain
-                && src.is_ipv6()
-                && vrrp::wire::compute_checksum(
-                    frame.payload,
-                    vrrp::wire::Version::V3,
-                    src,
-                    dst,
-                    ChecksumForm::Rfc5798,
-                ) == pkt.checksum();
+            // the IPv6 pseudo-header: vrrp::wire's `Rfc5798` form for v2 over IPv6 (for v2 over IPv4 both
+            // forms sum the message alone).
+            let plain = pkt.verify_checksum(src, dst, ChecksumForm::Rfc9568).is_ok();
+            let pseudo = !plain && src.is_ipv6() && pseudo;
             ChecksumMatch { plain, pseudo }
         } else if src.is_ipv4() {
             // Both forms cannot match one message (short of a 1-in-65536 coincidence), so the second

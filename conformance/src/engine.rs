@@ -3131,8 +3131,8 @@ impl<'o> Engine<'o> {
 }
 
 /// True when the event log can vouch for the node sending from `addr`: some event names that address, or
-/// the log is the simulator's, which names every node by its primary IPv4 address (an IPv6 source is a
-/// link-local address that it does not list).
+/// it is an IPv4 source (a log names a node at least by its primary IPv4 address). The simulator's log
+/// names each node by all its addresses, link-local IPv6 included, and logs every keepalived start.
 fn knows_node(events: &[Event], addr: IpAddr) -> bool {
     !events.is_empty() && (addr.is_ipv4() || events.iter().any(|ev| ev.addresses.contains(&addr)))
 }

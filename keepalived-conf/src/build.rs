@@ -2390,8 +2390,11 @@ impl Builder {
                 }
                 "type" => {
                     if let Some(t) = self.need(c, 1) {
-                        const TYPES: &[&str] = &["A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA"];
-                        if TYPES.contains(&t.text.as_str()) {
+                        // check_dns.c DNS_TYPE[] and dns_type_lookup: strcasecmp, RRSIG and DNSKEY included.
+                        const TYPES: &[&str] = &[
+                            "A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA", "RRSIG", "DNSKEY",
+                        ];
+                        if TYPES.iter().any(|k| k.eq_ignore_ascii_case(&t.text)) {
                             ch.dns_type = Some(t.text.clone());
                         } else {
                             self.err(

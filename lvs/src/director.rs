@@ -292,7 +292,15 @@ impl Director {
                     checkers: rs
                         .checkers
                         .iter()
-                        .map(|c| Checker::new(c.settings, c.kind.clone(), c.target))
+                        .map(|c| {
+                            let mut ck = Checker::new(c.settings, c.kind.clone(), c.target);
+                            // The checker's own randomness (TLS sessions, DNS ids): the run's seed
+                            // mixed with its target, so adding a checker leaves the others' alone.
+                            ck.set_seed(
+                                seed ^ crate::check::fnv1a(c.target.to_string().as_bytes()),
+                            );
+                            ck
+                        })
                         .collect(),
                     notify_up: rs.notify_up.clone(),
                     notify_down: rs.notify_down.clone(),

@@ -8,19 +8,23 @@
 //! and 1 s for TCP_CHECK/MISC_CHECK, `warmup` = the checker's `delay_loop`, status codes 200-299,
 //! MISC_CHECK `retry 0` and `misc_timeout` = the virtual server's `delay_loop`.
 //!
+//! SSL_GET is HTTP_GET over TLS (same defaults); SMTP_CHECK defaults to `helo_name
+//! smtpchecker.keepalived.org`, `retry 1`, `delay_before_retry 1`; DNS_CHECK to `type SOA`, the root
+//! name, `retry 3` and `delay_before_retry` = its `delay_loop`.
 //! UDP_CHECK and PING_CHECK take TCP_CHECK's defaults; FILE_CHECK resolves its `track_file` (weight
 //! and `reverse` from the FILE_CHECK, else from the track_file, default 1); BFD_CHECK names a
 //! `bfd_instance`, and every `bfd_instance` becomes a [`BfdInstancePlan`] (keepalived's BFD process
-//! runs them all). Checkers this crate does not model are left out with a [`Note`]; so are `regex`
-//! URL checks.
+//! runs them all). Every checker keyword is modelled; `regex` URL checks and SMTP_CHECK `host`
+//! sub-blocks are left out with a [`Note`].
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use keepalived_conf as kc;
 
 use crate::check::{
-    parse_digest, read_hex_str, BfdCheck, BfdConfig, CheckKind, CheckerSettings, FileCheck,
-    HttpGet, HttpProtocol, MiscCheck, PingCheck, StatusCodes, UdpCheck, UrlCheck,
+    parse_digest, read_hex_str, BfdCheck, BfdConfig, CheckKind, CheckerSettings, DnsCheck,
+    FileCheck, HttpGet, HttpProtocol, MiscCheck, PingCheck, SmtpCheck, SslOptions, StatusCodes,
+    UdpCheck, UrlCheck, SMTP_DEFAULT_HELO,
 };
 use crate::sched::Scheduler;
 use crate::service::{DestConfig, FwdMethod, Protocol, SchedFlags, ServiceConfig, ServiceKey};
@@ -450,6 +454,7 @@ fn plan_vs(
         for c in &rs.checkers {
             let where_ = at(&c.span);
             let mut default_retry = 1;
+            let mut dns_dbr_is_delay_loop = false;
             let (kind, default_dbr) = match c.kind {
                 kc::CheckerKind::TcpCheck => (CheckKind::Tcp, Duration::from_secs(1)),
                 kc::CheckerKind::MiscCheck => {
@@ -470,7 +475,7 @@ fn plan_vs(
                     };
                     (CheckKind::Misc(misc), Duration::from_secs(1))
                 }
-                kc::CheckerKind::HttpGet => {
+                kc::CheckerKind::HttpGet | kc::CheckerKind::SslGet => {
                     let mut urls = Vec::new();
                     for u in &c.urls {
                         let Some(path) = &u.path else {
@@ -521,6 +526,12 @@ fn plan_vs(
                     let mut get = HttpGet::new(urls);
                     get.virtualhost = c.virtualhost.clone().or_else(|| vhost.clone());
                     get.fast_recovery = c.fast_recovery;
+                    if c.kind == kc::CheckerKind::SslGet {
+                        // SSL_GET is HTTP_GET with proto = PROTO_SSL (check_http.c alloc_http_get).
+                        get.ssl = Some(SslOptions {
+                            enable_sni: c.enable_sni,
+                        });
+                    }
                     get.protocol = match c.http_protocol.as_deref() {
                         None | Some("1.0") => HttpProtocol::Http10,
                         Some("1.1") => HttpProtocol::Http11,
@@ -534,6 +545,36 @@ fn plan_vs(
                         }
                     };
                     (CheckKind::Http(get), Duration::from_secs(3))
+                }
+                kc::CheckerKind::SmtpCheck => {
+                    if !c.hosts.is_empty() {
+                        notes.push(Note {
+                            at: where_.clone(),
+                            message: "SMTP_CHECK host blocks (deprecated by keepalived) are not \
+                                      modelled; only the checker's own connection is checked"
+                                .into(),
+                        });
+                    }
+                    let smtp = SmtpCheck {
+                        helo_name: c
+                            .helo_name
+                            .clone()
+                            .unwrap_or_else(|| SMTP_DEFAULT_HELO.to_string()),
+                    };
+                    (CheckKind::Smtp(smtp), Duration::from_secs(1))
+                }
+                kc::CheckerKind::DnsCheck => {
+                    // check_dns.c: default retry 3, delay_before_retry defaults to delay_loop.
+                    default_retry = 3;
+                    let mut dns = DnsCheck::default();
+                    if let Some(t) = c.dns_type.as_deref().and_then(DnsCheck::type_code) {
+                        dns.qtype = t;
+                    }
+                    if let Some(n) = &c.name {
+                        dns.name = n.clone();
+                    }
+                    dns_dbr_is_delay_loop = true;
+                    (CheckKind::Dns(dns), Duration::ZERO)
                 }
                 kc::CheckerKind::UdpCheck => {
                     let mut u = UdpCheck::default();
@@ -626,23 +667,18 @@ fn plan_vs(
                     };
                     (CheckKind::Bfd(b), Duration::from_secs(1))
                 }
-                other => {
-                    notes.push(Note {
-                        at: where_,
-                        message: format!("{} is not modelled; checker left out", other.keyword()),
-                    });
-                    continue;
-                }
             };
             let delay_loop = c.delay_loop.map(dur).unwrap_or(rs_delay_loop);
             let settings = CheckerSettings {
                 connect_timeout: c.connect_timeout.map(dur).unwrap_or(rs_connect),
                 retry: c.retry.or(rs_retry).unwrap_or(default_retry),
-                delay_before_retry: c
-                    .delay_before_retry
-                    .map(dur)
-                    .or(rs_dbr)
-                    .unwrap_or(default_dbr),
+                delay_before_retry: c.delay_before_retry.map(dur).or(rs_dbr).unwrap_or(
+                    if dns_dbr_is_delay_loop {
+                        delay_loop
+                    } else {
+                        default_dbr
+                    },
+                ),
                 delay_loop,
                 warmup: c.warmup.map(dur).or(rs_warmup).unwrap_or(delay_loop),
                 // check_file.c: "Clear Alpha mode - we know the state of the checker immediately".

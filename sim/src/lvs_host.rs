@@ -15,8 +15,9 @@
 //! checkers but leaves the kernel's IPVS table (and the VIP) in place. MISC_CHECK scripts are not executed:
 //! their exit status (and run time, or a hang) comes from the scenario (`misc_scripts`, `SetMiscScript`),
 //! exit 0 at once when not listed. FILE_CHECK reads the node's `track_files` values (`TrackFile` faults
-//! write them). UDP_CHECK, PING_CHECK and the BFD sessions of BFD_CHECK go through
-//! [`crate::lvs_dgram::DatagramIo`].
+//! write them). UDP_CHECK, PING_CHECK, DNS_CHECK and the BFD sessions of BFD_CHECK go through
+//! [`crate::lvs_dgram::DatagramIo`]. SSL_GET's TLS lives in the checker (`lvs::check::ssl`): this module only
+//! carries its records over TCP.
 
 use crate::host::services::MiscScript;
 use crate::host::stack::Stack;

@@ -767,6 +767,12 @@ impl RouterHost {
         })
     }
 
+    /// The address each instance sends its adverts from (primary IPv4, link-local IPv6, or its
+    /// `unicast_src_ip` / `mcast_src_ip`), in config order.
+    pub fn source_addresses(&self) -> impl Iterator<Item = IpAddr> + '_ {
+        self.instances.iter().map(|i| i.config.primary_ip)
+    }
+
     /// Facts about each instance.
     pub fn info(&self) -> Vec<InstanceInfo> {
         self.instances
@@ -1456,6 +1462,7 @@ impl RouterHost {
         let new_ka = config.and_then(|k| self.reload_configs.get(k).cloned());
         if !self.running {
             if let Some(ka) = new_ka {
+                self.notifies.fifo = has_notify_fifo(&ka);
                 self.ka = ka;
             }
             return;
@@ -1506,6 +1513,7 @@ impl RouterHost {
             .filter(|(_, keep)| *keep)
             .map(|(i, _)| i)
             .collect();
+        self.notifies.fifo = has_notify_fifo(&ka);
         self.ka = ka;
         if self.instantiate().is_err() {
             return;

@@ -6,6 +6,7 @@
 
 pub use crate::host::nginx::NginxSpec;
 pub use crate::host::realserver::HttpBehaviour;
+pub use crate::host::tls_smtp_dns::{DnsService, HttpsService, ServiceChange, SmtpService};
 use crate::net::{LinkOptions, SegmentOptions};
 use crate::time::{serde_dur, Duration};
 use serde::{Deserialize, Serialize};
@@ -326,6 +327,15 @@ pub struct HostSpec {
     /// Decapsulates IP-in-IP sent to its address (Linux `ipip` module with `tunl0` up: an LVS-TUN real server).
     #[serde(default, skip_serializing_if = "is_false")]
     pub ipip: bool,
+    /// An HTTPS service (for SSL_GET), with a certificate from the run's test CA; `SetService` changes it.
+    #[serde(default)]
+    pub https: Option<HttpsService>,
+    /// An SMTP service (for SMTP_CHECK); `SetService` changes it.
+    #[serde(default)]
+    pub smtp: Option<SmtpService>,
+    /// A DNS service on UDP (for DNS_CHECK); `SetService` changes it.
+    #[serde(default)]
+    pub dns: Option<DnsService>,
 }
 
 impl NodeSpec {
@@ -541,6 +551,14 @@ pub enum Fault {
         /// New behaviour.
         #[serde(default)]
         http: HttpBehaviour,
+    },
+    /// A host's HTTPS, SMTP or DNS service gets a new configuration (`SetService(node: "rs1", service:
+    /// Smtp(banner: 554))`); fields not given take their defaults, so `Smtp()` is a healthy SMTP service.
+    SetService {
+        /// Host node.
+        node: String,
+        /// The service and its new configuration.
+        service: ServiceChange,
     },
     /// An address is deleted from the node's interface behind keepalived's back (`ip addr del`).
     RemoveAddress {
@@ -1261,7 +1279,9 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
                     }
                 }
             }
-            Fault::SetUdp { node: n, .. } | Fault::SetBfd { node: n, .. } => {
+            Fault::SetUdp { node: n, .. }
+            | Fault::SetBfd { node: n, .. }
+            | Fault::SetService { node: n, .. } => {
                 node(n)?;
                 if !s
                     .nodes
@@ -1404,6 +1424,53 @@ fn validate(l: &Loaded) -> Result<(), ScenarioError> {
                     });
                 }
             }
+            _ => {}
+        }
+    }
+    validate_services(l)?;
+    Ok(())
+}
+
+/// The UDP / BFD services of hosts, initial and in faults: a reply must be hex (keepalived's notation), BFD
+/// timers within keepalived's `bfd_instance` ranges (min_rx and min_tx at least 1 ms, idle_tx at least 1 s,
+/// multiplier at least 1).
+fn validate_services(l: &Loaded) -> Result<(), ScenarioError> {
+    use crate::host::services::{BfdPeerBehaviour, UdpBehaviour};
+    let s = &l.scenario;
+    let udp = |owner: &str, u: &UdpBehaviour| match &u.reply {
+        Some(r) if lvs::check::read_hex_str(r, false).is_none() => Err(l.error_at(
+            r,
+            format!("{owner}: UDP reply {r:?} is not hex (write \"4f4b\")"),
+        )),
+        _ if u.port == 0 => Err(l.error_at(owner, format!("{owner}: UDP port 0"))),
+        _ => Ok(()),
+    };
+    let bfd = |owner: &str, b: &BfdPeerBehaviour| {
+        let ms = Duration::from_millis(1);
+        if b.min_rx < ms || b.min_tx < ms || b.idle_tx < Duration::from_secs(1) || b.multiplier == 0
+        {
+            Err(l.error_at(
+                owner,
+                format!("{owner}: BFD timers need min_rx, min_tx >= 1ms, idle_tx >= 1s, multiplier >= 1"),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    for n in &s.nodes {
+        if let NodeSpec::Host(h) = n {
+            if let Some(u) = &h.udp {
+                udp(&h.name, u)?;
+            }
+            if let Some(b) = &h.bfd {
+                bfd(&h.name, b)?;
+            }
+        }
+    }
+    for f in &s.faults {
+        match &f.fault {
+            Fault::SetUdp { node, udp: u } => udp(node, u)?,
+            Fault::SetBfd { node, bfd: b } => bfd(node, b)?,
             _ => {}
         }
     }

@@ -11,6 +11,7 @@ use crate::host::nginx::{ChkAction, NginxNode};
 use crate::host::realserver::{HttpBehaviour, RealServer};
 use crate::host::services::RsServices;
 use crate::host::stack::Stack;
+use crate::host::tls_smtp_dns::TlsSmtpDns;
 use crate::lvs_host::DirectorHost;
 use crate::net::{Dir, FrameKind, LinkOptions, Mac, Port, Segment};
 use crate::rng::{SimRng, Stream};
@@ -66,6 +67,8 @@ pub struct Node {
     pub director: Option<Box<DirectorHost>>,
     /// A Host's UDP service and BFD peer (targets of UDP_CHECK and BFD_CHECK).
     services: Option<RsServices>,
+    /// A Host's HTTPS, SMTP and DNS services (targets of SSL_GET, SMTP_CHECK and DNS_CHECK).
+    tls_smtp_dns: Option<TlsSmtpDns>,
     /// nginx (and chk_nginx.sh) on a router node whose scenario entry has `nginx`.
     pub nginx: Option<Box<NginxNode>>,
     loopback: Vec<Ipv4Addr>,
@@ -80,6 +83,27 @@ pub struct Node {
 }
 
 impl Node {
+    /// Every address this node's adverts can come from, as the conformance checker's event log names
+    /// the node: the primary IPv4 address, the global IPv6 address, the EUI-64 link-local address
+    /// (the source of IPv6 adverts, RFC 5798 §5.1.2.1) and each instance's configured source
+    /// (`unicast_src_ip` / `mcast_src_ip`), without repeats.
+    pub fn addresses(&self) -> Vec<std::net::IpAddr> {
+        use std::net::IpAddr;
+        let mut out = vec![IpAddr::V4(self.ip.0)];
+        out.extend(self.ip6.map(|(a, _)| IpAddr::V6(a)));
+        out.push(IpAddr::V6(crate::router_host::link_local(self.mac)));
+        if let Role::Router(r) = &self.role {
+            out.extend(r.source_addresses());
+        }
+        let mut seen = Vec::with_capacity(out.len());
+        out.retain(|a| {
+            let new = !seen.contains(a);
+            seen.push(*a);
+            new
+        });
+        out
+    }
+
     /// True while a `Stall` keeps the node frozen at `now` (it handles nothing until it thaws).
     pub fn is_frozen(&self, now: Instant) -> bool {
         self.frozen_until.is_some_and(|t| now < t)
@@ -109,7 +133,8 @@ pub struct RunOutput {
     pub routers: BTreeMap<String, Vec<crate::router_host::InstanceInfo>>,
     /// Virtual time covered.
     pub duration: Duration,
-    /// Node starts, stops, crashes and faults, for the conformance checker.
+    /// Node starts, stops, crashes and faults, for the conformance checker (nodes named by all their
+    /// addresses, see [`Node::addresses`]).
     pub events: Vec<conformance::Event>,
     /// Each router's keepalived config by the address its adverts come from, for the conformance checker.
     pub configs: Vec<(std::net::IpAddr, keepalived_conf::Config)>,
@@ -138,6 +163,9 @@ pub struct World {
     /// VRRP frames handed to a running keepalived, by receiving node, when an observer asked for them
     /// (`explore` derives "adverts flow both ways" from this).
     vrrp_heard: Option<Vec<(usize, Frame)>>,
+    /// The run's test CA (from the seed), which signs the hosts' HTTPS certificates; only made when a
+    /// scenario has an HTTPS service.
+    pki: Option<lvs::check::ssl::SimPki>,
 }
 
 /// Events allowed at one instant before the driver reports a livelock.
@@ -170,6 +198,9 @@ impl World {
         let mut nodes = vec![];
         let mut node_index = BTreeMap::new();
         let names = crate::lvs_host::node_names(s);
+        let pki = needs_pki(s)
+            .then(|| lvs::check::ssl::SimPki::new(seed))
+            .flatten();
         for (i, spec) in s.nodes.iter().enumerate() {
             let seg = segment_index.get(spec.segment()).copied().unwrap_or(0);
             let link = s
@@ -193,6 +224,7 @@ impl World {
             let mut director = None;
             let mut real = None;
             let mut services = None;
+            let mut tsd_config = None;
             let mut nginx = None;
             let ip6 = spec.ip6().and_then(scenario::parse_cidr6);
             if let Some((a, p)) = ip6 {
@@ -246,6 +278,7 @@ impl World {
                     let lo = h.loopback.iter().filter_map(|a| a.parse().ok()).collect();
                     // A host's HTTP service is scriptable (SetHttp); healthy, it answers like HttpServer.
                     real = h.http_port.map(|p| (p, h.http.clone()));
+                    tsd_config = Some((h.https.clone(), h.smtp.clone(), h.dns.clone()));
                     if h.udp.is_some() || h.bfd.is_some() {
                         services = Some(RsServices::new(
                             h.udp.clone(),
@@ -272,6 +305,20 @@ impl World {
                 let srv = RealServer::new(p, spec.name(), b.clone(), &mut stack);
                 (p, b, srv)
             });
+            // The TLS sessions of the HTTPS service get their own stream of the host's seed.
+            let tls_smtp_dns = tsd_config
+                .map(|(https, smtp, dns)| {
+                    TlsSmtpDns::new(
+                        spec.name(),
+                        stack_seed ^ 0x7365_7276_6963_6573,
+                        https,
+                        smtp,
+                        dns,
+                        pki.as_ref(),
+                        &mut stack,
+                    )
+                })
+                .filter(|sv| !sv.is_empty() || has_set_service(s, spec.name()));
             node_index.insert(spec.name().to_string(), i);
             nodes.push(Node {
                 name: spec.name().to_string(),
@@ -285,6 +332,7 @@ impl World {
                 real,
                 director,
                 services,
+                tls_smtp_dns,
                 nginx,
                 loopback,
                 gateway,
@@ -322,6 +370,7 @@ impl World {
             done: vec![],
             conf_events: vec![],
             vrrp_heard: None,
+            pki,
         })
     }
 
@@ -528,6 +577,7 @@ impl World {
                 real,
                 director,
                 services,
+                tls_smtp_dns,
                 nginx,
                 name,
                 ..
@@ -638,6 +688,11 @@ impl World {
                 svc.poll(now, stack);
                 stack.poll(now, &mut out);
             }
+            if let Some(tsd) = tls_smtp_dns {
+                // TLS records, SMTP lines and DNS queries that arrived in this poll are answered in the same step.
+                tsd.poll(stack);
+                stack.poll(now, &mut out);
+            }
             if let Some(ng) = nginx {
                 // Client requests and upstream answers that arrived in this poll move on in the same step.
                 ng.host.poll(now, stack, &mut self.timeline, name);
@@ -715,6 +770,9 @@ impl World {
             return;
         };
         let booting = !n.alive;
+        // keepalived starting (at boot, after a `start:` delay, or by a Start / Restart fault) is a
+        // NodeStart for the conformance checker: the start-up rules and the liveness checks need it.
+        let mut started = false;
         if !n.alive {
             n.alive = true;
             n.frozen_until = None;
@@ -742,6 +800,7 @@ impl World {
             };
             let was_running = r.is_running();
             r.start(now, &mut io);
+            started = r.is_running() && !was_running;
             if let Some(d) = director {
                 if r.is_running() {
                     d.start(now, stack, &mut self.timeline, name);
@@ -754,6 +813,9 @@ impl World {
             }
             self.send(now, node, &mut out);
             self.scratch_out = out;
+        }
+        if started {
+            self.conformance_event(now, Some(node), conformance::EventKind::NodeStart);
         }
         self.node_input(now, node, None);
     }
@@ -788,7 +850,7 @@ impl World {
         kind: conformance::EventKind,
     ) {
         let (name, addresses) = match node.and_then(|i| self.nodes.get(i)) {
-            Some(n) => (n.name.clone(), vec![std::net::IpAddr::V4(n.ip.0)]),
+            Some(n) => (n.name.clone(), n.addresses()),
             None => (String::new(), vec![]),
         };
         let addresses = if matches!(
@@ -1172,6 +1234,18 @@ impl World {
                     self.node_input(now, i, None);
                 }
             }
+            Fault::SetService { node, service } => {
+                self.note_fault(now, Some(node), service.describe());
+                if let Some(i) = self.node_id(node) {
+                    let pki = self.pki.as_ref();
+                    if let Some(n) = self.nodes.get_mut(i) {
+                        if let Some(tsd) = &mut n.tls_smtp_dns {
+                            tsd.change(service, pki, &mut n.stack);
+                        }
+                    }
+                    self.node_input(now, i, None);
+                }
+            }
             Fault::RemoveAddress { node, address } => {
                 self.note_fault(
                     now,
@@ -1220,6 +1294,7 @@ impl World {
         let (node, kind) = match fault {
             Fault::Crash { node } | Fault::Kill { node } => (self.node_id(node), NodeCrash),
             Fault::Stop { node } => (self.node_id(node), NodeStop),
+            // `boot` logs the NodeStart when keepalived actually starts (not for a running one).
             Fault::Restart { .. } | Fault::Start { .. } => return,
             Fault::BlockVrrp { nodes } => {
                 (None, inj(format!("VRRP blocked on {}", nodes.join(","))))
@@ -1288,6 +1363,12 @@ impl World {
                 (None, heal(format!("UDP service of {node}")))
             }
             Fault::SetUdp { node, .. } => (None, inj(format!("UDP service of {node}"))),
+            Fault::SetService { node, service } if service.is_healthy() => {
+                (None, heal(format!("{} of {node}", service.describe())))
+            }
+            Fault::SetService { node, service } => {
+                (None, inj(format!("{} of {node}", service.describe())))
+            }
             Fault::SetBfd { node, bfd } if !bfd.stopped && !bfd.admin_down => {
                 (None, heal(format!("BFD peer of {node}")))
             }
@@ -1336,6 +1417,20 @@ impl World {
             (p, b, srv)
         });
         // Its UDP service and BFD daemon come back too, with no session state.
+        // Its HTTPS/SMTP/DNS services come back as configured too, with fresh sockets.
+        if let Some(tsd) = n.tls_smtp_dns.take() {
+            let (https, smtp, dns) = tsd.config();
+            let seed = n.stack_seed ^ 0x7365_7276_6963_6573 ^ now.as_nanos();
+            n.tls_smtp_dns = Some(TlsSmtpDns::new(
+                &n.name,
+                seed,
+                https,
+                smtp,
+                dns,
+                self.pki.as_ref(),
+                &mut stack,
+            ));
+        }
         n.services = n.services.take().map(|s| {
             RsServices::new(
                 s.udp().cloned(),
@@ -1395,4 +1490,27 @@ fn describe_link(o: &LinkOptions) -> String {
     } else {
         parts.join(" ")
     }
+}
+
+/// Whether a scenario has an HTTPS service (configured or set by a fault), so the run needs its test CA.
+fn needs_pki(s: &scenario::Scenario) -> bool {
+    s.nodes
+        .iter()
+        .any(|n| matches!(n, NodeSpec::Host(h) if h.https.is_some()))
+        || s.faults.iter().any(|f| {
+            matches!(
+                &f.fault,
+                Fault::SetService {
+                    service: scenario::ServiceChange::Https(_),
+                    ..
+                }
+            )
+        })
+}
+
+/// Whether a fault sets a service on `node` (which then needs a slot even without one at start).
+fn has_set_service(s: &scenario::Scenario, node: &str) -> bool {
+    s.faults
+        .iter()
+        .any(|f| matches!(&f.fault, Fault::SetService { node: n, .. } if n == node))
 }

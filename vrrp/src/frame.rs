@@ -100,11 +100,13 @@ pub struct AdvertFrame {
     pub ipv4_id: u16,
     /// IPv4 DF bit; keepalived leaves it clear.
     pub ipv4_dont_fragment: bool,
-    /// IPv6 traffic class; keepalived leaves it 0 (FRR writes 0xc0).
+    /// IPv6 traffic class; keepalived 2.2.7 sets 0xc0 (`IPV6_TCLASS` IPTOS_PREC_INTERNETCONTROL,
+    /// the value of its IPv4 TOS), as FRR does (`pcaps/own/`).
     pub ipv6_traffic_class: u8,
-    /// IPv6 flow label (20 bits); keepalived leaves it 0, FRR's kernel socket sets one.
+    /// IPv6 flow label (20 bits). 0 here: the kernels of keepalived and FRR set an automatic flow
+    /// label (a hash under a per-boot random key, constant per socket), which no model can predict.
     pub ipv6_flow_label: u32,
-    /// VRRPv3-over-IPv4 checksum form.
+    /// Checksum form where it is open: VRRPv3 over IPv4, VRRPv2 over IPv6 (see [`ChecksumForm`]).
     pub checksum_form: ChecksumForm,
 }
 
@@ -132,7 +134,7 @@ impl AdvertFrame {
             ipv4_tos: KEEPALIVED_TOS,
             ipv4_id: 0,
             ipv4_dont_fragment: false,
-            ipv6_traffic_class: 0,
+            ipv6_traffic_class: KEEPALIVED_TOS,
             ipv6_flow_label: 0,
             checksum_form: ChecksumForm::Rfc5798,
         }

@@ -199,17 +199,40 @@ impl Auth {
     }
 }
 
-/// Which VRRPv3-over-IPv4 checksum to compute or accept (RFC 5798 §5.2.8 versus RFC 9568).
-/// IPv6 always includes the pseudo-header; v2 never does (RFC 3768 §5.3.8), whatever the form.
+/// Whether the checksum covers a pseudo-header where that is open to choice. Two cases are:
+///
+/// | form | v2 / IPv4 | v2 / IPv6 | v3 / IPv4 | v3 / IPv6 |
+/// |---|---|---|---|---|
+/// | [`ChecksumForm::Rfc5798`] | message | pseudo-header | pseudo-header | pseudo-header |
+/// | [`ChecksumForm::Rfc9568`] | message | message | message | pseudo-header |
+///
+/// VRRPv3 over IPv4 is RFC 5798 §5.2.8 versus RFC 9568. VRRPv2 over IPv6 is outside every RFC
+/// (RFC 3768 is IPv4 only, and its §5.3.8 sums the message alone); keepalived 2.2.7 sends it with
+/// the kernel computing the checksum (`IPV6_CHECKSUM` at offset 6 on its raw socket), which adds
+/// the IPv6 pseudo-header (RFC 8200 §8.1), and the same kernel option drops received adverts
+/// whose checksum lacks it. See `pcaps/own/keepalived-vrrpv2-ipv6.pcap`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum ChecksumForm {
-    /// RFC 5798 literal reading: IPv4 pseudo-header included. keepalived 2.2.7, FRR and
-    /// Wireshark's default.
+    /// Pseudo-header included: RFC 5798's literal reading for v3 over IPv4 (keepalived 2.2.7, FRR
+    /// and Wireshark's default), and keepalived's kernel-computed v2-over-IPv6 checksum.
     #[default]
     Rfc5798,
     /// RFC 9568 §5.2.8 / keepalived ≥ 2.2.8 `v3_checksum_as_v2` / Cisco: for IPv4 the sum covers
-    /// the VRRP message only.
+    /// the VRRP message only; v2 over IPv6 likewise sums the message alone, as RFC 3768 §5.3.8
+    /// does for every v2 message.
     Rfc9568,
+}
+
+impl ChecksumForm {
+    /// True when the two forms compute the same checksum for `version` over `family` (only
+    /// v3 / IPv4 and v2 / IPv6 tell them apart).
+    pub fn same_for(self, other: ChecksumForm, version: Version, family: Family) -> bool {
+        self == other
+            || matches!(
+                (version, family),
+                (Version::V2, Family::V4) | (Version::V3, Family::V6)
+            )
+    }
 }
 
 /// One's-complement sum accumulator (RFC 1071).
@@ -253,6 +276,17 @@ pub fn compute_checksum(
     let mut sum = Sum::default();
     let len = msg.len();
     match (version, src, dst) {
+        // v3 always, v2 in keepalived's kernel-computed form (see [`ChecksumForm`]): the
+        // RFC 8200 §8.1 pseudo-header: 32-bit length, 3 zero bytes, next header.
+        (_, IpAddr::V6(s), IpAddr::V6(d))
+            if version == Version::V3 || form == ChecksumForm::Rfc5798 =>
+        {
+            sum.add_bytes(&s.octets());
+            sum.add_bytes(&d.octets());
+            sum.add_u16((len >> 16) as u16);
+            sum.add_u16(len as u16);
+            sum.add_u16(u16::from(IP_PROTOCOL));
+        }
         (Version::V2, _, _) => {}
         (Version::V3, IpAddr::V4(s), IpAddr::V4(d)) => {
             if form == ChecksumForm::Rfc5798 {
@@ -261,14 +295,6 @@ pub fn compute_checksum(
                 sum.add_u16(u16::from(IP_PROTOCOL));
                 sum.add_u16(len as u16);
             }
-        }
-        (Version::V3, IpAddr::V6(s), IpAddr::V6(d)) => {
-            // RFC 2460 §8.1 pseudo-header: 32-bit length, 3 zero bytes, next header.
-            sum.add_bytes(&s.octets());
-            sum.add_bytes(&d.octets());
-            sum.add_u16((len >> 16) as u16);
-            sum.add_u16(len as u16);
-            sum.add_u16(u16::from(IP_PROTOCOL));
         }
         (Version::V3, _, _) => {}
     }
@@ -390,9 +416,9 @@ impl<T: AsRef<[u8]>> VrrpPacket<T> {
         compute_checksum(self.buffer.as_ref(), version, src, dst, form)
     }
 
-    /// Verifies the checksum: v2 over the message alone (RFC 3768 §5.3.8); v3 with the IPv6
-    /// pseudo-header, and for IPv4 the pseudo-header or not according to `form`
-    /// (RFC 5798 §5.2.8 / RFC 9568).
+    /// Verifies the checksum: v2 over IPv4 over the message alone (RFC 3768 §5.3.8); v3 over
+    /// IPv6 with the pseudo-header; v3 over IPv4 (RFC 5798 §5.2.8 / RFC 9568) and v2 over IPv6
+    /// (keepalived / RFC 3768) with the pseudo-header or not according to `form`.
     pub fn verify_checksum(
         &self,
         src: IpAddr,
@@ -409,8 +435,8 @@ impl<T: AsRef<[u8]>> VrrpPacket<T> {
     }
 
     /// Which checksum form this message verifies under, trying RFC 5798 first; `None` when
-    /// neither does. For v2 and IPv6 both forms are the same computation, so the answer is
-    /// [`ChecksumForm::Rfc5798`] whenever the checksum is good.
+    /// neither does. For v2 over IPv4 and v3 over IPv6 both forms are the same computation, so
+    /// the answer is [`ChecksumForm::Rfc5798`] whenever the checksum is good.
     pub fn checksum_form(&self, src: IpAddr, dst: IpAddr) -> Option<ChecksumForm> {
         [ChecksumForm::Rfc5798, ChecksumForm::Rfc9568]
             .into_iter()

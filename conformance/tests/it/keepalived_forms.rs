@@ -27,7 +27,7 @@ fn v2_v6_router() -> Rtr {
 /// authentication trailer for IPv4 only) and a checksum the kernel fills with the IPv6 pseudo-header
 /// (`IPV6_CHECKSUM` at offset 6 on the raw socket, vrrp_if.c; `vrrp_build_vrrp_v2` leaves it 0).
 fn keepalived_v2_v6_frame(r: &Rtr) -> Vec<u8> {
-    let mut b = r.frame(r.prio);
+    let b = r.frame(r.prio);
     let (src, dst) = (
         r.ip,
         IpAddr::V6(Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12)),
@@ -38,9 +38,13 @@ fn keepalived_v2_v6_frame(r: &Rtr) -> Vec<u8> {
         8 + 16 * r.addrs.len(),
         "the codec writes keepalived's length"
     );
-    // vrrp::wire's v3 form over IPv6 is exactly the IPv6 pseudo-header sum the kernel computes.
-    let c = compute_checksum(&msg, Version::V3, src, dst, ChecksumForm::Rfc5798);
-    b[V6_VRRP_OFF + 6..V6_VRRP_OFF + 8].copy_from_slice(&c.to_be_bytes());
+    // The codec's default form writes the kernel's checksum: the IPv6 pseudo-header sum, as for v3.
+    let kernel = compute_checksum(&msg, Version::V3, src, dst, ChecksumForm::Rfc5798);
+    assert_eq!(
+        msg[6..8],
+        kernel.to_be_bytes(),
+        "the codec writes keepalived's checksum"
+    );
     b
 }
 
@@ -56,7 +60,8 @@ fn rfc3768_layout_v6_frame(r: &Rtr) -> Vec<u8> {
         Version::V2,
         r.ip,
         dst,
-        ChecksumForm::Rfc5798,
+        // RFC 3768 §5.3.8: the message alone.
+        ChecksumForm::Rfc9568,
     );
     b[V6_VRRP_OFF + 6..V6_VRRP_OFF + 8].copy_from_slice(&c.to_be_bytes());
     b

@@ -286,3 +286,22 @@ fn unicast_peer_lists_that_miss_the_peer_or_meet_multicast_are_flagged_across_fi
         vec![("unicast-multicast-mismatch", 1)]
     );
 }
+
+#[test]
+fn keepalived_dns_check_type_is_case_insensitive_and_knows_rrsig_dnskey() {
+    // check_dns.c dns_type_lookup uses strcasecmp over A NS CNAME SOA MX TXT AAAA RRSIG DNSKEY;
+    // `keepalived -t` accepts `type rrsig` and rejects only unknown names.
+    let conf = "virtual_server 192.0.2.100 53 {\n protocol UDP\n real_server 192.0.2.21 53 {\n  DNS_CHECK {\n   type rrsig\n  }\n  DNS_CHECK {\n   type DNSKEY\n  }\n  DNS_CHECK {\n   type BOGUS\n  }\n }\n}\n";
+    let p = parse(conf);
+    let checkers = &p.config.virtual_servers[0].real_servers[0].checkers;
+    assert_eq!(checkers[0].dns_type.as_deref(), Some("rrsig"));
+    assert_eq!(checkers[1].dns_type.as_deref(), Some("DNSKEY"));
+    assert_eq!(checkers[2].dns_type, None);
+    let errors: Vec<_> = p
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", p.render_diagnostics());
+    assert!(errors[0].message.contains("BOGUS"));
+}

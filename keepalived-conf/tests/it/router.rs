@@ -71,7 +71,10 @@ fn keepalived_vrrpv3_has_no_authentication_and_unicast_source_is_configured() {
     let c = router_config(&cfg, inst, Mode::Keepalived, src).unwrap();
     assert_eq!(c.version, Version::V3);
     assert_eq!(c.auth, Auth::None);
-    assert_eq!(c.unicast_peers, vec!["192.0.2.12".parse::<IpAddr>().unwrap()]);
+    assert_eq!(
+        c.unicast_peers,
+        vec!["192.0.2.12".parse::<IpAddr>().unwrap()]
+    );
 }
 
 #[test]

@@ -333,7 +333,14 @@ pub struct BfdSession {
 
 impl BfdSession {
     /// A session with `cfg`; `seed` feeds its discriminators and jitter (keepalived's `random()`).
-    pub fn new(cfg: BfdConfig, seed: u64) -> BfdSession {
+    pub fn new(mut cfg: BfdConfig, seed: u64) -> BfdSession {
+        // keepalived's parser refuses intervals below 1 ms (and a zero multiplier); a zero interval would
+        // make the sender fire forever at one instant.
+        let ms = Duration::from_millis(1);
+        cfg.min_rx = cfg.min_rx.max(ms);
+        cfg.min_tx = cfg.min_tx.max(ms);
+        cfg.idle_tx = cfg.idle_tx.max(ms);
+        cfg.multiplier = cfg.multiplier.max(1);
         let idle = us(cfg.idle_tx);
         BfdSession {
             cfg,

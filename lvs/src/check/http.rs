@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 
 use md5::{Digest, Md5};
 
+use super::ssl::SslOptions;
 use super::FailReason;
 
 /// `http_protocol`: the request line version and whether `Connection: close` is sent.
@@ -152,6 +153,8 @@ pub struct HttpGet {
     pub protocol: HttpProtocol,
     /// `fast_recovery`: after a success from an unknown or down state, check again at once.
     pub fast_recovery: bool,
+    /// `SSL_GET`: the same check over TLS (keepalived's `proto = PROTO_SSL`); None for `HTTP_GET`.
+    pub ssl: Option<SslOptions>,
 }
 
 impl HttpGet {
@@ -162,7 +165,17 @@ impl HttpGet {
             virtualhost: None,
             protocol: HttpProtocol::default(),
             fast_recovery: false,
+            ssl: None,
         }
+    }
+
+    /// The TLS server name for URL index `url` (ssl_connect: the URL's virtual host, else the
+    /// checker's).
+    pub(super) fn sni(&self, url: usize) -> Option<String> {
+        self.urls
+            .get(url)
+            .and_then(|u| u.virtualhost.clone())
+            .or_else(|| self.virtualhost.clone())
     }
 
     /// `http_request_thread`'s request for URL index `url`.
@@ -273,6 +286,11 @@ impl HttpState {
         } else {
             Some(cur + 1)
         };
+    }
+
+    /// Whether a complete HTTP header was received.
+    pub(super) fn extracted(&self) -> bool {
+        self.extracted
     }
 
     pub(super) fn begin_response(&mut self) {

@@ -7,6 +7,11 @@
 //! `ipwrapper.c` (`update_svr_checker_state`, `perform_svr_state`) first; every rule here is one of
 //! theirs.
 //!
+//! UDP_CHECK ([`UdpCheck`], `udp.rs`) and PING_CHECK ([`PingCheck`], `ping.rs`) are polled like
+//! TCP_CHECK and share its epilog; FILE_CHECK ([`FileCheck`], `file.rs`) and BFD_CHECK ([`BfdCheck`],
+//! `bfd.rs`, which also holds the RFC 5880 [`BfdSession`]) have no timer of their own and follow
+//! [`Checker::handle_track_file`] and [`Checker::handle_bfd`].
+//!
 //! # Driving a checker
 //!
 //! 1. [`Checker::start`] once, with a random draw for the warmup.
@@ -34,16 +39,22 @@
 //! `removal = t₁ + retry × delay_before_retry (+ 4 round trips)` = `t₁ + 9 s`.
 
 mod bfd;
+mod dns;
 mod file;
 mod http;
 mod ping;
 mod rs;
+mod smtp;
+pub mod ssl;
 mod udp;
 
+pub use dns::{DnsCheck, Reply as DnsReply, DNS_TYPES};
 pub use http::{
     format_digest, genhash, parse_digest, HttpGet, HttpProtocol, StatusCodes, UrlCheck,
 };
 pub use rs::{RealServerHealth, RsAction};
+pub use smtp::{SmtpCheck, DEFAULT_HELO as SMTP_DEFAULT_HELO};
+pub use ssl::SslOptions;
 
 pub use bfd::{
     diag as bfd_diag, BfdCheck, BfdConfig, BfdDiscard, BfdEvent, BfdPacket, BfdSession, BfdState,
@@ -55,6 +66,9 @@ pub use udp::{read_hex_str, set_buf, UdpCheck, UDP_DEFAULT_PAYLOAD_LEN};
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+
+use rand_chacha::ChaCha8Rng;
+use rand_core::{Rng, SeedableRng};
 
 use crate::time::{Duration, Instant};
 
@@ -136,6 +150,10 @@ pub enum CheckKind {
     Http(HttpGet),
     /// `MISC_CHECK`: run a script; exit 0 is a pass (check_misc.c).
     Misc(MiscCheck),
+    /// `SMTP_CHECK`: banner 220, `HELO` answered 250, `QUIT` (check_smtp.c).
+    Smtp(SmtpCheck),
+    /// `DNS_CHECK`: a UDP query answered with the same id and RCODE 0 (check_dns.c).
+    Dns(DnsCheck),
     /// `UDP_CHECK`: send a datagram; ICMP unreachable (or, with `require_reply`, silence or a wrong
     /// answer) is a failure (check_udp.c).
     Udp(UdpCheck),
@@ -271,6 +289,24 @@ pub enum FailReason {
     ScriptSignal,
     /// MISC_CHECK "timed out".
     ScriptTimeout,
+    /// SSL_GET "SSL handshake/communication error connecting to": the TLS handshake failed.
+    SslHandshake,
+    /// SSL_GET "SSL read error from": `close_notify` before a complete HTTP header.
+    SslRead,
+    /// SMTP_CHECK "Read timeout from server".
+    SmtpReadTimeout,
+    /// SMTP_CHECK "Read failure from server": end of stream or reset before a full line.
+    SmtpReadFailure,
+    /// SMTP_CHECK "Bad greeting banner from server": the banner status is not 220.
+    SmtpBanner,
+    /// SMTP_CHECK "Bad HELO response from server": the HELO reply status is not 250.
+    SmtpHelo,
+    /// DNS_CHECK "read timeout from socket".
+    DnsTimeout,
+    /// DNS_CHECK "failed to read socket" (an ICMP error on the connected socket).
+    DnsReadFailed,
+    /// DNS_CHECK "read error occurred. (rcode = N)".
+    DnsRcode(u8),
     /// UDP_CHECK / PING_CHECK: ICMP destination unreachable ("UDP connection to ... failed").
     Unreachable,
     /// UDP_CHECK with `require_reply` / PING_CHECK: nothing came back within `connect_timeout`.
@@ -296,6 +332,15 @@ impl core::fmt::Display for FailReason {
             FailReason::ScriptExit(c) => write!(f, "Misc check exited with status {c}"),
             FailReason::ScriptSignal => f.write_str("Misc check failed due to signal"),
             FailReason::ScriptTimeout => f.write_str("Misc check timed out"),
+            FailReason::SslHandshake => f.write_str("SSL handshake/communication error"),
+            FailReason::SslRead => f.write_str("SSL read error"),
+            FailReason::SmtpReadTimeout => f.write_str("SMTP_CHECK Read timeout from server"),
+            FailReason::SmtpReadFailure => f.write_str("SMTP_CHECK Read failure from server"),
+            FailReason::SmtpBanner => f.write_str("SMTP_CHECK Bad greeting banner from server"),
+            FailReason::SmtpHelo => f.write_str("SMTP_CHECK Bad HELO response from server"),
+            FailReason::DnsTimeout => f.write_str("DNS_CHECK read timeout from socket"),
+            FailReason::DnsReadFailed => f.write_str("DNS_CHECK failed to read socket"),
+            FailReason::DnsRcode(rc) => write!(f, "DNS_CHECK read error occurred. (rcode = {rc})"),
             FailReason::Unreachable => f.write_str("ICMP destination unreachable"),
             FailReason::NoReply => f.write_str("No reply"),
             FailReason::ReplyMismatch => f.write_str("UDP check reply data mismatch"),
@@ -389,6 +434,15 @@ pub struct Checker {
     /// MISC: when the current script started (`last_ran`) and its last accepted exit code.
     last_ran: Instant,
     last_exit_code: u8,
+    /// Per-checker randomness: TLS session seeds and DNS query ids (keepalived's `random()`).
+    rng: ChaCha8Rng,
+    /// SSL_GET: the attempt's TLS session, and whether the response read deadline is set.
+    tls: ssl::TlsSlot,
+    ssl_read_started: bool,
+    /// SMTP_CHECK: the dialogue.
+    smtp: smtp::SmtpState,
+    /// DNS_CHECK: the id of the query in flight.
+    dns_id: u16,
     /// FILE: the file's last value and this checker's current weight contribution (`cur_weight`).
     file_value: i64,
     cur_weight: i64,
@@ -413,11 +467,22 @@ impl Checker {
             http: http::HttpState::default(),
             last_ran: Instant::ZERO,
             last_exit_code: 0,
+            rng: ChaCha8Rng::seed_from_u64(fnv1a(dst.to_string().as_bytes())),
+            tls: ssl::TlsSlot::default(),
+            ssl_read_started: false,
+            smtp: smtp::SmtpState::default(),
+            dns_id: 0,
             file_value: 0,
             cur_weight: 0,
             actions: VecDeque::new(),
             events: VecDeque::new(),
         }
+    }
+
+    /// Seed the checker's own randomness (TLS sessions, DNS query ids). Without a call it is derived
+    /// from the target address.
+    pub fn set_seed(&mut self, seed: u64) {
+        self.rng = ChaCha8Rng::seed_from_u64(seed);
     }
 
     /// The settings.
@@ -457,6 +522,10 @@ impl Checker {
         self.phase = Phase::Idle {
             at: now + BOOTSTRAP_DELAY + Duration::from_nanos(warm),
         };
+        if matches!(self.kind, CheckKind::Smtp(_)) {
+            // smtp_start_check_thread resets retry_it before every delay_loop check, the first too.
+            self.retry_it = 0;
+        }
     }
 
     /// Enable or disable (`ha_suspend`): a disabled checker re-arms every `delay_loop` without checking.
@@ -521,6 +590,26 @@ impl Checker {
                     };
                     return;
                 }
+                if let CheckKind::Dns(d) = &self.kind {
+                    self.dns_id = (self.rng.next_u32() & 0xffff) as u16;
+                    let query = d.query(self.dns_id);
+                    let attempt = self.new_attempt();
+                    let Some(data) = query else {
+                        self.dns_epilog(now, Some(FailReason::DnsReadFailed));
+                        return;
+                    };
+                    self.actions.push_back(CheckAction::SendUdp {
+                        attempt,
+                        dst: self.dst,
+                        payload: data,
+                    });
+                    // dns_send: one deadline for the whole exchange.
+                    self.phase = Phase::Reading {
+                        attempt,
+                        deadline: now + self.settings.connect_timeout,
+                    };
+                    return;
+                }
                 if let Some(action) = self.datagram_action(now) {
                     self.actions.push_back(action);
                     return;
@@ -541,7 +630,12 @@ impl Checker {
             }
             Phase::Reading { attempt, deadline } if deadline <= now => {
                 self.actions.push_back(CheckAction::Close { attempt });
-                self.fail(now, FailReason::ReadTimeout);
+                let reason = match self.kind {
+                    CheckKind::Smtp(_) => FailReason::SmtpReadTimeout,
+                    CheckKind::Dns(_) => FailReason::DnsTimeout,
+                    _ => FailReason::ReadTimeout,
+                };
+                self.fail(now, reason);
             }
             Phase::Running { attempt, deadline } if deadline <= now => {
                 self.actions.push_back(CheckAction::KillScript { attempt });
@@ -590,7 +684,34 @@ impl Checker {
                         self.actions.push_back(CheckAction::Close { attempt });
                         self.tcp_epilog(now, None);
                     }
+                    CheckKind::Smtp(_) => {
+                        // smtp_engine_thread: SMTP_START → read the banner.
+                        self.smtp.begin();
+                        self.phase = Phase::Reading {
+                            attempt,
+                            deadline: now + self.settings.connect_timeout,
+                        };
+                    }
+                    CheckKind::Http(h) if h.ssl.is_some() => {
+                        // ssl_connect: the handshake runs under the connect's deadline.
+                        let enable_sni = h.ssl.as_ref().is_some_and(|o| o.enable_sni);
+                        let url = self.http.current_url(h);
+                        let name = h.sni(url);
+                        let seed = self.rng.next_u64();
+                        match ssl::TlsClient::new(seed, name.as_deref(), enable_sni) {
+                            Ok(mut c) => {
+                                let data = c.take_outgoing();
+                                self.tls.0 = Some(c);
+                                self.actions.push_back(CheckAction::Send { attempt, data });
+                            }
+                            Err(reason) => {
+                                self.actions.push_back(CheckAction::Close { attempt });
+                                self.fail(now, reason);
+                            }
+                        }
+                    }
                     CheckKind::Misc(_)
+                    | CheckKind::Dns(_)
                     | CheckKind::Udp(_)
                     | CheckKind::Ping(_)
                     | CheckKind::File(_)
@@ -613,6 +734,43 @@ impl Checker {
             {
                 self.actions.push_back(CheckAction::Close { attempt });
                 self.fail(now, FailReason::ConnectFailed);
+            }
+            (Phase::Connecting { attempt: a, .. }, CheckIo::Data(bytes)) if a == attempt => {
+                self.ssl_handshake_data(now, attempt, bytes);
+            }
+            (Phase::Connecting { attempt: a, .. }, CheckIo::Eof) if a == attempt => {
+                // The server closed during the TLS handshake.
+                self.actions.push_back(CheckAction::Close { attempt });
+                self.fail(now, FailReason::SslHandshake);
+            }
+            (
+                Phase::Reading {
+                    attempt: a,
+                    deadline,
+                },
+                CheckIo::Data(bytes),
+            ) if a == attempt && !matches!(self.kind, CheckKind::Http(_)) => {
+                self.reading_data(now, attempt, deadline, bytes);
+            }
+            (
+                Phase::Reading {
+                    attempt: a,
+                    deadline,
+                },
+                CheckIo::Data(bytes),
+            ) if a == attempt && self.tls.0.is_some() => {
+                self.ssl_response_data(now, attempt, deadline, bytes);
+            }
+            (
+                Phase::Reading { attempt: a, .. },
+                CheckIo::Eof | CheckIo::Error | CheckIo::Refused | CheckIo::Unreachable,
+            ) if a == attempt && matches!(self.kind, CheckKind::Smtp(_) | CheckKind::Dns(_)) => {
+                self.actions.push_back(CheckAction::Close { attempt });
+                let reason = match self.kind {
+                    CheckKind::Dns(_) => FailReason::DnsReadFailed,
+                    _ => FailReason::SmtpReadFailure,
+                };
+                self.fail(now, reason);
             }
             (Phase::Reading { attempt: a, .. }, CheckIo::Data(bytes)) if a == attempt => {
                 self.http.push(bytes);
@@ -652,6 +810,8 @@ impl Checker {
             | CheckKind::File(_)
             | CheckKind::Bfd(_) => self.tcp_epilog(now, Some(reason)),
             CheckKind::Misc(_) => self.misc_epilog(now, Err(reason)),
+            CheckKind::Smtp(_) => self.smtp_final(now, Some(reason)),
+            CheckKind::Dns(_) => self.dns_epilog(now, Some(reason)),
             CheckKind::Http(_) => {
                 // timeout_epilog: retry only while the server is (or may be) up.
                 if self.is_up || !self.has_run {
@@ -770,6 +930,214 @@ impl Checker {
         };
     }
 
+    /// SSL_GET: handshake bytes from the server. When the handshake completes, the request is sent
+    /// encrypted and the response wait starts (`connect_timeout`, http_request_thread).
+    fn ssl_handshake_data(&mut self, now: Instant, attempt: AttemptId, bytes: &[u8]) {
+        let CheckKind::Http(h) = &self.kind else {
+            return;
+        };
+        let Some(tls) = self.tls.0.as_mut() else {
+            return;
+        };
+        let input = tls.receive(bytes);
+        let out = tls.take_outgoing();
+        if !out.is_empty() {
+            self.actions
+                .push_back(CheckAction::Send { attempt, data: out });
+        }
+        if input.error.is_some() || input.closed {
+            self.tls.0 = None;
+            self.actions.push_back(CheckAction::Close { attempt });
+            self.fail(now, FailReason::SslHandshake);
+            return;
+        }
+        if tls.is_handshaking() {
+            return;
+        }
+        let url = self.http.current_url(h);
+        let req = h.request(url, self.dst);
+        tls.send_plain(&req);
+        let data = tls.take_outgoing();
+        self.http.begin_response();
+        self.ssl_read_started = false;
+        self.actions.push_back(CheckAction::Send { attempt, data });
+        self.phase = Phase::Reading {
+            attempt,
+            deadline: now + self.settings.connect_timeout,
+        };
+        if !input.plaintext.is_empty() {
+            let deadline = now + self.settings.connect_timeout;
+            self.ssl_plaintext(now, attempt, deadline, input.plaintext, false);
+        }
+    }
+
+    /// SSL_GET: response records. The read deadline is set once, at the first bytes
+    /// (ssl_read_thread keeps the remaining time); `close_notify` ends the response at once.
+    fn ssl_response_data(
+        &mut self,
+        now: Instant,
+        attempt: AttemptId,
+        deadline: Instant,
+        bytes: &[u8],
+    ) {
+        let Some(tls) = self.tls.0.as_mut() else {
+            return;
+        };
+        let input = tls.receive(bytes);
+        let out = tls.take_outgoing();
+        if !out.is_empty() {
+            self.actions
+                .push_back(CheckAction::Send { attempt, data: out });
+        }
+        let deadline = if self.ssl_read_started {
+            deadline
+        } else {
+            self.ssl_read_started = true;
+            now + self.settings.connect_timeout
+        };
+        // SSL_ERROR_SSL ends the read like SSL_ERROR_SYSCALL: judge what was extracted.
+        let ended = input.error.is_some();
+        if input.closed {
+            self.ssl_plaintext(now, attempt, deadline, input.plaintext, true);
+        } else {
+            self.ssl_plaintext(now, attempt, deadline, input.plaintext, false);
+            if ended {
+                self.ssl_end_of_stream(now, attempt, false);
+            }
+        }
+    }
+
+    fn ssl_plaintext(
+        &mut self,
+        now: Instant,
+        attempt: AttemptId,
+        deadline: Instant,
+        plain: Vec<u8>,
+        closed: bool,
+    ) {
+        if !plain.is_empty() {
+            self.http.push(&plain);
+        }
+        self.phase = Phase::Reading { attempt, deadline };
+        if closed {
+            self.ssl_end_of_stream(now, attempt, true);
+        }
+    }
+
+    /// ssl_read_thread's end of stream: with `close_notify` (`SSL_ERROR_ZERO_RETURN`) and no header
+    /// it is "SSL read error"; otherwise the response is judged like HTTP_GET's.
+    fn ssl_end_of_stream(&mut self, now: Instant, attempt: AttemptId, zero_return: bool) {
+        self.tls.0 = None;
+        self.actions.push_back(CheckAction::Close { attempt });
+        let verdict = match &self.kind {
+            CheckKind::Http(h) => {
+                if zero_return && !self.http.extracted() {
+                    Err(FailReason::SslRead)
+                } else {
+                    self.http.verdict(h)
+                }
+            }
+            _ => Ok(()),
+        };
+        match verdict {
+            Ok(()) => self.http_epilog(now, http::Method::New, None),
+            Err(reason) => self.fail(now, reason),
+        }
+    }
+
+    /// SMTP_CHECK / DNS_CHECK: bytes (a TCP segment or a datagram) while reading.
+    fn reading_data(&mut self, now: Instant, attempt: AttemptId, deadline: Instant, bytes: &[u8]) {
+        match &self.kind {
+            CheckKind::Smtp(s) => {
+                let helo = s.helo_name.clone();
+                // smtp_get_line_cb re-arms the read timeout after every read.
+                self.phase = Phase::Reading {
+                    attempt,
+                    deadline: now + self.settings.connect_timeout,
+                };
+                match self.smtp.push(bytes, &helo) {
+                    None => {}
+                    Some(smtp::Step::Send(data)) => {
+                        self.actions.push_back(CheckAction::Send { attempt, data });
+                    }
+                    Some(smtp::Step::Done) => {
+                        self.actions.push_back(CheckAction::Close { attempt });
+                        self.smtp_final(now, None);
+                    }
+                    Some(smtp::Step::BadBanner) => {
+                        self.actions.push_back(CheckAction::Close { attempt });
+                        self.smtp_final(now, Some(FailReason::SmtpBanner));
+                    }
+                    Some(smtp::Step::BadHelo) => {
+                        self.actions.push_back(CheckAction::Close { attempt });
+                        self.smtp_final(now, Some(FailReason::SmtpHelo));
+                    }
+                }
+            }
+            CheckKind::Dns(_) => match dns::judge(bytes, self.dns_id) {
+                // Ignored datagrams keep the deadline (the remaining time is re-registered).
+                dns::Reply::Ignore => self.phase = Phase::Reading { attempt, deadline },
+                dns::Reply::Ok => {
+                    self.actions.push_back(CheckAction::Close { attempt });
+                    self.dns_epilog(now, None);
+                }
+                dns::Reply::Rcode(rc) => {
+                    self.actions.push_back(CheckAction::Close { attempt });
+                    self.dns_epilog(now, Some(FailReason::DnsRcode(rc)));
+                }
+            },
+            _ => {}
+        }
+    }
+
+    /// check_smtp.c `smtp_final`: a failure is retried `retry` times `delay_before_retry` apart, up
+    /// or down (retry_it restarts at every delay_loop check), then marks the checker down.
+    fn smtp_final(&mut self, now: Instant, failure: Option<FailReason>) {
+        if let Some(reason) = failure {
+            self.retry_it += 1;
+            if self.retry_it <= self.settings.retry {
+                self.phase = Phase::Idle {
+                    at: now + self.settings.delay_before_retry,
+                };
+                return;
+            }
+            if self.is_up || !self.has_run {
+                self.set_state(now, false, Some(reason));
+            }
+        } else if !self.is_up || !self.has_run {
+            self.set_state(now, true, None);
+        }
+        self.has_run = true;
+        // smtp_start_check_thread, delay_loop later, starts again with retry_it = 0.
+        self.retry_it = 0;
+        self.phase = Phase::Idle {
+            at: now + self.settings.delay_loop,
+        };
+    }
+
+    /// check_dns.c `dns_final`: retries only while the checker is up (or has not run), then down.
+    fn dns_epilog(&mut self, now: Instant, failure: Option<FailReason>) {
+        if let Some(reason) = failure {
+            if self.is_up || !self.has_run {
+                if self.retry_it < self.settings.retry {
+                    self.retry_it += 1;
+                    self.has_run = true;
+                    self.phase = Phase::Idle {
+                        at: now + self.settings.delay_before_retry,
+                    };
+                    return;
+                }
+                self.set_state(now, false, Some(reason));
+            }
+        } else if !self.is_up || !self.has_run {
+            self.set_state(now, true, None);
+        }
+        self.retry_it = 0;
+        self.phase = Phase::Idle {
+            at: now + self.settings.delay_loop,
+        };
+    }
+
     /// check_http.c `epilog`.
     fn http_epilog(&mut self, now: Instant, method: http::Method, failure: Option<FailReason>) {
         let CheckKind::Http(h) = &self.kind else {
@@ -829,6 +1197,13 @@ impl Checker {
         };
         self.phase = Phase::Idle { at: now + delay };
     }
+}
+
+/// FNV-1a, to turn a name or an address into a seed component.
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// UDP_CHECK, PING_CHECK, FILE_CHECK and BFD_CHECK.

@@ -499,11 +499,11 @@ virtual_server 192.0.2.100 80 {
     let parsed = keepalived_conf::parse_str(conf, Path::new("misc.conf"), &opts);
     let plan = lvs::plan_from_keepalived(&parsed.config);
     let rs = &plan.virtual_servers[0].real_servers[0];
-    assert_eq!(rs.checkers.len(), 1, "SMTP_CHECK is left out with a note");
-    assert!(plan
-        .notes
-        .iter()
-        .any(|n| n.message.contains("SMTP_CHECK is not modelled")));
+    assert_eq!(rs.checkers.len(), 2, "MISC_CHECK and SMTP_CHECK");
+    let CheckKind::Smtp(smtp) = &rs.checkers[1].kind else {
+        panic!("{:?}", rs.checkers[1].kind)
+    };
+    assert_eq!(smtp.helo_name, "smtpchecker.keepalived.org");
     let c = &rs.checkers[0];
     assert_eq!(c.settings.retry, 0, "MISC_CHECK's default retry");
     assert_eq!(c.settings.delay_loop, Duration::from_secs(10));
@@ -615,4 +615,86 @@ virtual_server 192.0.2.100 80 {{
             }
         }
     }
+}
+
+#[test]
+fn keepalived_ssl_get_smtp_check_dns_check_plan_defaults() {
+    let conf = r#"
+virtual_server 192.0.2.100 443 {
+    delay_loop 6
+    lb_algo rr
+    lb_kind DR
+    virtualhost www.example.com
+    real_server 198.51.100.1 443 {
+        SSL_GET {
+            url {
+                path /health
+                status_code 200
+            }
+            enable_sni
+            connect_timeout 3
+            retry 3
+        }
+        SMTP_CHECK {
+            connect_port 25
+            helo_name lvs1.example.com
+        }
+        DNS_CHECK {
+            connect_port 53
+            type A
+            name www.example.com
+        }
+        DNS_CHECK {
+            connect_port 53
+        }
+    }
+}
+"#;
+    let opts = keepalived_conf::ParseOptions {
+        check_scripts: false,
+        ..Default::default()
+    };
+    let parsed = keepalived_conf::parse_str(conf, Path::new("tls.conf"), &opts);
+    let plan = lvs::plan_from_keepalived(&parsed.config);
+    let rs = &plan.virtual_servers[0].real_servers[0];
+    assert_eq!(rs.checkers.len(), 4, "{:?}", plan.notes);
+    // SSL_GET: HTTP_GET over TLS, HTTP_GET's defaults (delay_before_retry 3 s), SNI from the
+    // virtual server's virtualhost.
+    let ssl = &rs.checkers[0];
+    let CheckKind::Http(get) = &ssl.kind else {
+        panic!("{:?}", ssl.kind)
+    };
+    assert_eq!(get.ssl, Some(lvs::check::SslOptions { enable_sni: true }));
+    assert_eq!(get.virtualhost.as_deref(), Some("www.example.com"));
+    assert_eq!(get.urls[0].path, "/health");
+    assert_eq!(ssl.settings.delay_before_retry, Duration::from_secs(3));
+    assert_eq!(ssl.settings.retry, 3);
+    assert_eq!(
+        ssl.target,
+        "198.51.100.1:443".parse::<SocketAddr>().unwrap()
+    );
+    // SMTP_CHECK: retry 1, delay_before_retry 1 s, connect_port.
+    let smtp = &rs.checkers[1];
+    let CheckKind::Smtp(s) = &smtp.kind else {
+        panic!("{:?}", smtp.kind)
+    };
+    assert_eq!(s.helo_name, "lvs1.example.com");
+    assert_eq!(smtp.settings.retry, 1);
+    assert_eq!(smtp.settings.delay_before_retry, Duration::from_secs(1));
+    assert_eq!(
+        smtp.target,
+        "198.51.100.1:25".parse::<SocketAddr>().unwrap()
+    );
+    // DNS_CHECK: retry 3, delay_before_retry = delay_loop, type and name; defaults SOA and root.
+    let dns = &rs.checkers[2];
+    let CheckKind::Dns(d) = &dns.kind else {
+        panic!("{:?}", dns.kind)
+    };
+    assert_eq!((d.qtype, d.name.as_str()), (1, "www.example.com"));
+    assert_eq!(dns.settings.retry, 3);
+    assert_eq!(dns.settings.delay_before_retry, Duration::from_secs(6));
+    let CheckKind::Dns(d) = &rs.checkers[3].kind else {
+        panic!("{:?}", rs.checkers[3].kind)
+    };
+    assert_eq!((d.qtype, d.name.as_str()), (6, ""));
 }

@@ -2,7 +2,12 @@
 //! table and persistence, frame forwarding, and keepalived checker timing.
 
 mod bfd_props;
+mod check_bytes;
+mod check_dns;
 mod check_more;
+mod check_servers;
+mod check_smtp;
+mod check_ssl;
 mod check_timing;
 mod conn_table;
 mod forward;

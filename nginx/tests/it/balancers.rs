@@ -167,3 +167,30 @@ fn consistent_hash_moves_only_the_keys_of_a_removed_server() {
     // 160 points per server: each holds roughly a third of the ring.
     assert!((60..140).contains(&moved), "{moved}");
 }
+
+#[test]
+fn ip_hash_with_no_usable_server_gives_up_after_20_rehashes_and_round_robin_answers_no_live_upstreams(
+) {
+    let mut p = proxy("upstream u { ip_hash; server 192.0.2.1 down; server 192.0.2.2 down; server 192.0.2.3 down; }");
+    let (tried, d) = run(&mut p, 0, get("192.0.2.50:1"), |_| {
+        AttemptResult::Status(200)
+    });
+    assert!(tried.is_empty());
+    assert_eq!(
+        d,
+        Decision::Respond {
+            status: 502,
+            from: None
+        }
+    );
+}
+
+#[test]
+fn hash_with_an_empty_key_falls_back_to_round_robin() {
+    // `hash $args` for a request without a query: the key is empty, so nginx balances by round robin.
+    let mut p = proxy("upstream u { hash $args; server 192.0.2.1; server 192.0.2.2; }");
+    let seq: Vec<usize> = (0..4)
+        .map(|_| pick_ok(&mut p, 0, ctx("192.0.2.50:1", HttpMethod::Get, "/no-query")))
+        .collect();
+    assert_eq!(seq, [0, 1, 0, 1]);
+}

@@ -105,6 +105,8 @@ struct Attempt {
 
 struct Conn {
     handle: SocketHandle,
+    /// This process's request number of the request on this connection.
+    id: u64,
     buf: Vec<u8>,
     request: Option<Request>,
     attempt: Option<Attempt>,
@@ -321,6 +323,7 @@ impl NginxHost {
                 let _ = sock.listen(self.route.listen);
                 c = Conn {
                     handle: c.handle,
+                    id: 0,
                     buf: vec![],
                     request: None,
                     attempt: None,
@@ -365,6 +368,7 @@ impl NginxHost {
         for _ in 0..listeners_missing(stack, &handles, LISTENERS, MAX_CONNS) {
             self.conns.push(Conn {
                 handle: listen(stack, self.route.listen, 1024, 2048),
+                id: 0,
                 buf: vec![],
                 request: None,
                 attempt: None,
@@ -411,6 +415,7 @@ impl NginxHost {
                 .unwrap_or_default();
             let client = SocketAddr::new(to_ip(remote.addr), remote.port);
             self.requests += 1;
+            c.id = self.requests;
             let (req, d) = proxy.start(
                 ms(now),
                 RequestCtx {
@@ -505,7 +510,7 @@ impl NginxHost {
                     server.clone(),
                     format!(
                         "request {} try {attempt_no} -> {}",
-                        self.requests,
+                        c.id,
                         server.unwrap_or_default()
                     ),
                 );
@@ -544,7 +549,7 @@ impl NginxHost {
                     body_from,
                     format!(
                         "request {} answered {status}{}",
-                        self.requests,
+                        c.id,
                         if from.is_some() {
                             ""
                         } else {

@@ -93,7 +93,8 @@ pub struct RealServer {
     conns: Vec<Conn>,
 }
 
-fn reason(status: u16) -> &'static str {
+/// The reason phrase of a status code.
+pub(crate) fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
         301 => "Moved Permanently",

@@ -527,3 +527,40 @@ fn keepalived_misc_check_script_running_past_misc_timeout_fails() {
     assert!(failed[0].3.ends_with("Misc check timed out"), "{failed:?}");
     assert!(failed[0].0 > 16.0 && failed[0].0 < 18.1, "{failed:?}");
 }
+
+#[test]
+fn lvs_checkers_timeline_snapshot() {
+    // The whole timeline as text (table changes, checker verdicts with keepalived's reasons, BFD state
+    // changes, faults), so any change of timing or wording shows up in review.
+    insta::assert_snapshot!("lvs_checkers_timeline", run().timeline.render_text());
+}
+
+fn scenario_error(text: &str) -> String {
+    match sim::scenario::parse_str(&util::repo().join("scenarios/bad.ron"), text) {
+        Ok(_) => panic!("should not parse:\n{text}"),
+        Err(e) => e.to_string().replace(
+            &util::repo().join("scenarios").display().to_string(),
+            "scenarios",
+        ),
+    }
+}
+
+#[test]
+fn bad_udp_reply_and_bfd_timers_are_located_errors() {
+    let head = r#"Scenario(
+    duration: "10s",
+    segments: [(name: "lan")],
+    nodes: [
+        Host(name: "rs", segment: "lan", ip: "192.0.2.21/24", udp: (port: 7, reply: "zz")),
+    ],
+)"#;
+    let e = scenario_error(head);
+    assert!(e.starts_with("scenarios/bad.ron:5:"), "{e}");
+    assert!(e.contains("is not hex"), "{e}");
+    let bfd = head.replace(
+        r#"udp: (port: 7, reply: "zz")"#,
+        r#"bfd: (idle_tx: "10ms")"#,
+    );
+    let e = scenario_error(&bfd);
+    assert!(e.contains("idle_tx >= 1s"), "{e}");
+}

@@ -4,6 +4,7 @@
 mod arp_learning;
 mod check_config;
 mod checkers;
+mod conformance_events;
 mod determinism;
 mod expectations;
 mod explore;
@@ -13,6 +14,7 @@ mod html;
 mod ipv6;
 mod library;
 mod lvs;
+mod lvs_checkers;
 mod lvs_nat_tun;
 mod lvs_quorum;
 mod lvs_sync;

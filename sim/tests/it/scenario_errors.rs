@@ -146,3 +146,65 @@ fn client_outage_with_min_above_max_is_located() {
         "scenarios/bad.ron:7:14: ClientOutage: min 5s is larger than max 1s"
     );
 }
+
+/// Two routers from the library configs, for the field vocabulary's errors.
+fn routers(extra_r1: &str, tail: &str) -> String {
+    format!(
+        r#"Scenario(
+    duration: "10s",
+    segments: [(name: "lan")],
+    nodes: [
+        Router(name: "r1", segment: "lan", ip: "192.0.2.11/24", config: File("configs/library/v2_master.conf"){extra_r1}),
+        Router(name: "r2", segment: "lan", ip: "192.0.2.12/24", config: File("configs/library/v2_backup.conf")),
+    ],
+{tail}
+)"#
+    )
+}
+
+#[test]
+fn state_is_with_an_unknown_state_names_the_states() {
+    let e = err(&routers(
+        "",
+        r#"    expect: [StateIs(node: "r1", at: "5s", state: "STANDBY")],"#,
+    ));
+    assert_eq!(
+        e,
+        "scenarios/bad.ron:8:51: unknown state \"STANDBY\" (one of MASTER, BACKUP, FAULT, INIT, DOWN)"
+    );
+}
+
+#[test]
+fn notify_state_needs_notify_durations_and_a_known_via() {
+    let e = err(&routers(
+        "",
+        r#"    expect: [NotifyState(node: "r1", at: "5s", state: "MASTER")],"#,
+    ));
+    assert!(
+        e.contains("NotifyState: router \"r1\" needs `notify: (...)` durations"),
+        "{e}"
+    );
+    let e = err(&routers(
+        r#", notify: (master: "1s")"#,
+        r#"    expect: [NotifyState(node: "r1", at: "5s", state: "MASTER", via: "pipe")],"#,
+    ));
+    assert_eq!(
+        e,
+        "scenarios/bad.ron:8:70: via \"pipe\": write \"script\" or \"fifo\""
+    );
+}
+
+#[test]
+fn keepalived_version_older_than_227_and_a_missing_reload_config_are_located() {
+    let e = err(&routers(r#", keepalived_version: "2.1.5""#, ""));
+    assert!(e.starts_with("scenarios/bad.ron:5:"), "{e}");
+    assert!(e.contains("keepalived_version \"2.1.5\""), "{e}");
+    let e = err(&routers(
+        "",
+        r#"    faults: [(at: "5s", fault: Reload(node: "r1", config: File("configs/library/nowhere.conf")))],"#,
+    ));
+    assert_eq!(
+        e,
+        "scenarios/bad.ron:8:64: Reload of \"r1\": config file scenarios/configs/library/nowhere.conf not found"
+    );
+}

@@ -156,7 +156,8 @@ pub struct RouterConfig {
     /// keepalived `skip_check_adv_addr`: skip the address-list check for adverts from the
     /// current master.
     pub skip_check_adv_addr: bool,
-    /// VRRPv3-over-IPv4 checksum form sent and accepted.
+    /// VRRPv3-over-IPv4 checksum form sent and accepted (VRRPv2 over IPv6 follows the mode, see
+    /// [`RouterConfig::wire_checksum_form`]).
     pub checksum_form: ChecksumForm,
     /// Tracked objects and their weights.
     pub tracks: Vec<TrackConfig>,
@@ -248,6 +249,18 @@ impl RouterConfig {
             skip_check_adv_addr: false,
             checksum_form: form,
             tracks: Vec::new(),
+        }
+    }
+
+    /// The checksum form this router writes and accepts: `checksum_form`, except for VRRPv2 over
+    /// IPv6, which no RFC defines: keepalived mode includes the IPv6 pseudo-header as keepalived
+    /// 2.2.7's kernel socket does (`pcaps/own/keepalived-vrrpv2-ipv6.pcap`), the RFC modes keep
+    /// RFC 3768 §5.3.8's sum over the message alone (see [`ChecksumForm`]).
+    pub fn wire_checksum_form(&self) -> ChecksumForm {
+        match (self.version, self.family(), self.mode) {
+            (Version::V2, Family::V6, Mode::Keepalived) => ChecksumForm::Rfc5798,
+            (Version::V2, Family::V6, _) => ChecksumForm::Rfc9568,
+            _ => self.checksum_form,
         }
     }
 

@@ -126,7 +126,13 @@ pub const DEVIATIONS: &[Deviation] = &[
     Deviation {
         id: "ip-header",
         rfc: "silent",
-        keepalived: "IPv4 TOS 0xc0, DF clear, IP ID a per-instance counter starting at 1 (vrrp_build_ip4, vrrp_update_pkt)",
+        keepalived: "IPv4 TOS 0xc0, DF clear, IP ID a per-instance counter starting at 1 (vrrp_build_ip4, vrrp_update_pkt); IPv6 traffic class 0xc0 (IPV6_TCLASS)",
         reason: "byte-identical frames with the captures (golden test)",
+    },
+    Deviation {
+        id: "v2-over-ipv6",
+        rfc: "RFC 3768 §1 / §5.3.8: VRRPv2 is IPv4 only, with an 8-byte authentication trailer and a checksum over the message alone",
+        keepalived: "version 2 with IPv6 addresses (no strict_mode) sends 8 + 16n bytes, no trailer (vrrp_pkt_len), and leaves the checksum to the kernel (IPV6_CHECKSUM at offset 6 on the raw socket, vrrp_if.c), which adds the IPv6 pseudo-header and drops received adverts without it",
+        reason: "byte-identical frames with pcaps/own/keepalived-vrrpv2-ipv6.pcap (golden test keepalived_vrrpv2_over_ipv6_emits_the_real_frames); RouterConfig::wire_checksum_form",
     },
 ];

@@ -398,10 +398,13 @@ impl Router {
             // keepalived ≥ 2.2.8 with v3_checksum_as_v2 does not verify a v3/IPv4 checksum at all.
             _ if v3_ipv4 && keepalived::skips_v3_checksum_check(&self.cfg) => true,
             None => false,
-            Some(form) => {
-                // v2 and IPv6 have one form; for v3/IPv4 the configured form must match.
-                !v3_ipv4 || form == self.cfg.checksum_form
-            }
+            // v2/IPv4 and v3/IPv6 have one form; for v3/IPv4 and v2/IPv6 the router's must match
+            // (keepalived's kernel drops a v2-over-IPv6 advert without the pseudo-header).
+            Some(form) => form.same_for(
+                self.cfg.wire_checksum_form(),
+                adv.repr.version,
+                Family::of(&adv.src_ip),
+            ),
         };
         if !ok {
             self.discard(adv.src_ip, Discard::BadChecksum);
@@ -799,7 +802,7 @@ impl Router {
                 dst_ip,
                 src_mac,
                 ipv4_id: self.ipv4_id,
-                checksum_form: self.cfg.checksum_form,
+                checksum_form: self.cfg.wire_checksum_form(),
             }));
         }
     }

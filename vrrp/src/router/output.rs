@@ -215,7 +215,7 @@ pub struct AdvertTx {
     pub src_mac: SrcMac,
     /// IPv4 identification, a per-router counter starting at 1 and skipping 0 as keepalived's.
     pub ipv4_id: u16,
-    /// VRRPv3-over-IPv4 checksum form.
+    /// Checksum form where it is open: VRRPv3 over IPv4, VRRPv2 over IPv6 (see [`ChecksumForm`]).
     pub checksum_form: ChecksumForm,
 }
 

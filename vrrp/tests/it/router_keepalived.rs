@@ -36,7 +36,7 @@ fn keepalived_defaults_follow_keepalived_conf_man_page() {
         Version::V3,
         "IPv6 instances always use version 3"
     );
-    assert_eq!(DEVIATIONS.len(), 17);
+    assert_eq!(DEVIATIONS.len(), 18);
 }
 
 #[test]

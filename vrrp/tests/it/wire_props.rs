@@ -120,7 +120,9 @@ proptest! {
         }
         let parsed = frame::parse(&built).unwrap();
         prop_assert_eq!(&parsed.repr, &repr);
-        prop_assert_eq!(parsed.checksum, Some(form).filter(|_| repr.version == Version::V3 && family == Family::V4).or(Some(ChecksumForm::Rfc5798)));
+        // Only v3/IPv4 and v2/IPv6 tell the forms apart; elsewhere the first one tried is reported.
+        let distinct = matches!((repr.version, family), (Version::V3, Family::V4) | (Version::V2, Family::V6));
+        prop_assert_eq!(parsed.checksum, Some(form).filter(|_| distinct).or(Some(ChecksumForm::Rfc5798)));
         prop_assert_eq!(parsed.ttl, 255);
         prop_assert_eq!(parsed.vlan, vlan);
         prop_assert_eq!(parsed.to_advert_frame().build(&repr).unwrap(), f.build(&repr).unwrap());
