@@ -158,7 +158,7 @@ pub fn start(lab: &mut Lab, i: usize, imp: Imp, conf_path: &Path, label: &str) -
 pub struct Measured {
     /// Crash failover.
     pub crash_gap_ms: f64,
-    /// Graceful stop.
+    /// Graceful stop (the median when the lab stopped the master more than once).
     pub graceful_gap_ms: f64,
     /// The simulator's gaps for the same configs and sequence.
     pub predicted: Predicted,
@@ -183,8 +183,14 @@ pub fn assert_agrees_with_sim(case: &str, m: &Measured) {
     }
 }
 
-/// Election, crash failover, preemption back, graceful stop; checks the capture.
-pub fn run_pair(case: &str, p: Pair) -> Measured {
+/// Graceful stops per interop lab. One graceful gap carries the backup's wake-up latency, and
+/// keepalived's graceful takeover sits 3-5 ms after Skew_Time on a busy machine (the side-by-side
+/// table in docs/interop.md): the median of three stops is held to the 5 ms agreement.
+pub const GRACEFUL_STOPS: usize = 3;
+
+/// Election, crash failover, preemption back, `graceful_stops` graceful stops (each after a
+/// restart and preemption); checks the capture. The graceful gap returned is the median.
+pub fn run_pair(case: &str, p: Pair, graceful_stops: usize) -> Measured {
     let mut lab = Lab::new(case, 2);
     let cap = lab.start_capture();
     let hi_conf = lab.write("high.conf", &conf(&p, "high", HIGH_PRIO));
@@ -250,20 +256,34 @@ pub fn run_pair(case: &str, p: Pair) -> Measured {
         "{case}: preemption did not hold"
     );
 
-    // Graceful stop: priority 0, the backup takes over after Skew_Time (RFC 5798 §6.4.3).
-    lab.term(hi_pid);
-    let took = lab.wait_until(limit(p.skew_ms(LOW_PRIO)), |l| l.has_addr(1, vip));
-    assert!(
-        took.is_some(),
-        "{case}: backup never took over after SIGTERM"
-    );
-    assert!(
-        !lab.has_addr(0, vip),
-        "{case}: the stopped master left its VIP installed"
-    );
-    std::thread::sleep(Duration::from_millis(
-        (p.adver_int().as_millis_f64() * 2.0) as u64,
-    ));
+    // Graceful stops: priority 0, the backup takes over after Skew_Time (RFC 5798 §6.4.3).
+    // Between stops the master is restarted and preempts again, as above.
+    let mut hi_pid = hi_pid;
+    for k in 0..graceful_stops {
+        if k > 0 {
+            hi_pid = start(&mut lab, 0, p.high, &hi_conf, &format!("high-restart{k}"));
+            let back = lab.wait_until(limit(p.mdi_ms(HIGH_PRIO)), |l| {
+                l.has_addr(0, vip) && !l.has_addr(1, vip)
+            });
+            assert!(
+                back.is_some(),
+                "{case}: restarted {:?} did not preempt (stop {k})",
+                p.high
+            );
+            std::thread::sleep(Duration::from_millis((4.0 * adv_ms + 1500.0) as u64));
+        }
+        lab.term(hi_pid);
+        let took = lab.wait_until(limit(p.skew_ms(LOW_PRIO)), |l| l.has_addr(1, vip));
+        assert!(
+            took.is_some(),
+            "{case}: backup never took over after SIGTERM (stop {k})"
+        );
+        assert!(
+            !lab.has_addr(0, vip),
+            "{case}: the stopped master left its VIP installed"
+        );
+        std::thread::sleep(Duration::from_millis((2.0 * adv_ms) as u64));
+    }
     lab.term(lo_pid);
     lab.stop_capture();
 
@@ -300,16 +320,21 @@ pub fn run_pair(case: &str, p: Pair) -> Measured {
                 report.to_text()
             )
         });
-    let graceful = report
+    let mut graceful: Vec<f64> = report
         .failovers
         .iter()
-        .find(|f| f.from == hi_src && f.to == lo_src && f.resigned)
-        .unwrap_or_else(|| {
-            panic!(
-                "{case}: no graceful failover in the capture:\n{}",
-                report.to_text()
-            )
-        });
+        .filter(|f| f.from == hi_src && f.to == lo_src && f.resigned)
+        .map(|f| f.gap_ms)
+        .collect();
+    assert_eq!(
+        graceful.len(),
+        graceful_stops,
+        "{case}: expected {graceful_stops} graceful failovers in the capture:\n{}",
+        report.to_text()
+    );
+    let graceful_all = graceful.clone();
+    graceful.sort_by(|a, b| a.total_cmp(b));
+    let graceful_median = graceful[graceful.len() / 2];
     let sim_node = |name, conf, src, host| SimNode {
         name,
         conf,
@@ -325,17 +350,17 @@ pub fn run_pair(case: &str, p: Pair) -> Measured {
         Profile::Keepalived,
     );
     eprintln!(
-        "{case}: crash gap {:.2} ms (simulator {:.2}, Master_Down_Interval {:.2}), graceful gap {:.2} ms (simulator {:.2}, Skew_Time {:.2})",
+        "{case}: crash gap {:.2} ms (simulator {:.2}, Master_Down_Interval {:.2}), graceful gaps {graceful_all:.2?} ms, median {:.2} (simulator {:.2}, Skew_Time {:.2})",
         crash.gap_ms,
         predicted.crash_gap_ms,
         p.mdi_ms(LOW_PRIO),
-        graceful.gap_ms,
+        graceful_median,
         predicted.graceful_gap_ms,
         p.skew_ms(LOW_PRIO)
     );
     Measured {
         crash_gap_ms: crash.gap_ms,
-        graceful_gap_ms: graceful.gap_ms,
+        graceful_gap_ms: graceful_median,
         predicted,
     }
 }
@@ -383,6 +408,7 @@ fn rfc3768_interop_vrrpd_higher_than_keepalived() {
             high: Imp::Vrrpd,
             low: Imp::Keepalived,
         },
+        GRACEFUL_STOPS,
     );
     assert_agrees_with_sim("v2-ours-higher", &m);
 }
@@ -401,6 +427,7 @@ fn rfc3768_interop_keepalived_higher_than_vrrpd() {
             high: Imp::Keepalived,
             low: Imp::Vrrpd,
         },
+        GRACEFUL_STOPS,
     );
     assert_agrees_with_sim("v2-ka-higher", &m);
 }
@@ -419,6 +446,7 @@ fn rfc5798_interop_ipv4_vrrpd_higher_than_keepalived() {
             high: Imp::Vrrpd,
             low: Imp::Keepalived,
         },
+        GRACEFUL_STOPS,
     );
     assert_agrees_with_sim("v3-ours-higher", &m);
 }
@@ -437,6 +465,7 @@ fn rfc5798_interop_ipv4_keepalived_higher_than_vrrpd() {
             high: Imp::Keepalived,
             low: Imp::Vrrpd,
         },
+        GRACEFUL_STOPS,
     );
     assert_agrees_with_sim("v3-ka-higher", &m);
 }
@@ -455,6 +484,7 @@ fn rfc5798_interop_ipv6_vrrpd_higher_than_keepalived() {
             high: Imp::Vrrpd,
             low: Imp::Keepalived,
         },
+        GRACEFUL_STOPS,
     );
     assert_agrees_with_sim("v3-v6-ours-higher", &m);
 }
@@ -473,6 +503,7 @@ fn rfc5798_interop_ipv6_keepalived_higher_than_vrrpd() {
             high: Imp::Keepalived,
             low: Imp::Vrrpd,
         },
+        GRACEFUL_STOPS,
     );
     assert_agrees_with_sim("v3-v6-ka-higher", &m);
 }

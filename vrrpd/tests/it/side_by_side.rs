@@ -69,7 +69,8 @@ fn side_by_side_failover_gaps() {
         let mut graceful = Vec::new();
         let mut predicted = None;
         for i in 0..n {
-            let m = run_pair(&format!("sbs-{i}"), p);
+            // One graceful stop per run: the table shows single gaps, not medians.
+            let m = run_pair(&format!("sbs-{i}"), p, 1);
             eprintln!(
                 "side-by-side {label} run {}/{n}: crash {:.2} ms, graceful {:.2} ms",
                 i + 1,
