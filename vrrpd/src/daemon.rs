@@ -284,9 +284,10 @@ impl<I: VrrpIo> Daemon<I> {
             ..
         } = self;
         let inst = &mut insts[i];
-        // Order on the wire, as keepalived: addresses in place before the advert and the
-        // gratuitous ARPs that announce them; the priority-0 advert out before they go, and
-        // the "stopped" notification last.
+        // Order on the wire: addresses in place before the first advert and the gratuitous
+        // ARPs that announce them (keepalived sends its first advert before adding the VIPs;
+        // we add them first so that nothing answers for a VIP before we hold it); the
+        // priority-0 advert out before they go, and the "stopped" notification last.
         let mut events = Vec::new();
         while let Some(ev) = inst.router.poll_event() {
             events.push(ev);
