@@ -153,5 +153,17 @@ pub fn router_config(
             reverse: t.reverse,
         });
     }
+    correct_state_master(&mut c);
     Ok(c)
+}
+
+/// keepalived's `vrrp_complete_instance` corrections for an instance that starts as MASTER:
+/// "nopreempt will not work with initial state MASTER - clearing", and the same for
+/// `preempt_delay`, so such an instance always preempts at once. Callers that change
+/// `initial_state` or `preempt` afterwards (the simulator's overrides) apply it again.
+pub fn correct_state_master(c: &mut RouterConfig) {
+    if c.initial_state == InitialState::Master {
+        c.preempt = true;
+        c.preempt_delay = Duration::ZERO;
+    }
 }

@@ -392,12 +392,8 @@ pub fn router_config(
             c.preempt = p;
         }
     }
-    // keepalived vrrp_complete_instance: "nopreempt will not work with initial state MASTER - clearing", and the
-    // same for preempt_delay: an instance configured `state MASTER` always preempts at once.
-    if c.initial_state == vrrp::router::InitialState::Master {
-        c.preempt = true;
-        c.preempt_delay = Duration::ZERO;
-    }
+    // Overrides may have changed `state` or `preempt`: keepalived's corrections apply to the result.
+    keepalived_conf::router::correct_state_master(&mut c);
     Ok(c)
 }
 

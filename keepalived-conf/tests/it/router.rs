@@ -86,3 +86,21 @@ fn keepalived_instance_without_vrid_is_refused() {
         Err(NoVirtualRouterId)
     );
 }
+
+#[test]
+fn keepalived_clears_nopreempt_and_preempt_delay_on_a_state_master_instance() {
+    // keepalived vrrp_complete_instance: "nopreempt will not work with initial state MASTER -
+    // clearing"; the simulator and vrrpd both get the corrected config from this mapping.
+    let cfg = parse(
+        "vrrp_instance VI_1 {\n  state MASTER\n  interface eth0\n  virtual_router_id 7\n  priority 150\n\
+         \n  nopreempt\n  preempt_delay 30\n  virtual_ipaddress {\n    192.0.2.100/24\n  }\n}\n\
+         vrrp_instance VI_2 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 8\n  priority 150\n\
+         \n  nopreempt\n  virtual_ipaddress {\n    192.0.2.101/24\n  }\n}\n",
+    );
+    let src: IpAddr = "192.0.2.11".parse().unwrap();
+    let master = router_config(&cfg, &cfg.vrrp_instances[0], Mode::Keepalived, src).unwrap();
+    assert!(master.preempt);
+    assert_eq!(master.preempt_delay, Duration::ZERO);
+    let backup = router_config(&cfg, &cfg.vrrp_instances[1], Mode::Keepalived, src).unwrap();
+    assert!(!backup.preempt);
+}
