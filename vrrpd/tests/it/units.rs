@@ -44,7 +44,8 @@ fn keepalived_conf_maps_to_router_config() {
         IpAddr::V4(Ipv4Addr::new(192, 0, 2, 11))
     );
     assert_eq!(i.router.initial_state, InitialState::Master);
-    assert!(!i.router.preempt);
+    // keepalived: "nopreempt will not work with initial state MASTER - clearing".
+    assert!(i.router.preempt);
     assert_eq!(i.router.auth, Auth::simple_text("secret"));
     assert_eq!(
         i.vips
