@@ -54,6 +54,18 @@ thread_local! {
     static RNG: RefCell<Option<ChaCha20Rng>> = const { RefCell::new(None) };
 }
 
+/// The TLS records `conn` wants to send, written with the seeded `rng` (client and server alike).
+fn drain_tls<D>(conn: &mut rustls::ConnectionCommon<D>, rng: &mut ChaCha20Rng) -> Vec<u8> {
+    let mut out = Vec::new();
+    while conn.wants_write() {
+        match with_rng(rng, || conn.write_tls(&mut out)) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    out
+}
+
 /// Runs `f` (a rustls call that may need random bytes) with `rng` as the only randomness source.
 /// Outside such a call the provider's randomness fails, so an unseeded draw is an error, never a
 /// silent use of the operating system's generator.
@@ -276,15 +288,7 @@ impl TlsClient {
 
     /// TLS records waiting to be sent.
     pub fn take_outgoing(&mut self) -> Vec<u8> {
-        let mut out = Vec::new();
-        let (conn, rng) = (&mut self.conn, &mut self.rng);
-        while conn.wants_write() {
-            match with_rng(rng, || conn.write_tls(&mut out)) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {}
-            }
-        }
-        out
+        drain_tls(&mut self.conn, &mut self.rng)
     }
 
     /// Queue application data (sent encrypted by the next [`take_outgoing`](Self::take_outgoing)).
@@ -530,15 +534,7 @@ impl TlsServer {
 
     /// TLS records waiting to be sent.
     pub fn take_outgoing(&mut self) -> Vec<u8> {
-        let mut out = Vec::new();
-        let (conn, rng) = (&mut self.conn, &mut self.rng);
-        while conn.wants_write() {
-            match with_rng(rng, || conn.write_tls(&mut out)) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {}
-            }
-        }
-        out
+        drain_tls(&mut self.conn, &mut self.rng)
     }
 }
 
